@@ -1,0 +1,161 @@
+package bot
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// Person is someone in the catalog. ID is the catalog key (`alice`); the
+// platform ids are optional and let adapters map chat users to people.
+type Person struct {
+	ID      string `json:"id"`
+	Name    string `json:"name,omitempty"`
+	Email   string `json:"email,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+	Slack   string `json:"slack,omitempty"`
+	Discord string `json:"discord,omitempty"`
+}
+
+// PlatformID returns the person's user id on a chat platform, or "" when the
+// catalog does not know it. On the console (and in tests) the catalog id is
+// the platform id.
+func (p Person) PlatformID(platform string) string {
+	switch platform {
+	case "slack":
+		return p.Slack
+	case "discord":
+		return p.Discord
+	}
+	return p.ID
+}
+
+// Service is a business or technical service and whom to call when it breaks.
+type Service struct {
+	Name      string   `json:"name"`
+	Contacts  []string `json:"contacts"`
+	Stability string   `json:"stability,omitempty"`
+}
+
+// Rotation is how often the duty rota hands over.
+type Rotation string
+
+// Rotations.
+const (
+	Daily  Rotation = "daily"
+	Weekly Rotation = "weekly"
+)
+
+// Period returns the length of one shift.
+func (r Rotation) Period() time.Duration {
+	if r == Daily {
+		return 24 * time.Hour
+	}
+	return 7 * 24 * time.Hour
+}
+
+// Duty is the on-duty managers' rota.
+type Duty struct {
+	Rotation Rotation  `json:"rotation"`
+	Start    time.Time `json:"start"`
+	People   []string  `json:"people"`
+}
+
+// OnDuty returns who is on duty at t, or "" when the rota is empty. Before
+// the start the rota runs backwards, so every moment has someone on duty.
+func (d Duty) OnDuty(t time.Time) string {
+	if len(d.People) == 0 {
+		return ""
+	}
+	period := d.Rotation.Period()
+	shift := t.Sub(d.Start) / period
+	if t.Before(d.Start) && t.Sub(d.Start)%period != 0 {
+		shift-- // floor, not truncation towards zero
+	}
+	n := int64(len(d.People))
+	i := ((int64(shift) % n) + n) % n
+	return d.People[i]
+}
+
+// Commander rules of a level policy.
+const (
+	CommanderDuty      = "duty"
+	CommanderStability = "stability"
+)
+
+// LevelPolicy is what a fault level asks for.
+type LevelPolicy struct {
+	// Commander is "duty", "stability" or a catalog person id.
+	Commander     string        `json:"commander"`
+	CheckinWithin time.Duration `json:"checkin_within"`
+	Remind        string        `json:"remind,omitempty"`
+	Notify        []string      `json:"notify,omitempty"`
+	Page          []string      `json:"page,omitempty"`
+}
+
+// Catalog is the people, services, rota and level policies warroom knows.
+type Catalog struct {
+	People   map[string]Person
+	Services map[string]Service
+	Duty     Duty
+	Levels   map[Level]LevelPolicy
+}
+
+// Person returns the catalog person with the given id, or an ENOTFOUND error
+// that names the closest id.
+func (c *Catalog) Person(id string) (Person, error) {
+	id = strings.TrimPrefix(strings.TrimSpace(id), "@")
+	if p, ok := c.People[id]; ok {
+		return p, nil
+	}
+	return Person{}, Errorf(ENOTFOUND, "unknown person %q%s", id, suggest(id, keys(c.People)))
+}
+
+// ByPlatformID finds the catalog person with a platform user id.
+func (c *Catalog) ByPlatformID(platform, uid string) (Person, bool) {
+	if platform != "slack" && platform != "discord" {
+		p, ok := c.People[uid]
+		return p, ok
+	}
+	for _, p := range c.People {
+		if uid != "" && p.PlatformID(platform) == uid {
+			return p, true
+		}
+	}
+	return Person{}, false
+}
+
+// Service returns the named service, or an ENOTFOUND error that names the
+// closest service.
+func (c *Catalog) Service(name string) (Service, error) {
+	if s, ok := c.Services[name]; ok {
+		return s, nil
+	}
+	return Service{}, Errorf(ENOTFOUND, "unknown service %q%s", name, suggest(name, keys(c.Services)))
+}
+
+// Commander picks the commander of a fault of level l on service at t, per the
+// level's rule. It returns "" when the catalog has nobody for it.
+func (c *Catalog) Commander(l Level, service string, t time.Time) string {
+	rule := c.Levels[l].Commander
+	switch rule {
+	case CommanderStability:
+		if s, ok := c.Services[service]; ok && s.Stability != "" {
+			return s.Stability
+		}
+		return c.Duty.OnDuty(t) // no stability contact: fall back to the rota
+	case CommanderDuty, "":
+		return c.Duty.OnDuty(t)
+	default:
+		return rule // a named person
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

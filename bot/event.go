@@ -1,0 +1,185 @@
+package bot
+
+import (
+	"fmt"
+	"time"
+)
+
+// EventType names a state change on a fault's timeline.
+type EventType string
+
+// Event types. The timeline is append-only: a fault's state is the fold of
+// its events (Replay), so these are the only ways a fault changes.
+const (
+	EventDeclared       EventType = "declared"        // Level, Text=title, Service, Cause, Kind
+	EventChannelCreated EventType = "channel_created" // Channel, Text=name
+	EventChannelFailed  EventType = "channel_failed"  // Text=why
+	EventInvited        EventType = "invited"         // Person, Text=reason
+	EventInviteFailed   EventType = "invite_failed"   // Person, Text=why
+	EventKickoffPosted  EventType = "kickoff_posted"  // Message
+	EventCheckedIn      EventType = "checked_in"      // Person, Via
+	EventRoleAssigned   EventType = "role_assigned"   // Role, Person, Text=how ("policy" or "")
+	EventCauseSet       EventType = "cause_set"       // Service
+	EventLevelChanged   EventType = "level_changed"   // Level, From
+	EventTaskAdded      EventType = "task_added"      // Task, Person, Text
+	EventTaskDone       EventType = "task_done"       // Task
+	EventUpdate         EventType = "update"          // Text
+	EventMitigated      EventType = "mitigated"       // Text
+	EventResolved       EventType = "resolved"        // Text
+)
+
+// Event is one entry on a fault's timeline. Which fields are set depends on
+// Type (see the constants).
+type Event struct {
+	FaultID int64     `json:"fault_id"`
+	Seq     int       `json:"seq"`
+	At      time.Time `json:"at"`
+	Type    EventType `json:"type"`
+	Actor   string    `json:"actor"` // a person id, or "warroom"
+
+	Person  string `json:"person,omitempty"`
+	Role    Role   `json:"role,omitempty"`
+	Level   Level  `json:"level,omitempty"`
+	From    Level  `json:"from,omitempty"`
+	Service string `json:"service,omitempty"`
+	Cause   string `json:"cause,omitempty"`
+	Kind    string `json:"kind,omitempty"`
+	Channel string `json:"channel,omitempty"`
+	Message string `json:"message,omitempty"`
+	Task    int    `json:"task,omitempty"`
+	Via     string `json:"via,omitempty"`
+	Text    string `json:"text,omitempty"`
+}
+
+// ActorBot is the actor of the events warroom causes by itself.
+const ActorBot = "warroom"
+
+// Replay folds a timeline into the fault it describes.
+func Replay(events []Event) *Fault {
+	f := &Fault{}
+	for _, e := range events {
+		Apply(f, e)
+	}
+	return f
+}
+
+// Apply changes f by one event. It never fails: decisions are made before an
+// event is recorded, so whatever is on the timeline is history to be applied.
+func Apply(f *Fault, e Event) {
+	f.Seq = e.Seq
+	switch e.Type {
+	case EventDeclared:
+		f.ID = e.FaultID
+		f.Title, f.Level, f.Status = e.Text, e.Level, StatusOpen
+		f.Service, f.Cause, f.Kind = e.Service, e.Cause, e.Kind
+		f.DeclaredBy, f.DeclaredAt = e.Actor, e.At
+	case EventChannelCreated:
+		f.Channel, f.ChannelName = e.Channel, e.Text
+	case EventInvited:
+		if !f.Invited(e.Person) {
+			f.Participants = append(f.Participants, Participant{Person: e.Person, Reason: e.Text, InvitedAt: e.At})
+		}
+	case EventKickoffPosted:
+		f.Kickoff = e.Message
+	case EventCheckedIn:
+		for i := range f.Participants {
+			if f.Participants[i].Person == e.Person && !f.Participants[i].CheckedIn() {
+				f.Participants[i].CheckedInAt, f.Participants[i].CheckinVia = e.At, e.Via
+			}
+		}
+	case EventRoleAssigned:
+		switch e.Role {
+		case RoleCommander:
+			f.Commander, f.CommanderByHand = e.Person, e.Text != "policy"
+		case RoleHandler:
+			f.Handler = e.Person
+		case RoleResponder:
+			if !f.HasRole(e.Person, RoleResponder) {
+				f.Responders = append(f.Responders, e.Person)
+			}
+		}
+	case EventCauseSet:
+		f.Cause = e.Service
+	case EventLevelChanged:
+		f.Level = e.Level
+	case EventTaskAdded:
+		f.Tasks = append(f.Tasks, Task{Num: e.Task, Assignee: e.Person, Text: e.Text, CreatedBy: e.Actor, CreatedAt: e.At})
+	case EventTaskDone:
+		for i := range f.Tasks {
+			if f.Tasks[i].Num == e.Task {
+				f.Tasks[i].DoneAt, f.Tasks[i].DoneBy = e.At, e.Actor
+			}
+		}
+	case EventUpdate:
+		f.Updates++
+		f.LastUpdate, f.LastUpdateAt = e.Text, e.At
+	case EventMitigated:
+		f.Status, f.MitigatedAt = StatusMitigated, e.At
+	case EventResolved:
+		f.Status, f.ResolvedAt = StatusResolved, e.At
+		if f.MitigatedAt.IsZero() {
+			f.MitigatedAt = e.At // resolved implies mitigated
+		}
+	}
+}
+
+// Describe renders an event as a line of the timeline.
+func (e Event) Describe() string {
+	who := "@" + e.Actor
+	if e.Actor == ActorBot {
+		who = "warroom"
+	}
+	switch e.Type {
+	case EventDeclared:
+		s := fmt.Sprintf("%s declared %s %q", who, e.Level, e.Text)
+		if e.Service != "" {
+			s += " on " + e.Service
+		}
+		if e.Cause != "" {
+			s += ", suspected cause " + e.Cause
+		}
+		return s
+	case EventChannelCreated:
+		return "war room #" + e.Text + " created"
+	case EventChannelFailed:
+		return "war room channel could not be created: " + e.Text
+	case EventInvited:
+		if e.Text != "" {
+			return fmt.Sprintf("@%s invited (%s)", e.Person, e.Text)
+		}
+		return fmt.Sprintf("@%s invited by %s", e.Person, who)
+	case EventInviteFailed:
+		return fmt.Sprintf("@%s could not be invited: %s", e.Person, e.Text)
+	case EventKickoffPosted:
+		return "kickoff posted"
+	case EventCheckedIn:
+		return fmt.Sprintf("@%s checked in (%s)", e.Person, e.Via)
+	case EventRoleAssigned:
+		if e.Text == "policy" {
+			return fmt.Sprintf("@%s is %s (level policy)", e.Person, e.Role)
+		}
+		return fmt.Sprintf("%s made @%s %s", who, e.Person, e.Role)
+	case EventCauseSet:
+		return fmt.Sprintf("%s set the suspected cause to %s", who, e.Service)
+	case EventLevelChanged:
+		return fmt.Sprintf("%s re-graded %s → %s", who, e.From, e.Level)
+	case EventTaskAdded:
+		return fmt.Sprintf("%s assigned task #%d to @%s: %s", who, e.Task, e.Person, e.Text)
+	case EventTaskDone:
+		return fmt.Sprintf("%s marked task #%d done", who, e.Task)
+	case EventUpdate:
+		return fmt.Sprintf("%s posted an update: %s", who, e.Text)
+	case EventMitigated:
+		return withNote(who+" marked it mitigated", e.Text)
+	case EventResolved:
+		return withNote(who+" resolved it", e.Text)
+	}
+	return fmt.Sprintf("%s: %s", e.Type, e.Text)
+}
+
+func withNote(s, note string) string {
+	if note == "" {
+		return s
+	}
+	return s + ": " + note
+}

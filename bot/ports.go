@@ -1,0 +1,127 @@
+package bot
+
+import (
+	"context"
+)
+
+// Channel is a chat channel as an adapter created it.
+type Channel struct {
+	ID   string // the platform's id, used in every later call
+	Name string // what people see; may carry a suffix when the name was taken
+}
+
+// MessageKind tells adapters what a message is for, so that they can render
+// it (Block Kit, embeds) and remember it (the kickoff takes reactions).
+type MessageKind string
+
+// Message kinds.
+const (
+	KindReply   MessageKind = "reply"   // an answer to a command
+	KindError   MessageKind = "error"   // a one-line error answer
+	KindKickoff MessageKind = "kickoff" // the war room's first message; ✅ on it checks in
+	KindSummary MessageKind = "summary" // the recovery-metrics summary
+	KindNotice  MessageKind = "notice"  // anything warroom says unasked
+)
+
+// Field is a labelled value of a structured message.
+type Field struct {
+	Label string
+	Value string
+}
+
+// Message is what warroom posts. Text is always complete on its own (the
+// console prints only it); Title and Fields let richer adapters lay it out.
+type Message struct {
+	Kind   MessageKind
+	Text   string
+	Title  string
+	Fields []Field
+}
+
+// Adapter is a chat platform. It is deliberately small: what every platform
+// can do. Further capabilities are the optional interfaces below, found by
+// type assertion.
+type Adapter interface {
+	// Platform names the platform ("console", "slack", "discord", "memory");
+	// it selects which catalog id maps people to platform users.
+	Platform() string
+	// CreateChannel creates a war-room channel. A taken name is not an error:
+	// the adapter picks a free variant and says so in the returned Channel.
+	CreateChannel(ctx context.Context, name string) (Channel, error)
+	// Invite adds people to a channel in one call where the platform allows.
+	Invite(ctx context.Context, channelID string, people []Person) error
+	// Post posts a message in a channel and returns its id.
+	Post(ctx context.Context, channelID string, m Message) (string, error)
+	// DM sends a direct message to a person.
+	DM(ctx context.Context, p Person, m Message) error
+	// Run delivers inbound messages and reactions to h until ctx is done or
+	// the platform's input ends (console EOF), and returns then.
+	Run(ctx context.Context, h Handler) error
+}
+
+// Topicer is an adapter that can set a channel's topic.
+type Topicer interface {
+	SetTopic(ctx context.Context, channelID, topic string) error
+}
+
+// Pinner is an adapter that can pin a message.
+type Pinner interface {
+	Pin(ctx context.Context, channelID, messageID string) error
+}
+
+// Mentioner is an adapter with its own mention syntax (`<@U123>`). Without
+// it warroom writes `@id`.
+type Mentioner interface {
+	Mention(p Person) string
+}
+
+// Incoming is a text message a user typed.
+type Incoming struct {
+	Channel string // the platform's channel id
+	User    string // the platform's user id
+	Text    string
+}
+
+// Reaction is an emoji a user added to a message.
+type Reaction struct {
+	Channel string
+	Message string // the id Post returned
+	User    string
+	Emoji   string // a shortcode ("white_check_mark") or the character ("✅")
+}
+
+// Handler receives what users do on the platform. Adapters call it from their
+// event loop; it answers through the Adapter.
+type Handler interface {
+	HandleMessage(ctx context.Context, m Incoming)
+	HandleReaction(ctx context.Context, r Reaction)
+}
+
+// FaultFilter selects faults.
+type FaultFilter struct {
+	Status []Status // any of these; empty means all
+	Limit  int      // 0 means no limit
+}
+
+// Store keeps faults as their append-only timelines. It stamps storage time
+// from an injected clock; event times come from the core.
+type Store interface {
+	// CreateFault allocates the next fault id and records the declare event
+	// under it, returning the id. events[0] must be EventDeclared. It sets
+	// FaultID and Seq (1, 2, ...) on the events in place.
+	CreateFault(ctx context.Context, events []Event) (int64, error)
+	// Append records events after the fault's event number after. If other
+	// events were appended meanwhile it fails with ECONFLICT and records
+	// nothing. It sets FaultID and Seq (after+1, ...) on the events in place.
+	Append(ctx context.Context, faultID int64, after int, events []Event) error
+	// Fault returns the fault's state, replayed from its timeline; ENOTFOUND
+	// if there is none.
+	Fault(ctx context.Context, id int64) (*Fault, error)
+	// FaultByChannel finds the fault whose war room is channelID; ENOTFOUND if
+	// none.
+	FaultByChannel(ctx context.Context, channelID string) (*Fault, error)
+	// Faults lists faults, newest first.
+	Faults(ctx context.Context, filter FaultFilter) ([]*Fault, error)
+	// Events returns a fault's timeline in order.
+	Events(ctx context.Context, faultID int64) ([]Event, error)
+}
