@@ -13,6 +13,9 @@ const (
 	EINTERNAL  = "internal"
 	EINVALID   = "invalid"
 	ENOTFOUND  = "not_found"
+	// EUNAVAILABLE: the chat platform or another service refused or failed;
+	// its message is safe to show and says which.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is an application error: a code for machines and a one-line message

@@ -1,0 +1,327 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"sync"
+)
+
+// Options are the settings of the core.
+type Options struct {
+	Command      string // the slash-command word; default "fault"
+	CheckinEmoji string // default "white_check_mark"
+}
+
+// Bot is the war-room core. It turns what users do on the chat platform
+// into events on faults' timelines, and answers through the adapter.
+type Bot struct {
+	store   Store
+	adapter Adapter
+	clock   Clock
+	catalog *Catalog
+	opts    Options
+	log     *slog.Logger
+	verbs   *Registry
+
+	// locks serialise the commands on one fault (striped by fault id) so
+	// that decisions are made on the state they will be appended to.
+	locks [64]sync.Mutex
+}
+
+// New returns a Bot with the core verbs registered.
+func New(store Store, adapter Adapter, clock Clock, catalog *Catalog, opts Options, log *slog.Logger) (*Bot, error) {
+	if opts.Command == "" {
+		opts.Command = "fault"
+	}
+	if opts.CheckinEmoji == "" {
+		opts.CheckinEmoji = "white_check_mark"
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	b := &Bot{store: store, adapter: adapter, clock: clock, catalog: catalog, opts: opts, log: log, verbs: NewRegistry()}
+	for _, v := range coreVerbs() {
+		if err := b.verbs.Register(v); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// Register adds a capability's verb to the command registry.
+func (b *Bot) Register(v Verb) error { return b.verbs.Register(v) }
+
+// Registry returns the command registry.
+func (b *Bot) Registry() *Registry { return b.verbs }
+
+// Clock returns the bot's clock.
+func (b *Bot) Clock() Clock { return b.clock }
+
+// Store returns the bot's store.
+func (b *Bot) Store() Store { return b.store }
+
+// Catalog returns the bot's catalog.
+func (b *Bot) Catalog() *Catalog { return b.catalog }
+
+func (b *Bot) lock(id int64) func() {
+	h := fnv.New32a()
+	fmt.Fprint(h, id)
+	m := &b.locks[h.Sum32()%uint32(len(b.locks))]
+	m.Lock()
+	return m.Unlock
+}
+
+// HandleMessage runs the command in a message, if it holds one, and answers
+// in the channel. It never panics on input and never returns an error: what
+// went wrong is the answer.
+func (b *Bot) HandleMessage(ctx context.Context, in Incoming) {
+	cmd, ok := ParseCommand(b.opts.Command, in.Text)
+	if !ok {
+		return
+	}
+	defer func() {
+		if p := recover(); p != nil { // a bug must not take the war room down
+			b.log.Error("command panicked", "text", in.Text, "panic", p)
+			b.reply(ctx, in.Channel, KindError, "internal error running that command; it is in warroom's log. Nothing recorded was lost.")
+		}
+	}()
+	if err := b.run(ctx, in, cmd); err != nil {
+		if ErrorCode(err) == EINTERNAL {
+			b.log.Error("command failed", "text", in.Text, "err", err)
+		}
+		b.reply(ctx, in.Channel, KindError, "⚠️ "+ErrorMessage(err))
+	}
+}
+
+func (b *Bot) run(ctx context.Context, in Incoming, cmd Command) error {
+	v, err := b.verbs.Lookup(b.opts.Command, cmd.Verb)
+	if err != nil {
+		return err
+	}
+	r := &Request{Channel: in.Channel, Actor: b.identify(in.User), Cmd: cmd}
+	if v.Scope == AnyChannel {
+		return v.Run(ctx, b, r)
+	}
+	f, err := b.store.FaultByChannel(ctx, in.Channel)
+	if ErrorCode(err) == ENOTFOUND {
+		return b.notAWarRoom(ctx, v)
+	} else if err != nil {
+		return err
+	}
+	defer b.lock(f.ID)()
+	if r.Fault, err = b.store.Fault(ctx, f.ID); err != nil { // reload under the lock
+		return err
+	}
+	if !r.Fault.Open() && !v.WhenResolved {
+		return Errorf(EINVALID, "%s was resolved at %s; only status, timeline and help work in its war room now",
+			r.Fault.Ref(), ClockTime(r.Fault.ResolvedAt, b.clock.Now()))
+	}
+	return v.Run(ctx, b, r)
+}
+
+func (b *Bot) notAWarRoom(ctx context.Context, v *Verb) error {
+	msg := fmt.Sprintf("/%s %s works in a fault's war room, and this channel is not one", b.opts.Command, v.Name)
+	open, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}, Limit: 5})
+	if err == nil && len(open) > 0 {
+		var rooms []string
+		for _, f := range open {
+			if f.ChannelName != "" {
+				rooms = append(rooms, fmt.Sprintf("#%s", f.ChannelName))
+			}
+		}
+		msg += "; open war rooms: " + strings.Join(rooms, ", ")
+	} else {
+		msg += fmt.Sprintf("; open one with /%s declare P1|P2|P3|P4 <title> service=<name>", b.opts.Command)
+	}
+	return Errorf(EINVALID, "%s", msg)
+}
+
+// HandleReaction checks in whoever reacts with the check-in emoji to a war
+// room's kickoff message. Other reactions are ignored; removing one is not a
+// check-out.
+func (b *Bot) HandleReaction(ctx context.Context, r Reaction) {
+	if NormalizeEmoji(r.Emoji) != NormalizeEmoji(b.opts.CheckinEmoji) {
+		return
+	}
+	f, err := b.store.FaultByChannel(ctx, r.Channel)
+	if err != nil {
+		if ErrorCode(err) != ENOTFOUND {
+			b.log.Error("reaction: finding the fault", "channel", r.Channel, "err", err)
+		}
+		return
+	}
+	defer b.lock(f.ID)()
+	if f, err = b.store.Fault(ctx, f.ID); err != nil {
+		b.log.Error("reaction: loading the fault", "fault", f.ID, "err", err)
+		return
+	}
+	if r.Message != f.Kickoff || !f.Open() {
+		return
+	}
+	p := b.identify(r.User)
+	if pt, ok := f.Participant(p.ID); ok && pt.CheckedIn() {
+		return // a second ✅ is not news
+	}
+	if err := b.checkin(ctx, f, p, "reaction"); err != nil {
+		b.log.Warn("reaction check-in", "fault", f.ID, "person", p.ID, "err", err)
+	}
+}
+
+// identify maps a platform user to a catalog person. Someone the catalog does
+// not know still gets a person, keyed by their platform id, so that anyone in
+// the workspace can declare or check in.
+func (b *Bot) identify(uid string) Person {
+	if p, ok := b.catalog.ByPlatformID(b.adapter.Platform(), uid); ok {
+		return p
+	}
+	return Person{ID: uid, Slack: uid, Discord: uid}
+}
+
+// person returns the catalog record of a person id, or a bare one.
+func (b *Bot) person(id string) Person {
+	if p, ok := b.catalog.People[id]; ok {
+		return p
+	}
+	return Person{ID: id, Slack: id, Discord: id}
+}
+
+// resolvePerson reads a command's @person argument: a platform mention
+// (`<@U123>`, `<@!123>`), `@alice` or `alice`.
+func (b *Bot) resolvePerson(arg string) (Person, error) {
+	if strings.HasPrefix(arg, "<@") && strings.HasSuffix(arg, ">") {
+		uid := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSuffix(arg, ">"), "<@"), "!")
+		if i := strings.IndexByte(uid, '|'); i >= 0 { // Slack's <@U123|name>
+			uid = uid[:i]
+		}
+		if p, ok := b.catalog.ByPlatformID(b.adapter.Platform(), uid); ok {
+			return p, nil
+		}
+		if uid == "" {
+			return Person{}, Errorf(EINVALID, "%q is not a mention; type @person", arg)
+		}
+		return Person{ID: uid, Slack: uid, Discord: uid}, nil
+	}
+	if arg == "" || arg == "@" {
+		return Person{}, Errorf(EINVALID, "a person is missing; type @person (a mention or a catalog id such as @alice)")
+	}
+	return b.catalog.Person(arg)
+}
+
+// mention renders a person for a message.
+func (b *Bot) mention(id string) string {
+	if id == "" {
+		return "nobody"
+	}
+	if m, ok := b.adapter.(Mentioner); ok {
+		return m.Mention(b.person(id))
+	}
+	return "@" + id
+}
+
+func (b *Bot) mentions(ids []string) string {
+	if len(ids) == 0 {
+		return "nobody"
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = b.mention(id)
+	}
+	return strings.Join(out, ", ")
+}
+
+// record appends events to a fault's timeline, stamped now, and applies them.
+func (b *Bot) record(ctx context.Context, f *Fault, events ...Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	now := b.clock.Now()
+	for i := range events {
+		if events[i].At.IsZero() {
+			events[i].At = now
+		}
+	}
+	if err := b.store.Append(ctx, f.ID, f.Seq, events); err != nil {
+		if ErrorCode(err) == ECONFLICT {
+			return Errorf(ECONFLICT, "%s changed while this command ran; type it again", f.Ref())
+		}
+		return err
+	}
+	for _, e := range events {
+		Apply(f, e)
+	}
+	return nil
+}
+
+// reply posts an answer in a channel. A failed post is logged: there is no
+// one else to tell.
+func (b *Bot) reply(ctx context.Context, channel string, kind MessageKind, text string) {
+	if _, err := b.adapter.Post(ctx, channel, Message{Kind: kind, Text: text}); err != nil {
+		b.log.Error("posting a reply", "channel", channel, "err", err)
+	}
+}
+
+// invite invites people to the war room who are not in it yet, in one
+// adapter call, and records who was invited (or could not be). It returns
+// the ids invited.
+func (b *Bot) invite(ctx context.Context, f *Fault, actor string, people []invitee) ([]string, error) {
+	var (
+		todo []Person
+		evs  []Event
+		seen = map[string]bool{}
+	)
+	for _, iv := range people {
+		if iv.id == "" || seen[iv.id] || f.Invited(iv.id) {
+			continue
+		}
+		seen[iv.id] = true
+		todo = append(todo, b.person(iv.id))
+		evs = append(evs, Event{Type: EventInvited, Actor: actor, Person: iv.id, Text: iv.reason})
+	}
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	if f.Channel == "" {
+		return nil, Errorf(EINTERNAL, "%s has no channel to invite to", f.Ref())
+	}
+	if err := b.adapter.Invite(ctx, f.Channel, todo); err != nil {
+		b.log.Warn("invite failed", "fault", f.ID, "err", err)
+		for i := range evs {
+			evs[i].Type, evs[i].Text = EventInviteFailed, err.Error()
+		}
+		if rerr := b.record(ctx, f, evs...); rerr != nil {
+			return nil, rerr
+		}
+		ids := make([]string, len(todo))
+		for i, p := range todo {
+			ids[i] = p.ID
+		}
+		return nil, Errorf(EUNAVAILABLE, "could not invite %s: %v", b.mentions(ids), err)
+	}
+	ids := make([]string, len(todo))
+	for i, p := range todo {
+		ids[i] = p.ID
+	}
+	return ids, b.record(ctx, f, evs...)
+}
+
+// invitee is someone to invite and why.
+type invitee struct {
+	id     string
+	reason string
+}
+
+// contactsOf lists a service's contacts as invitees.
+func (b *Bot) contactsOf(service, why string) []invitee {
+	s, ok := b.catalog.Services[service]
+	if !ok {
+		return nil
+	}
+	out := make([]invitee, 0, len(s.Contacts))
+	for _, c := range s.Contacts {
+		out = append(out, invitee{c, why})
+	}
+	return out
+}

@@ -1,0 +1,208 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// DeclareRequest is a new fault, from a command, an alert or the API.
+type DeclareRequest struct {
+	Actor   string // person id of who declared it
+	Level   Level
+	Title   string
+	Service string // affected service; optional
+	Cause   string // suspected-cause service; optional
+	Kind    string // kind of fault, matched against plans; optional
+	Origin  string // channel it was declared in, to answer there; optional
+}
+
+const declareUsage = "P1|P2|P3|P4 <title...> [service=<name>] [cause=<name>] [kind=<kind>]"
+
+// parseDeclare reads `/fault declare` arguments.
+func (b *Bot) parseDeclare(r *Request) (DeclareRequest, error) {
+	usage := fmt.Sprintf("/%s declare %s", b.opts.Command, declareUsage)
+	a, err := Tokenize(r.Cmd.Rest)
+	if err != nil {
+		return DeclareRequest{}, Errorf(EINVALID, "%s. Type: %s", ErrorMessage(err), usage)
+	}
+	if err := a.CheckOptions(usage, "service", "cause", "kind"); err != nil {
+		return DeclareRequest{}, err
+	}
+	if len(a.Words) == 0 {
+		return DeclareRequest{}, Errorf(EINVALID, "a level and a title are needed. Type: %s", usage)
+	}
+	lvl, err := ParseLevel(a.Words[0])
+	if err != nil {
+		return DeclareRequest{}, Errorf(EINVALID, "%s. Type: %s", ErrorMessage(err), usage)
+	}
+	return DeclareRequest{
+		Actor: r.Actor.ID, Level: lvl, Title: strings.Join(a.Words[1:], " "),
+		Service: a.Options["service"], Cause: a.Options["cause"], Kind: a.Options["kind"],
+		Origin: r.Channel,
+	}, nil
+}
+
+func (req DeclareRequest) validate(c *Catalog, word string) error {
+	if strings.TrimSpace(req.Title) == "" {
+		return Errorf(EINVALID, "a title is needed. Type: /%s declare %s %s", word, orP2(req.Level), "<title...> service=<name>")
+	}
+	if len(req.Title) > 300 {
+		return Errorf(EINVALID, "the title is %d characters; keep it under 300 and put details in /%s update", len(req.Title), word)
+	}
+	if _, err := ParseLevel(string(req.Level)); err != nil {
+		return err
+	}
+	if req.Service != "" {
+		if _, err := c.Service(req.Service); err != nil {
+			return Errorf(ENOTFOUND, "service=: %s", ErrorMessage(err))
+		}
+	}
+	if req.Cause != "" {
+		if _, err := c.Service(req.Cause); err != nil {
+			return Errorf(ENOTFOUND, "cause=: %s", ErrorMessage(err))
+		}
+	}
+	return nil
+}
+
+func orP2(l Level) Level {
+	if l == "" {
+		return P2
+	}
+	return l
+}
+
+// Declare opens a war room: records the fault, creates its channel, invites
+// the affected and suspected-cause services' contacts, the level's commander
+// and the declarer in one call, and posts the kickoff. A failing platform
+// does not undo the declaration: the fault is recorded and the failure said.
+func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
+	if err := req.validate(b.catalog, b.opts.Command); err != nil {
+		return nil, err
+	}
+	now := b.clock.Now()
+	evs := []Event{{Type: EventDeclared, At: now, Actor: req.Actor, Level: req.Level,
+		Text: strings.TrimSpace(req.Title), Service: req.Service, Cause: req.Cause, Kind: req.Kind}}
+	commander := b.catalog.Commander(req.Level, req.Service, now)
+	if commander != "" {
+		evs = append(evs, Event{Type: EventRoleAssigned, At: now, Actor: ActorBot, Role: RoleCommander, Person: commander, Text: "policy"})
+	}
+	evs = append(evs, Event{Type: EventRoleAssigned, At: now, Actor: ActorBot, Role: RoleHandler, Person: req.Actor, Text: "declarer"})
+	id, err := b.store.CreateFault(ctx, evs)
+	if err != nil {
+		return nil, err
+	}
+	defer b.lock(id)()
+	f := Replay(evs)
+
+	ch, err := b.adapter.CreateChannel(ctx, ChannelName(id, f.Title))
+	if err != nil {
+		b.log.Warn("creating the war-room channel", "fault", id, "err", err)
+		if rerr := b.record(ctx, f, Event{Type: EventChannelFailed, Actor: ActorBot, Text: err.Error()}); rerr != nil {
+			return f, rerr
+		}
+		return f, Errorf(EUNAVAILABLE, "declared %s (%s) but its war-room channel could not be created: %v", f.Ref(), f.Level, err)
+	}
+	if err := b.record(ctx, f, Event{Type: EventChannelCreated, Actor: ActorBot, Channel: ch.ID, Text: ch.Name}); err != nil {
+		return f, err
+	}
+
+	var people []invitee
+	people = append(people, b.contactsOf(f.Service, "contact of "+f.Service)...)
+	people = append(people, b.contactsOf(f.Cause, "contact of "+f.Cause+", the suspected cause")...)
+	people = append(people, invitee{commander, fmt.Sprintf("commander for %s", f.Level)}, invitee{req.Actor, "declared it"})
+	_, inviteErr := b.invite(ctx, f, ActorBot, people)
+
+	if t, ok := b.adapter.(Topicer); ok {
+		if err := t.SetTopic(ctx, f.Channel, b.topic(f)); err != nil {
+			b.log.Warn("setting the topic", "fault", id, "err", err)
+		}
+	}
+	msgID, err := b.adapter.Post(ctx, f.Channel, b.kickoff(f))
+	if err != nil {
+		return f, Errorf(EUNAVAILABLE, "declared %s in #%s but the kickoff could not be posted: %v", f.Ref(), f.ChannelName, err)
+	}
+	if err := b.record(ctx, f, Event{Type: EventKickoffPosted, Actor: ActorBot, Message: msgID}); err != nil {
+		return f, err
+	}
+	if p, ok := b.adapter.(Pinner); ok {
+		if err := p.Pin(ctx, f.Channel, msgID); err != nil {
+			b.log.Warn("pinning the kickoff", "fault", id, "err", err)
+		}
+	}
+	if inviteErr != nil {
+		b.reply(ctx, f.Channel, KindError, "⚠️ "+ErrorMessage(inviteErr))
+	}
+	return f, nil
+}
+
+func verbDeclare(ctx context.Context, b *Bot, r *Request) error {
+	req, err := b.parseDeclare(r)
+	if err != nil {
+		return err
+	}
+	f, err := b.Declare(ctx, req)
+	if err != nil {
+		return err
+	}
+	if r.Channel != f.Channel {
+		b.reply(ctx, r.Channel, KindReply, fmt.Sprintf("🚨 declared %s (%s): %s — war room #%s, %d invited",
+			f.Ref(), f.Level, f.Title, f.ChannelName, len(f.Participants)))
+	}
+	return nil
+}
+
+// topic is the war-room channel's topic.
+func (b *Bot) topic(f *Fault) string {
+	state := ""
+	if f.Status != StatusOpen {
+		state = " [" + string(f.Status) + "]"
+	}
+	return fmt.Sprintf("%s%s %s · commander %s · handler %s", f.Level, state, f.Title, b.mention(f.Commander), b.mention(f.Handler))
+}
+
+// kickoff is the war room's first message: what, who, how to check in.
+func (b *Bot) kickoff(f *Fault) Message {
+	w := b.opts.Command
+	lines := []string{
+		fmt.Sprintf("🚨 %s %s: %s", f.Level, f.Ref(), f.Title),
+		"Services: " + b.services(f),
+		fmt.Sprintf("Commander: %s · Handler: %s · Responders: %s", b.mention(f.Commander), b.mention(f.Handler), b.mentions(f.Responders)),
+		"Invited: " + b.mentions(participantIDs(f)),
+		fmt.Sprintf("Check in: react :%s: to this message or type /%s checkin", NormalizeEmoji(b.opts.CheckinEmoji), w),
+		fmt.Sprintf("Post progress with /%s update <text>; /%s help lists every command", w, w),
+	}
+	return Message{
+		Kind:  KindKickoff,
+		Title: fmt.Sprintf("%s %s: %s", f.Level, f.Ref(), f.Title),
+		Text:  strings.Join(lines, "\n"),
+		Fields: []Field{
+			{"Level", string(f.Level)}, {"Services", b.services(f)},
+			{"Commander", b.mention(f.Commander)}, {"Handler", b.mention(f.Handler)},
+		},
+	}
+}
+
+func (b *Bot) services(f *Fault) string {
+	s := "affected " + orDash(f.Service) + " · suspected cause " + orDash(f.Cause)
+	if f.Kind != "" {
+		s += " · kind " + f.Kind
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func participantIDs(f *Fault) []string {
+	ids := make([]string, len(f.Participants))
+	for i, p := range f.Participants {
+		ids[i] = p.Person
+	}
+	return ids
+}

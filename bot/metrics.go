@@ -1,0 +1,193 @@
+package bot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Seconds is a duration that marshals as seconds in JSON.
+type Seconds time.Duration
+
+// MarshalJSON writes whole seconds.
+func (s Seconds) MarshalJSON() ([]byte, error) {
+	return fmt.Appendf(nil, "%d", int64(time.Duration(s).Round(time.Second)/time.Second)), nil
+}
+
+// CheckinTime is one invitee's check-in.
+type CheckinTime struct {
+	Person    string    `json:"person"`
+	InvitedAt time.Time `json:"invited_at"`
+	At        time.Time `json:"checked_in_at,omitzero"`
+	// AfterDeclare is from the declaration; AfterInvite from their own
+	// invitation (they differ for people invited later).
+	AfterDeclare Seconds `json:"after_declare_s"`
+	AfterInvite  Seconds `json:"after_invite_s"`
+	Via          string  `json:"via,omitempty"`
+}
+
+// CheckedIn reports whether they checked in.
+func (c CheckinTime) CheckedIn() bool { return !c.At.IsZero() }
+
+// Metrics are the recovery figures of a fault, computed from its timeline.
+// Durations are nil until the moment they measure has happened.
+type Metrics struct {
+	DeclaredAt         time.Time     `json:"declared_at"`
+	TimeToFirstCheckin *Seconds      `json:"time_to_first_checkin_s,omitempty"`
+	FirstCheckin       string        `json:"first_checkin,omitempty"`
+	Checkins           []CheckinTime `json:"checkins"`
+	Invited            int           `json:"invited"`
+	CheckedIn          int           `json:"checked_in"`
+	CheckinRate        float64       `json:"checkin_rate"`
+	TimeToMitigate     *Seconds      `json:"time_to_mitigate_s,omitempty"`
+	TimeToResolve      *Seconds      `json:"time_to_resolve_s,omitempty"`
+	Updates            int           `json:"updates"`
+	// MeanUpdateGap is the mean time between the declaration and the
+	// updates, i.e. the update cadence actually kept.
+	MeanUpdateGap *Seconds `json:"mean_update_gap_s,omitempty"`
+	Commander     string   `json:"commander,omitempty"`
+	Handler       string   `json:"handler,omitempty"`
+	Responders    []string `json:"responders,omitempty"`
+	TasksDone     int      `json:"tasks_done"`
+	TasksOpen     int      `json:"tasks_open"`
+	LevelChanges  int      `json:"level_changes"`
+}
+
+// ComputeMetrics derives the recovery metrics from a timeline. It is a pure
+// function of the events: the same timeline always gives the same figures.
+func ComputeMetrics(events []Event) Metrics {
+	f := Replay(events)
+	m := Metrics{DeclaredAt: f.DeclaredAt, Commander: f.Commander, Handler: f.Handler, Responders: f.Responders}
+	since := func(t time.Time) *Seconds { s := Seconds(t.Sub(f.DeclaredAt)); return &s }
+	var first time.Time
+	for _, p := range f.Participants {
+		c := CheckinTime{Person: p.Person, InvitedAt: p.InvitedAt, At: p.CheckedInAt, Via: p.CheckinVia}
+		if p.CheckedIn() {
+			c.AfterDeclare = Seconds(p.CheckedInAt.Sub(f.DeclaredAt))
+			c.AfterInvite = Seconds(p.CheckedInAt.Sub(p.InvitedAt))
+			m.CheckedIn++
+			if first.IsZero() || p.CheckedInAt.Before(first) {
+				first, m.FirstCheckin = p.CheckedInAt, p.Person
+			}
+		}
+		m.Checkins = append(m.Checkins, c)
+	}
+	m.Invited = len(f.Participants)
+	if m.Invited > 0 {
+		m.CheckinRate = float64(m.CheckedIn) / float64(m.Invited)
+	}
+	if !first.IsZero() {
+		m.TimeToFirstCheckin = since(first)
+	}
+	if !f.MitigatedAt.IsZero() {
+		m.TimeToMitigate = since(f.MitigatedAt)
+	}
+	if !f.ResolvedAt.IsZero() {
+		m.TimeToResolve = since(f.ResolvedAt)
+	}
+	var lastUpdate time.Time
+	for _, e := range events {
+		switch e.Type {
+		case EventUpdate:
+			m.Updates++
+			lastUpdate = e.At
+		case EventLevelChanged:
+			m.LevelChanges++
+		}
+	}
+	if m.Updates > 0 {
+		gap := Seconds(lastUpdate.Sub(f.DeclaredAt) / time.Duration(m.Updates))
+		m.MeanUpdateGap = &gap
+	}
+	for _, t := range f.Tasks {
+		if t.Done() {
+			m.TasksDone++
+		} else {
+			m.TasksOpen++
+		}
+	}
+	return m
+}
+
+func (s *Seconds) String() string {
+	if s == nil {
+		return "—"
+	}
+	return Dur(time.Duration(*s))
+}
+
+// summary renders the recovery-metrics summary posted at resolve.
+func (b *Bot) summary(f *Fault, events []Event) Message {
+	m := ComputeMetrics(events)
+	var l []string
+	add := func(format string, args ...any) { l = append(l, fmt.Sprintf(format, args...)) }
+	add("✅ %s resolved: %s (%s)", f.Ref(), f.Title, f.Level)
+	add("Declared %s UTC by %s · services: %s", f.DeclaredAt.Format("2006-01-02 15:04:05"), b.mention(f.DeclaredBy), b.services(f))
+	first := m.TimeToFirstCheckin.String()
+	if m.FirstCheckin != "" {
+		first += " (" + b.mention(m.FirstCheckin) + ")"
+	}
+	add("Time to first check-in: %s", first)
+	add("Check-in rate: %d/%d (%.0f%%)", m.CheckedIn, m.Invited, 100*m.CheckinRate)
+	cs := append([]CheckinTime(nil), m.Checkins...)
+	sort.SliceStable(cs, func(i, j int) bool { // checked in first, by time; then the rest
+		if cs[i].CheckedIn() != cs[j].CheckedIn() {
+			return cs[i].CheckedIn()
+		}
+		return cs[i].CheckedIn() && cs[i].At.Before(cs[j].At)
+	})
+	for _, c := range cs {
+		if !c.CheckedIn() {
+			add("  %s did not check in", b.mention(c.Person))
+			continue
+		}
+		s := fmt.Sprintf("  %s checked in at %s, %s after declare", b.mention(c.Person), ClockTime(c.At, f.DeclaredAt), Dur(time.Duration(c.AfterDeclare)))
+		if c.InvitedAt.After(f.DeclaredAt) {
+			s += fmt.Sprintf(" (%s after their invitation)", Dur(time.Duration(c.AfterInvite)))
+		}
+		add("%s, by %s", s, c.Via)
+	}
+	add("Time to mitigate: %s · time to resolve: %s", m.TimeToMitigate, m.TimeToResolve)
+	cadence := ""
+	if m.MeanUpdateGap != nil {
+		cadence = ", one every " + m.MeanUpdateGap.String() + " on average"
+	}
+	add("Updates posted: %d%s", m.Updates, cadence)
+	add("Commander: %s · Handler: %s · Responders: %s", b.mention(m.Commander), b.mention(m.Handler), b.mentions(m.Responders))
+	add("Tasks: %d done, %d open", m.TasksDone, m.TasksOpen)
+	if m.LevelChanges > 0 {
+		add("Re-graded %d time(s)", m.LevelChanges)
+	}
+	add("Timeline:")
+	for _, line := range b.timelineLines(f, events, 40) {
+		add("  %s", line)
+	}
+	return Message{
+		Kind:  KindSummary,
+		Title: fmt.Sprintf("%s resolved: %s", f.Ref(), f.Title),
+		Text:  strings.Join(l, "\n"),
+		Fields: []Field{
+			{"Time to first check-in", m.TimeToFirstCheckin.String()},
+			{"Check-in rate", fmt.Sprintf("%d/%d", m.CheckedIn, m.Invited)},
+			{"Time to mitigate", m.TimeToMitigate.String()},
+			{"Time to resolve", m.TimeToResolve.String()},
+			{"Updates", fmt.Sprint(m.Updates)},
+			{"Tasks", fmt.Sprintf("%d done, %d open", m.TasksDone, m.TasksOpen)},
+		},
+	}
+}
+
+// timelineLines renders the last max events: `+2m10s 11:02:10 @bob checked in`.
+func (b *Bot) timelineLines(f *Fault, events []Event, max int) []string {
+	var out []string
+	skip := 0
+	if len(events) > max {
+		skip = len(events) - max
+		out = append(out, fmt.Sprintf("(%d earlier events; the whole timeline is at /api/incidents/%d)", skip, f.ID))
+	}
+	for _, e := range events[skip:] {
+		out = append(out, fmt.Sprintf("%s +%s %s", ClockTime(e.At, f.DeclaredAt), Dur(e.At.Sub(f.DeclaredAt)), e.Describe()))
+	}
+	return out
+}
