@@ -1,0 +1,160 @@
+// Package config reads warroom's YAML configuration file (PRODUCT.md,
+// "Configuration") into a Config and its bot.Catalog.
+//
+// Parse walks the yaml.Node tree itself, so every problem names the file, the
+// line and the key path:
+//
+//	warroom.yaml:12: levels.P2.checkin_within: "10 minuets" is not a duration (e.g. 10m, 1h30m)
+//
+// and it reports every problem it finds, one per line, sorted by line, rather
+// than stopping at the first.
+//
+// Rules beyond the list of keys:
+//   - A key that is absent or null (`key:` or `key: ~`) takes its default. An
+//     empty file is a valid config: the defaults below and an empty catalog.
+//   - `${VAR}` in any string value is replaced by the environment variable VAR
+//     (a `$` on its own is literal). The secret keys slack.bot_token,
+//     slack.app_token, slack.signing_secret and discord.token must be written
+//     with `${...}`: a literal value is an error, so secrets never live in the
+//     file.
+//   - `http: off` or `http: ""` turns the HTTP server off (Config.HTTP == "").
+//   - A person may be referred to as `alice` or `"@alice"` (contacts,
+//     stability, duty.people, commander, notify, page); it is stored as alice.
+//   - A level's notify items are stored as "#channel", a person id, or a
+//     "+phone" number, which tells them apart.
+//   - `remind: off` turns a level's progress reminders off (Remind == "").
+//   - checkin_emoji may be written with colons (`:white_check_mark:`); it is
+//     stored without them.
+//
+// Levels absent from the file, and keys absent from a level, take these
+// defaults (notify and page default to nobody):
+//
+//	P1: {commander: duty,      checkin_within: 5m,  remind: "*/10 * * * *"}
+//	P2: {commander: duty,      checkin_within: 10m, remind: "*/15 * * * *"}
+//	P3: {commander: stability, checkin_within: 30m, remind: "0 * * * *"}
+//	P4: {commander: stability, checkin_within: 2h,  remind: "0 */4 * * *"}
+//
+// A missing duty.rotation is weekly.
+package config
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/warroom/warroom/bot"
+)
+
+// Example is the embedded example config: complete and commented. It is what
+// warroom runs on when started with no config file (the console demo).
+//
+//go:embed example.yaml
+var Example []byte
+
+// Config is warroom's configuration.
+type Config struct {
+	Command      string // the slash-command word; default "fault"
+	Adapter      string // console | slack | discord; default console
+	Database     string // SQLite file; default "warroom.db"
+	HTTP         string // listen address; default "127.0.0.1:8080"; "" = no HTTP server
+	CheckinEmoji string // reaction name that checks in; default "white_check_mark"
+	Plans        string // directory of plan files; default "plans/"
+	Bridge       string // conference URL template, may contain {id}; default none
+	Slack        Slack
+	Discord      Discord
+	Catalog      *bot.Catalog // never nil; all four levels present
+}
+
+// Slack is the Slack adapter's settings, used when Adapter is "slack".
+type Slack struct {
+	BotToken      string // xoxb-...; required with adapter slack
+	AppToken      string // xapp-...; Socket Mode
+	SigningSecret string // Events API over HTTP
+	Private       bool   // war-room channels are private
+	APIURL        string // "" = Slack's own; GovSlack or a test server
+}
+
+// Discord is the Discord adapter's settings, used when Adapter is "discord".
+type Discord struct {
+	Token  string // bot token; required with adapter discord
+	Guild  string // server (guild) id; required with adapter discord
+	APIURL string // "" = Discord's own; a REST proxy or a test server
+}
+
+// Defaults of the top-level settings.
+const (
+	DefaultCommand      = "fault"
+	DefaultAdapter      = "console"
+	DefaultDatabase     = "warroom.db"
+	DefaultHTTP         = "127.0.0.1:8080"
+	DefaultCheckinEmoji = "white_check_mark"
+	DefaultPlans        = "plans/"
+)
+
+// DefaultLevels returns the policy of every level that a config leaves out.
+func DefaultLevels() map[bot.Level]bot.LevelPolicy {
+	return map[bot.Level]bot.LevelPolicy{
+		bot.P1: {Commander: bot.CommanderDuty, CheckinWithin: 5 * time.Minute, Remind: "*/10 * * * *"},
+		bot.P2: {Commander: bot.CommanderDuty, CheckinWithin: 10 * time.Minute, Remind: "*/15 * * * *"},
+		bot.P3: {Commander: bot.CommanderStability, CheckinWithin: 30 * time.Minute, Remind: "0 * * * *"},
+		bot.P4: {Commander: bot.CommanderStability, CheckinWithin: 2 * time.Hour, Remind: "0 */4 * * *"},
+	}
+}
+
+// Load reads and parses the config file at path, taking ${VAR}s from the
+// process environment.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(data, path, os.Getenv)
+}
+
+// Default returns the embedded example config, parsed, with ${VAR}s from the
+// process environment. It panics only if the embedded file is broken, which a
+// test guards against.
+func Default() *Config {
+	cfg, err := Parse(Example, "example.yaml", os.Getenv)
+	if err != nil {
+		panic("config: the embedded example.yaml is broken:\n" + err.Error())
+	}
+	return cfg
+}
+
+// Problem is one thing wrong in a config file.
+type Problem struct {
+	Line    int    // 1-based; 0 when the problem is with the file as a whole
+	Message string // "levels.P2.checkin_within: ..."
+}
+
+// Error is every problem found in a config file, sorted by line.
+type Error struct {
+	File     string
+	Problems []Problem
+}
+
+// maxShown caps how many problems Error prints; Problems keeps them all.
+const maxShown = 100
+
+// Error prints one problem per line: "file:line: message".
+func (e *Error) Error() string {
+	var b strings.Builder
+	for i, p := range e.Problems {
+		if i == maxShown {
+			fmt.Fprintf(&b, "\n%s: ... and %d more problems", e.File, len(e.Problems)-maxShown)
+			break
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if p.Line > 0 {
+			fmt.Fprintf(&b, "%s:%d: %s", e.File, p.Line, p.Message)
+		} else {
+			fmt.Fprintf(&b, "%s: %s", e.File, p.Message)
+		}
+	}
+	return b.String()
+}
