@@ -1,0 +1,287 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/warroom/warroom/bot"
+)
+
+const insertEvent = `INSERT INTO events (fault_id, seq, at, type, actor, data, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// CreateFault allocates the next fault id and records events under it, in
+// one transaction. events[0] must be bot.EventDeclared. On success it sets
+// FaultID and Seq (1, 2, ...) on the events in place.
+func (db *DB) CreateFault(ctx context.Context, events []bot.Event) (int64, error) {
+	if len(events) == 0 || events[0].Type != bot.EventDeclared {
+		return 0, bot.Errorf(bot.EINVALID, "a fault's timeline must start with a %q event", bot.EventDeclared)
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("store: create fault: %w", err)
+	}
+	defer tx.Rollback()
+
+	// Work on a copy so that a failed call leaves the caller's events as
+	// they were.
+	evs := slices.Clone(events)
+	for i := range evs {
+		evs[i].Seq = i + 1
+	}
+	f := bot.Replay(evs)
+	var declaredAt any
+	if !f.DeclaredAt.IsZero() {
+		declaredAt = formatTime(f.DeclaredAt)
+	}
+	now := formatTime(db.clock.Now())
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO faults (title, level, status, channel, declared_at, updated_at, seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		f.Title, string(f.Level), string(f.Status), f.Channel, declaredAt, now, f.Seq).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: create fault: %w", err)
+	}
+	for i := range evs {
+		evs[i].FaultID = id
+	}
+	if err := insertEvents(ctx, tx, evs, now); err != nil {
+		return 0, fmt.Errorf("store: create fault %d: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: create fault %d: %w", id, err)
+	}
+	copy(events, evs)
+	return id, nil
+}
+
+// Append records events after the fault's event number after, in one
+// transaction. If the fault's last event is not after any more (someone
+// appended meanwhile) it fails with ECONFLICT and records nothing; the caller
+// reloads the fault and decides again. On success it sets FaultID and Seq
+// (after+1, ...) on the events in place. Appending no events does nothing.
+func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+	}
+	defer tx.Rollback()
+
+	var seq int
+	err = tx.QueryRowContext(ctx, `SELECT seq FROM faults WHERE id = ?`, faultID).Scan(&seq)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return notFound(faultID)
+	case err != nil:
+		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+	case seq != after:
+		return conflict(faultID, after, seq)
+	}
+
+	// The projection is refreshed from a full replay rather than patched:
+	// it can then never disagree with what Fault returns.
+	history, err := queryEvents(ctx, tx, `SELECT fault_id, seq, data FROM events WHERE fault_id = ? ORDER BY seq`, faultID)
+	if err != nil {
+		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+	}
+	evs := slices.Clone(events)
+	for i := range evs {
+		evs[i].FaultID, evs[i].Seq = faultID, after+1+i
+	}
+	now := formatTime(db.clock.Now())
+	if err := insertEvents(ctx, tx, evs, now); err != nil {
+		if isConstraint(err) {
+			return conflict(faultID, after, -1)
+		}
+		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+	}
+	f := bot.Replay(append(history, evs...))
+	_, err = tx.ExecContext(ctx, `UPDATE faults SET title = ?, level = ?, status = ?, channel = ?, seq = ?, updated_at = ? WHERE id = ?`,
+		f.Title, string(f.Level), string(f.Status), f.Channel, f.Seq, now, faultID)
+	if err != nil {
+		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		if isConstraint(err) {
+			return conflict(faultID, after, -1)
+		}
+		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+	}
+	copy(events, evs)
+	return nil
+}
+
+// insertEvents inserts events as they are (FaultID and Seq set), stamped
+// with recordedAt.
+func insertEvents(ctx context.Context, tx *sql.Tx, events []bot.Event, recordedAt string) error {
+	stmt, err := tx.PrepareContext(ctx, insertEvent)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, e := range events {
+		e.At = e.At.UTC()
+		data, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode event %d: %w", e.Seq, err)
+		}
+		if _, err := stmt.ExecContext(ctx, e.FaultID, e.Seq, formatTime(e.At), string(e.Type), e.Actor, data, recordedAt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Fault returns the fault's state, replayed from its timeline; ENOTFOUND if
+// there is no such fault.
+func (db *DB) Fault(ctx context.Context, id int64) (*bot.Fault, error) {
+	events, err := db.Events(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return bot.Replay(events), nil
+}
+
+// FaultByChannel returns the newest fault whose war room is channelID;
+// ENOTFOUND if there is none.
+func (db *DB) FaultByChannel(ctx context.Context, channelID string) (*bot.Fault, error) {
+	if channelID == "" {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no fault has its war room here")
+	}
+	events, err := queryEvents(ctx, db.read, `SELECT fault_id, seq, data FROM events
+		WHERE fault_id = (SELECT id FROM faults WHERE channel = ? ORDER BY id DESC LIMIT 1)
+		ORDER BY seq`, channelID)
+	if err != nil {
+		return nil, fmt.Errorf("store: fault by channel %q: %w", channelID, err)
+	}
+	if len(events) == 0 {
+		return nil, bot.Errorf(bot.ENOTFOUND, "no fault has its war room here")
+	}
+	return bot.Replay(events), nil
+}
+
+// Faults lists the faults filter selects, newest first, each replayed from
+// its timeline. All timelines are read in one query.
+func (db *DB) Faults(ctx context.Context, filter bot.FaultFilter) ([]*bot.Fault, error) {
+	var sub strings.Builder
+	var args []any
+	sub.WriteString(`SELECT id FROM faults`)
+	if len(filter.Status) > 0 {
+		sub.WriteString(` WHERE status IN (?` + strings.Repeat(`, ?`, len(filter.Status)-1) + `)`)
+		for _, s := range filter.Status {
+			args = append(args, string(s))
+		}
+	}
+	sub.WriteString(` ORDER BY id DESC LIMIT ?`)
+	limit := filter.Limit
+	if limit <= 0 {
+		limit = -1 // no limit
+	}
+	args = append(args, limit)
+
+	rows, err := db.read.QueryContext(ctx, `SELECT fault_id, seq, data FROM events
+		WHERE fault_id IN (`+sub.String()+`) ORDER BY fault_id, seq`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list faults: %w", err)
+	}
+	defer rows.Close()
+
+	// Timelines arrive oldest fault first; each is replayed as soon as it is
+	// complete so that only one is held at a time.
+	var faults []*bot.Fault
+	var timeline []bot.Event
+	flush := func() {
+		if len(timeline) > 0 {
+			faults = append(faults, bot.Replay(timeline))
+			timeline = timeline[:0]
+		}
+	}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list faults: %w", err)
+		}
+		if len(timeline) > 0 && timeline[0].FaultID != e.FaultID {
+			flush()
+		}
+		timeline = append(timeline, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list faults: %w", err)
+	}
+	flush()
+	slices.Reverse(faults)
+	return faults, nil
+}
+
+// Events returns the fault's timeline in order; ENOTFOUND if there is no
+// such fault.
+func (db *DB) Events(ctx context.Context, faultID int64) ([]bot.Event, error) {
+	events, err := queryEvents(ctx, db.read, `SELECT fault_id, seq, data FROM events WHERE fault_id = ? ORDER BY seq`, faultID)
+	if err != nil {
+		return nil, fmt.Errorf("store: events of fault %d: %w", faultID, err)
+	}
+	if len(events) == 0 {
+		return nil, notFound(faultID)
+	}
+	return events, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryEvents runs a query selecting fault_id, seq, data from events.
+func queryEvents(ctx context.Context, q querier, query string, args ...any) ([]bot.Event, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var events []bot.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, e)
+	}
+	return events, rows.Err()
+}
+
+// scanEvent decodes a row of fault_id, seq, data. The key columns win over
+// the JSON copy of them.
+func scanEvent(rows *sql.Rows) (bot.Event, error) {
+	var (
+		e       bot.Event
+		faultID int64
+		seq     int
+		data    sql.RawBytes
+	)
+	if err := rows.Scan(&faultID, &seq, &data); err != nil {
+		return e, err
+	}
+	if err := json.Unmarshal(data, &e); err != nil {
+		return e, fmt.Errorf("decode event %d of fault %d: %w", seq, faultID, err)
+	}
+	e.FaultID, e.Seq = faultID, seq
+	return e, nil
+}
+
+func notFound(id int64) error {
+	return bot.Errorf(bot.ENOTFOUND, "fault %d not found", id)
+}
+
+func conflict(id int64, after, now int) error {
+	if now < 0 {
+		return bot.Errorf(bot.ECONFLICT, "fault %d changed meanwhile; reload it and try again", id)
+	}
+	return bot.Errorf(bot.ECONFLICT, "fault %d changed meanwhile (event %d, expected %d); reload it and try again", id, now, after)
+}
