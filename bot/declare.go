@@ -88,7 +88,7 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	if commander != "" {
 		evs = append(evs, Event{Type: EventRoleAssigned, At: now, Actor: ActorBot, Role: RoleCommander, Person: commander, Text: "policy"})
 	}
-	evs = append(evs, Event{Type: EventRoleAssigned, At: now, Actor: ActorBot, Role: RoleHandler, Person: req.Actor, Text: "declarer"})
+	evs = append(evs, Event{Type: EventRoleAssigned, At: now, Actor: ActorBot, Role: RoleHandler, Person: req.Actor, Text: "declared it"})
 	id, err := b.store.CreateFault(ctx, evs)
 	if err != nil {
 		return nil, err

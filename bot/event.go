@@ -155,8 +155,12 @@ func (e Event) Describe() string {
 	case EventCheckedIn:
 		return fmt.Sprintf("@%s checked in (%s)", e.Person, e.Via)
 	case EventRoleAssigned:
-		if e.Text == "policy" {
-			return fmt.Sprintf("@%s is %s (level policy)", e.Person, e.Role)
+		if e.Actor == ActorBot {
+			why := e.Text
+			if why == "policy" {
+				why = "level policy"
+			}
+			return fmt.Sprintf("@%s is %s (%s)", e.Person, e.Role, why)
 		}
 		return fmt.Sprintf("%s made @%s %s", who, e.Person, e.Role)
 	case EventCauseSet:

@@ -1,0 +1,193 @@
+// Package httpapi serves warroom's HTTP endpoints: health, and the JSON API
+// over faults. Error codes of the core map to HTTP statuses here.
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/warroom/warroom/bot"
+)
+
+// Server holds the HTTP handlers.
+type Server struct {
+	Store   bot.Store
+	Catalog *bot.Catalog
+	Log     *slog.Logger
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /api/incidents", s.listIncidents)
+	mux.HandleFunc("GET /api/incidents/{id}", s.getIncident)
+	return mux
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	// The store answering is what "healthy" means: without it nothing works.
+	if _, err := s.Store.Faults(r.Context(), bot.FaultFilter{Limit: 1}); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// FaultSummary is a fault in the list.
+type FaultSummary struct {
+	ID          int64      `json:"id"`
+	Title       string     `json:"title"`
+	Level       bot.Level  `json:"level"`
+	Status      bot.Status `json:"status"`
+	Service     string     `json:"service,omitempty"`
+	Cause       string     `json:"cause,omitempty"`
+	Kind        string     `json:"kind,omitempty"`
+	Channel     string     `json:"channel,omitempty"`
+	DeclaredBy  string     `json:"declared_by"`
+	DeclaredAt  time.Time  `json:"declared_at"`
+	MitigatedAt time.Time  `json:"mitigated_at,omitzero"`
+	ResolvedAt  time.Time  `json:"resolved_at,omitzero"`
+	Commander   string     `json:"commander,omitempty"`
+	Handler     string     `json:"handler,omitempty"`
+	Invited     int        `json:"invited"`
+	CheckedIn   int        `json:"checked_in"`
+}
+
+func summarize(f *bot.Fault) FaultSummary {
+	return FaultSummary{
+		ID: f.ID, Title: f.Title, Level: f.Level, Status: f.Status, Service: f.Service, Cause: f.Cause, Kind: f.Kind,
+		Channel: f.ChannelName, DeclaredBy: f.DeclaredBy, DeclaredAt: f.DeclaredAt, MitigatedAt: f.MitigatedAt,
+		ResolvedAt: f.ResolvedAt, Commander: f.Commander, Handler: f.Handler, Invited: len(f.Participants), CheckedIn: f.CheckedIn(),
+	}
+}
+
+// listIncidents serves GET /api/incidents[?status=open,mitigated][&limit=N].
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
+	filter := bot.FaultFilter{Limit: 100}
+	if v := r.URL.Query().Get("status"); v != "" {
+		for _, st := range strings.Split(v, ",") {
+			switch bot.Status(st) {
+			case bot.StatusOpen, bot.StatusMitigated, bot.StatusResolved:
+				filter.Status = append(filter.Status, bot.Status(st))
+			default:
+				s.error(w, r, bot.Errorf(bot.EINVALID, "status=%s: use open, mitigated or resolved (comma-separated)", st))
+				return
+			}
+		}
+	}
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			s.error(w, r, bot.Errorf(bot.EINVALID, "limit=%s: use a number from 1 to 1000", v))
+			return
+		}
+		filter.Limit = n
+	}
+	faults, err := s.Store.Faults(r.Context(), filter)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	out := make([]FaultSummary, len(faults))
+	for i, f := range faults {
+		out[i] = summarize(f)
+	}
+	s.json(w, http.StatusOK, map[string]any{"incidents": out})
+}
+
+// Incident is the whole of one fault.
+type Incident struct {
+	Fault        FaultSummary      `json:"fault"`
+	Roles        Roles             `json:"roles"`
+	Participants []bot.Participant `json:"participants"`
+	Tasks        []bot.Task        `json:"tasks"`
+	Runs         []any             `json:"runs"` // contingency-plan runs: none until plans exist
+	Timeline     []TimelineEntry   `json:"timeline"`
+	Metrics      bot.Metrics       `json:"metrics"`
+}
+
+// Roles are the role holders.
+type Roles struct {
+	Commander  string   `json:"commander,omitempty"`
+	Handler    string   `json:"handler,omitempty"`
+	Responders []string `json:"responders"`
+}
+
+// TimelineEntry is an event with its human description.
+type TimelineEntry struct {
+	bot.Event
+	Description string `json:"description"`
+}
+
+// BuildIncident assembles the JSON view of a fault from its timeline. The
+// export subcommand uses it too.
+func BuildIncident(events []bot.Event) Incident {
+	f := bot.Replay(events)
+	inc := Incident{
+		Fault:        summarize(f),
+		Roles:        Roles{Commander: f.Commander, Handler: f.Handler, Responders: f.Responders},
+		Participants: f.Participants,
+		Tasks:        f.Tasks,
+		Runs:         []any{},
+		Metrics:      bot.ComputeMetrics(events),
+	}
+	if inc.Roles.Responders == nil {
+		inc.Roles.Responders = []string{}
+	}
+	if inc.Participants == nil {
+		inc.Participants = []bot.Participant{}
+	}
+	if inc.Tasks == nil {
+		inc.Tasks = []bot.Task{}
+	}
+	for _, e := range events {
+		inc.Timeline = append(inc.Timeline, TimelineEntry{Event: e, Description: e.Describe()})
+	}
+	return inc
+}
+
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.error(w, r, bot.Errorf(bot.EINVALID, "%q is not a fault id: use the number, as in /api/incidents/3", r.PathValue("id")))
+		return
+	}
+	events, err := s.Store.Events(r.Context(), id)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, BuildIncident(events))
+}
+
+func (s *Server) json(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// statuses maps the core's error codes to HTTP.
+var statuses = map[string]int{
+	bot.EINVALID:     http.StatusBadRequest,
+	bot.ENOTFOUND:    http.StatusNotFound,
+	bot.EFORBIDDEN:   http.StatusForbidden,
+	bot.ECONFLICT:    http.StatusConflict,
+	bot.EUNAVAILABLE: http.StatusBadGateway,
+	bot.EINTERNAL:    http.StatusInternalServerError,
+}
+
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	code := bot.ErrorCode(err)
+	if code == bot.EINTERNAL && s.Log != nil {
+		s.Log.Error("http", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	s.json(w, statuses[code], map[string]string{"error": bot.ErrorMessage(err), "code": code})
+}
