@@ -143,7 +143,7 @@ func (b *Bot) summary(f *Fault, events []Event) Message {
 			continue
 		}
 		s := fmt.Sprintf("  %s checked in at %s, %s after declare", b.mention(c.Person), ClockTime(c.At, f.DeclaredAt), Dur(time.Duration(c.AfterDeclare)))
-		if c.InvitedAt.After(f.DeclaredAt) {
+		if c.InvitedAt.Sub(f.DeclaredAt) >= time.Second { // invited later, not in the declare batch
 			s += fmt.Sprintf(" (%s after their invitation)", Dur(time.Duration(c.AfterInvite)))
 		}
 		add("%s, by %s", s, c.Via)

@@ -97,7 +97,9 @@ func verbRole(ctx context.Context, b *Bot, r *Request) error {
 	if err := b.record(ctx, f, Event{Type: EventRoleAssigned, Actor: r.Actor.ID, Role: role, Person: p.ID}); err != nil {
 		return err
 	}
-	b.refreshTopic(ctx, f)
+	if role != RoleResponder { // the topic names only the commander and handler
+		b.refreshTopic(ctx, f)
+	}
 	if was != "" {
 		return b.say(ctx, r, "%s is now %s (was %s)", b.mention(p.ID), role, b.mention(was))
 	}

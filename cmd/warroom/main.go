@@ -39,6 +39,9 @@ type env struct {
 	clock          bot.Clock
 	// ready, when set, receives the HTTP address once it listens.
 	ready func(addr string)
+	// wrap, when set, wraps the bot's handler: tests move the fake clock
+	// between the events the adapter delivers.
+	wrap func(bot.Handler) bot.Handler
 }
 
 const usage = `warroom: the incident war-room bot
@@ -155,7 +158,11 @@ func serve(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) err
 	stopHTTP := startHTTP(cfg.HTTP, &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log}, e, log)
 	defer stopHTTP()
 
-	if err := adapter.Run(ctx, b); err != nil && !errors.Is(err, context.Canceled) {
+	var h bot.Handler = b
+	if e.wrap != nil {
+		h = e.wrap(h)
+	}
+	if err := adapter.Run(ctx, h); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil

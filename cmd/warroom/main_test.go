@@ -1,0 +1,368 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/warroom/warroom/bot"
+)
+
+// A config unlike the shipped example: other people, services and rota.
+const testConfig = `
+command: fault
+adapter: console
+people:
+  nadia: {name: Nadia Haddad, email: nadia@corp.test}
+  omar:  {name: Omar Said}
+  pia:   {name: Pia Lund}
+  quinn: {name: Quinn Ray}
+  rui:   {name: Rui Costa}
+  sam:   {name: Sam Ito}
+services:
+  billing: {contacts: [nadia, omar], stability: omar}
+  kafka:   {contacts: [pia]}
+duty:
+  rotation: daily
+  start: 2026-06-01T00:00:00Z
+  people: [quinn, rui]
+levels:
+  P1: {commander: duty, checkin_within: 5m, remind: "*/10 * * * *"}
+  P2: {commander: duty, checkin_within: 10m, remind: "*/15 * * * *"}
+  P3: {commander: stability, checkin_within: 30m, remind: "0 * * * *"}
+  P4: {commander: stability, checkin_within: 2h, remind: "0 */4 * * *"}
+`
+
+// start is a Tuesday: day 1 of the daily rota, so rui is on duty.
+var start = time.Date(2026, 6, 2, 8, 0, 0, 0, time.UTC)
+
+// step is a console input line and the time (after start) at which the bot
+// handles it.
+type step struct {
+	at   time.Duration
+	line string
+}
+
+// clockedHandler moves the fake clock to each step's time just before the
+// bot handles the event the line produced. Lines that never reach the bot
+// (channel switches, comments) are skipped over by the caller.
+type clockedHandler struct {
+	next  bot.Handler
+	clock *bot.FakeClock
+	times []time.Duration
+	mu    sync.Mutex
+}
+
+func (c *clockedHandler) tick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.times) > 0 {
+		c.clock.Set(start.Add(c.times[0]))
+		c.times = c.times[1:]
+	}
+}
+
+func (c *clockedHandler) HandleMessage(ctx context.Context, m bot.Incoming) {
+	c.tick()
+	c.next.HandleMessage(ctx, m)
+}
+
+func (c *clockedHandler) HandleReaction(ctx context.Context, r bot.Reaction) {
+	c.tick()
+	c.next.HandleReaction(ctx, r)
+}
+
+type scenario struct {
+	dir   string
+	clock *bot.FakeClock
+}
+
+func newScenario(t *testing.T) *scenario {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "warroom.yaml"), []byte(testConfig), 0o600))
+	return &scenario{dir: dir, clock: bot.NewFakeClock(start)}
+}
+
+// play pipes the steps into the binary's run function and returns its
+// stdout and exit code.
+func (s *scenario) play(t *testing.T, steps []step) (string, int) {
+	t.Helper()
+	var in strings.Builder
+	var times []time.Duration
+	for _, st := range steps {
+		in.WriteString(st.line + "\n")
+		if !strings.HasPrefix(st.line, "#") {
+			times = append(times, st.at)
+		}
+	}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"-config", filepath.Join(s.dir, "warroom.yaml"), "-db", filepath.Join(s.dir, "w.db"), "-http", "off"}, env{
+		stdin: strings.NewReader(in.String()), stdout: &out, stderr: &errb, clock: s.clock,
+		wrap: func(h bot.Handler) bot.Handler { return &clockedHandler{next: h, clock: s.clock, times: times} },
+	})
+	assert.Empty(t, errb.String())
+	return out.String(), code
+}
+
+func TestScenarioDeclareToResolve(t *testing.T) {
+	t.Parallel()
+	s := newScenario(t)
+	out, code := s.play(t, []step{
+		{0, "sam: /fault declare P2 Invoices stuck in pending service=billing cause=kafka"},
+		{0, "#fault-1-invoices-stuck-in-pending"},
+		{45 * time.Second, "omar: +✅"},
+		{2 * time.Minute, "pia: +:white_check_mark:"},
+		{3 * time.Minute, "sam: /fault checkin"},
+		{4 * time.Minute, "rui: /fault role responder @pia"},
+		{5 * time.Minute, "rui: /fault task @pia drain the consumer lag"},
+		{9 * time.Minute, "omar: /fault update consumers restarted; backlog draining"},
+		{12 * time.Minute, "pia: /fault done 1"},
+		{20 * time.Minute, "omar: /fault mitigated new invoices flow"},
+		{31 * time.Minute, "omar: /fault resolve backlog cleared"},
+	})
+	require.Equal(t, 0, code, out)
+	room := "[#fault-1-invoices-stuck-in-pending] warroom: "
+	for _, want := range []string{
+		"* created #fault-1-invoices-stuck-in-pending",
+		"* invited @nadia, @omar, @pia, @rui, @sam to #fault-1-invoices-stuck-in-pending",
+		room + "🚨 P2 fault 1: Invoices stuck in pending",
+		room + "Commander: @rui · Handler: @sam · Responders: nobody",
+		"[#general] warroom: 🚨 declared fault 1 (P2): Invoices stuck in pending — war room #fault-1-invoices-stuck-in-pending, 5 invited",
+		room + "✅ @omar checked in (+45s) — 1 of 5 checked in",
+		room + "✅ @pia checked in (+2m0s) — 2 of 5 checked in",
+		room + "✅ @sam checked in (+3m0s) — 3 of 5 checked in",
+		room + "📋 task #1 for @pia: drain the consumer lag (close it with /fault done 1)",
+		room + "✅ fault 1 resolved: Invoices stuck in pending (P2)",
+		room + "Time to first check-in: 45s (@omar)",
+		room + "Check-in rate: 3/5 (60%)",
+		room + "  @omar checked in at 08:00:45, 45s after declare, by reaction",
+		room + "  @pia checked in at 08:02:00, 2m0s after declare, by reaction",
+		room + "  @sam checked in at 08:03:00, 3m0s after declare, by command",
+		room + "  @nadia did not check in",
+		room + "  @rui did not check in",
+		room + "Time to mitigate: 20m0s · time to resolve: 31m0s",
+		room + "Updates posted: 1, one every 9m0s on average",
+		room + "Commander: @rui · Handler: @sam · Responders: @pia",
+		room + "Tasks: 1 done, 0 open",
+	} {
+		assert.Contains(t, out, want+"\n")
+	}
+
+	// A second run on the same database sees the first run's fault.
+	out, code = s.play(t, []step{
+		{40 * time.Minute, "#fault-1-invoices-stuck-in-pending"},
+		{40 * time.Minute, "nadia: /fault status"},
+		{41 * time.Minute, "nadia: /fault declare P3 Ledger export slow service=billing"},
+	})
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, room+"P2 fault 1: Invoices stuck in pending — resolved for 31m0s\n")
+	assert.Contains(t, out, room+"Checked in (3/5): @omar (+45s), @pia (+2m0s), @sam (+3m0s)\n")
+	assert.Contains(t, out, "* created #fault-2-ledger-export-slow\n")
+	assert.Contains(t, out, "* invited @nadia, @omar to #fault-2-ledger-export-slow\n", "P3: the stability contact omar commands")
+}
+
+func TestScenarioRestartKeepsOpenFault(t *testing.T) {
+	t.Parallel()
+	s := newScenario(t)
+	_, code := s.play(t, []step{
+		{0, "nadia: /fault declare P1 Card payments failing service=billing"},
+		{0, "#fault-1-card-payments-failing"},
+		{time.Minute, "omar: /fault checkin"},
+		{2 * time.Minute, "rui: /fault task @quinn call the acquirer"},
+	})
+	require.Equal(t, 0, code)
+	out, code := s.play(t, []step{
+		{5 * time.Minute, "#fault-1-card-payments-failing"},
+		{5 * time.Minute, "nadia: /fault status"},
+		{6 * time.Minute, "quinn: +✅"},
+		{7 * time.Minute, "quinn: /fault done 1"},
+	})
+	require.Equal(t, 0, code)
+	room := "[#fault-1-card-payments-failing] warroom: "
+	assert.Contains(t, out, room+"P1 fault 1: Card payments failing — open for 5m0s\n")
+	assert.Contains(t, out, room+"  #1 @quinn: call the acquirer\n")
+	assert.Contains(t, out, room+"✅ @quinn checked in (+6m0s) — 2 of 4 checked in\n")
+	assert.Contains(t, out, room+"☑️ task #1 done: call the acquirer — 0 open\n")
+}
+
+func TestBadLinesAndCommandsKeepRunning(t *testing.T) {
+	t.Parallel()
+	s := newScenario(t)
+	out, code := s.play(t, []step{
+		{0, "nobody: /fault declare P1 x"},
+		{0, "this is not a line"},
+		{0, "nadia: /fault declare P9 Broken"},
+		{0, "nadia: /fault status"},
+		{0, "nadia: /fault declare P4 Typo service=biling"},
+	})
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, `* unknown person "nobody"`)
+	assert.Contains(t, out, `* cannot read line 2: "this is not a line"`)
+	assert.Contains(t, out, `[#general] warroom: ⚠️ unknown level "P9"`)
+	assert.Contains(t, out, "[#general] warroom: ⚠️ /fault status works in a fault's war room, and this channel is not one")
+	assert.Contains(t, out, `[#general] warroom: ⚠️ service=: unknown service "biling"; did you mean billing?`)
+}
+
+func TestHTTPAPI(t *testing.T) {
+	t.Parallel()
+	s := newScenario(t)
+	pr, pw := io.Pipe()
+	addrc := make(chan string, 1)
+	var out, errb syncBuffer
+	done := make(chan int)
+	handled := make(chan struct{}, 16)
+	go func() {
+		done <- run(context.Background(), []string{"-config", filepath.Join(s.dir, "warroom.yaml"), "-db", filepath.Join(s.dir, "w.db"), "-http", "127.0.0.1:0"}, env{
+			stdin: pr, stdout: &out, stderr: &errb, clock: s.clock, ready: func(a string) { addrc <- a },
+			wrap: func(h bot.Handler) bot.Handler { return &notifyingHandler{next: h, handled: handled} },
+		})
+	}()
+	addr := <-addrc
+	_, err := io.WriteString(pw, "nadia: /fault declare P2 Invoices stuck service=billing\n#fault-1-invoices-stuck\nomar: /fault checkin\nomar: /fault status\n")
+	require.NoError(t, err)
+	for range 3 { // declare, checkin, status handled
+		<-handled
+	}
+	assert.Contains(t, out.String(), "Not checked in")
+
+	get := func(path string) (int, []byte) {
+		resp, err := http.Get("http://" + addr + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, body
+	}
+	code, body := get("/healthz")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "ok\n", string(body))
+
+	code, body = get("/api/incidents")
+	require.Equal(t, 200, code)
+	var list struct {
+		Incidents []struct {
+			ID        int64
+			Title     string
+			Level     string
+			Status    string
+			Channel   string
+			Commander string
+			CheckedIn int `json:"checked_in"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(body, &list))
+	require.Len(t, list.Incidents, 1)
+	assert.Equal(t, "Invoices stuck", list.Incidents[0].Title)
+	assert.Equal(t, "fault-1-invoices-stuck", list.Incidents[0].Channel)
+	assert.Equal(t, "rui", list.Incidents[0].Commander)
+	assert.Equal(t, 1, list.Incidents[0].CheckedIn)
+
+	code, body = get("/api/incidents/1")
+	require.Equal(t, 200, code)
+	var inc map[string]any
+	require.NoError(t, json.Unmarshal(body, &inc))
+	for _, k := range []string{"fault", "roles", "participants", "tasks", "runs", "timeline", "metrics"} {
+		assert.Contains(t, inc, k)
+	}
+	assert.Len(t, inc["participants"], 3, "nadia (contact and declarer), omar, rui (commander)")
+
+	code, body = get("/api/incidents/99")
+	assert.Equal(t, 404, code)
+	assert.Contains(t, string(body), "fault 99 not found")
+	code, _ = get("/api/incidents/abc")
+	assert.Equal(t, 400, code)
+	code, _ = get("/api/incidents?status=bogus")
+	assert.Equal(t, 400, code)
+
+	require.NoError(t, pw.Close())
+	assert.Equal(t, 0, <-done)
+}
+
+func TestCheckAndFlags(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("adaptor: console\nlevels:\n  P2: {checkin_within: soon}\n"), 0o600))
+	var out, errb bytes.Buffer
+	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, clock: bot.NewFakeClock(start)}
+
+	assert.Equal(t, 0, run(context.Background(), []string{"check"}, e))
+	assert.Contains(t, out.String(), "embedded example config: ok")
+
+	assert.Equal(t, 1, run(context.Background(), []string{"check", "-config", bad}, e))
+	assert.Contains(t, errb.String(), `bad.yaml:1: unknown key "adaptor"; did you mean adapter?`)
+	assert.Contains(t, errb.String(), "bad.yaml:3:")
+
+	errb.Reset()
+	assert.Equal(t, 1, run(context.Background(), []string{"-config", bad, "-http", "off", "-db", filepath.Join(dir, "x.db")}, e), "a bad config stops the start")
+	assert.Contains(t, errb.String(), "adaptor")
+	assert.NoFileExists(t, filepath.Join(dir, "x.db"), "nothing is created before the config is good")
+
+	assert.Equal(t, 2, run(context.Background(), []string{"-bogus"}, e))
+	assert.Equal(t, 2, run(context.Background(), []string{"export"}, e))
+	assert.Equal(t, 1, run(context.Background(), []string{"export", "-db", filepath.Join(dir, "none.db"), "1"}, e))
+	assert.NoFileExists(t, filepath.Join(dir, "none.db"))
+}
+
+func TestExport(t *testing.T) {
+	t.Parallel()
+	s := newScenario(t)
+	_, code := s.play(t, []step{{0, "nadia: /fault declare P2 Invoices stuck service=billing"}})
+	require.Equal(t, 0, code)
+	var out, errb bytes.Buffer
+	code = run(context.Background(), []string{"export", "-config", filepath.Join(s.dir, "warroom.yaml"), "-db", filepath.Join(s.dir, "w.db"), "1"},
+		env{stdout: &out, stderr: &errb, clock: s.clock})
+	require.Equal(t, 0, code, errb.String())
+	var inc struct {
+		Fault    struct{ Title string }
+		Timeline []struct{ Type, Description string }
+	}
+	require.NoError(t, json.Unmarshal(out.Bytes(), &inc))
+	assert.Equal(t, "Invoices stuck", inc.Fault.Title)
+	assert.Equal(t, "declared", inc.Timeline[0].Type)
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the bot writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// notifyingHandler says when the bot has handled each event.
+type notifyingHandler struct {
+	next    bot.Handler
+	handled chan<- struct{}
+}
+
+func (n *notifyingHandler) HandleMessage(ctx context.Context, m bot.Incoming) {
+	n.next.HandleMessage(ctx, m)
+	n.handled <- struct{}{}
+}
+
+func (n *notifyingHandler) HandleReaction(ctx context.Context, r bot.Reaction) {
+	n.next.HandleReaction(ctx, r)
+	n.handled <- struct{}{}
+}
