@@ -366,3 +366,19 @@ func (n *notifyingHandler) HandleReaction(ctx context.Context, r bot.Reaction) {
 	n.next.HandleReaction(ctx, r)
 	n.handled <- struct{}{}
 }
+
+// TestDemoScript keeps the README's demo true: the shipped scenario runs on
+// the embedded example config from declare to the summary.
+func TestDemoScript(t *testing.T) {
+	t.Parallel()
+	demo, err := os.ReadFile("testdata/demo.txt")
+	require.NoError(t, err)
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"-db", filepath.Join(t.TempDir(), "demo.db"), "-http", "off"},
+		env{stdin: bytes.NewReader(demo), stdout: &out, stderr: &errb, clock: bot.NewFakeClock(start)})
+	require.Equal(t, 0, code, errb.String())
+	assert.Empty(t, errb.String())
+	assert.NotContains(t, out.String(), "⚠️", "the demo makes no mistakes")
+	assert.NotContains(t, out.String(), "* cannot read")
+	assert.Contains(t, out.String(), "[#fault-1-checkout-api-5xx] warroom: ✅ fault 1 resolved: Checkout API 5xx (P2)\n")
+}
