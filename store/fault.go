@@ -74,8 +74,16 @@ func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot
 	}
 	defer tx.Rollback()
 
-	var seq int
-	err = tx.QueryRowContext(ctx, `SELECT seq FROM faults WHERE id = ?`, faultID).Scan(&seq)
+	// The projection columns are patched by applying only the new events to
+	// them: each column is set by its own event types alone (declared,
+	// channel_created, level_changed, mitigated, resolved), so this agrees
+	// with a full replay without re-reading the timeline.
+	var (
+		seq  int
+		proj bot.Fault
+	)
+	err = tx.QueryRowContext(ctx, `SELECT seq, title, level, status, channel FROM faults WHERE id = ?`, faultID).
+		Scan(&seq, &proj.Title, &proj.Level, &proj.Status, &proj.Channel)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return notFound(faultID)
@@ -85,12 +93,6 @@ func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot
 		return conflict(faultID, after, seq)
 	}
 
-	// The projection is refreshed from a full replay rather than patched:
-	// it can then never disagree with what Fault returns.
-	history, err := queryEvents(ctx, tx, `SELECT fault_id, seq, data FROM events WHERE fault_id = ? ORDER BY seq`, faultID)
-	if err != nil {
-		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
-	}
 	evs := slices.Clone(events)
 	for i := range evs {
 		evs[i].FaultID, evs[i].Seq = faultID, after+1+i
@@ -102,7 +104,10 @@ func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot
 		}
 		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
 	}
-	f := bot.Replay(append(history, evs...))
+	f := &proj
+	for _, e := range evs {
+		bot.Apply(f, e)
+	}
 	_, err = tx.ExecContext(ctx, `UPDATE faults SET title = ?, level = ?, status = ?, channel = ?, seq = ?, updated_at = ? WHERE id = ?`,
 		f.Title, string(f.Level), string(f.Status), f.Channel, f.Seq, now, faultID)
 	if err != nil {
