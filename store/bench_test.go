@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -143,6 +145,8 @@ func BenchmarkTenThousandFaults(b *testing.B) {
 	b.ReportMetric(fileMB(b, path+"-wal"), "wal-MB")
 	b.ReportMetric(heapOpen, "heap-open-MB")
 	b.ReportMetric(heapList, "heap-list-MB")
+	b.ReportMetric(procStatusMB(b, "VmRSS:"), "rss-MB") // Go heap + SQLite's page cache
+	b.ReportMetric(procStatusMB(b, "VmHWM:"), "peak-rss-MB")
 	b.ReportMetric(float64(len(list)), "faults/op")
 }
 
@@ -160,4 +164,20 @@ func fileMB(b *testing.B, path string) float64 {
 	}
 	require.NoError(b, err)
 	return float64(fi.Size()) / (1 << 20)
+}
+
+// procStatusMB reads a kB figure from /proc/self/status (Linux); 0 elsewhere.
+func procStatusMB(b *testing.B, key string) float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, key); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			require.NoError(b, err)
+			return kb / 1024
+		}
+	}
+	return 0
 }
