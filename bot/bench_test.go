@@ -16,17 +16,7 @@ import (
 // real SQLite store on disk underneath. Target: under 1 ms per fault.
 func BenchmarkDeclare(b *testing.B) {
 	ctx := context.Background()
-	clock := bot.NewFakeClock(t0)
-	db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), clock)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	chat := memory.New()
-	w, err := bot.New(db, chat, clock, testCatalog(), bot.Options{}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	w := benchBot(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
@@ -41,17 +31,7 @@ func BenchmarkDeclare(b *testing.B) {
 // recorded check-in and its reply.
 func BenchmarkCheckin(b *testing.B) {
 	ctx := context.Background()
-	clock := bot.NewFakeClock(t0)
-	db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), clock)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	chat := memory.New()
-	w, err := bot.New(db, chat, clock, testCatalog(), bot.Options{}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	w := benchBot(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -63,4 +43,19 @@ func BenchmarkCheckin(b *testing.B) {
 		b.StartTimer()
 		w.HandleReaction(ctx, bot.Reaction{Channel: f.Channel, Message: f.Kickoff, User: "ben", Emoji: "✅"})
 	}
+}
+
+// benchBot is a bot on the memory adapter over a SQLite file.
+func benchBot(b *testing.B) *bot.Bot {
+	clock := bot.NewFakeClock(t0)
+	db, err := store.Open(filepath.Join(b.TempDir(), "bench.db"), clock)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	w, err := bot.New(db, memory.New(), clock, testCatalog(), bot.Options{}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return w
 }
