@@ -101,7 +101,7 @@ func (b *Bot) run(ctx context.Context, in Incoming, cmd Command) error {
 	if err != nil {
 		return err
 	}
-	r := &Request{Channel: in.Channel, Actor: b.identify(in.User), Cmd: cmd}
+	r := &Request{Channel: in.Channel, Actor: b.identify(ctx, in.User), Cmd: cmd}
 	if v.Scope == AnyChannel {
 		return v.Run(ctx, b, r)
 	}
@@ -161,7 +161,7 @@ func (b *Bot) HandleReaction(ctx context.Context, r Reaction) {
 	if r.Message != f.Kickoff || !f.Open() {
 		return
 	}
-	p := b.identify(r.User)
+	p := b.identify(ctx, r.User)
 	if pt, ok := f.Participant(p.ID); ok && pt.CheckedIn() {
 		return // a second ✅ is not news
 	}
@@ -170,12 +170,21 @@ func (b *Bot) HandleReaction(ctx context.Context, r Reaction) {
 	}
 }
 
-// identify maps a platform user to a catalog person. Someone the catalog does
-// not know still gets a person, keyed by their platform id, so that anyone in
-// the workspace can declare or check in.
-func (b *Bot) identify(uid string) Person {
+// identify maps a platform user to a catalog person: by platform id, else by
+// email where the adapter can tell it. Someone the catalog does not know
+// still gets a person, keyed by their platform id, so that anyone in the
+// workspace can declare or check in.
+func (b *Bot) identify(ctx context.Context, uid string) Person {
 	if p, ok := b.catalog.ByPlatformID(b.adapter.Platform(), uid); ok {
 		return p
+	}
+	if d, ok := b.adapter.(Directory); ok && uid != "" {
+		email, err := d.UserEmail(ctx, uid)
+		if err != nil {
+			b.log.Debug("looking up a user's email", "user", uid, "err", err)
+		} else if p, ok := b.catalog.ByEmail(email); ok {
+			return p
+		}
 	}
 	return Person{ID: uid, Slack: uid, Discord: uid}
 }
@@ -190,19 +199,16 @@ func (b *Bot) person(id string) Person {
 
 // resolvePerson reads a command's @person argument: a platform mention
 // (`<@U123>`, `<@!123>`), `@alice` or `alice`.
-func (b *Bot) resolvePerson(arg string) (Person, error) {
+func (b *Bot) resolvePerson(ctx context.Context, arg string) (Person, error) {
 	if strings.HasPrefix(arg, "<@") && strings.HasSuffix(arg, ">") {
 		uid := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSuffix(arg, ">"), "<@"), "!")
 		if i := strings.IndexByte(uid, '|'); i >= 0 { // Slack's <@U123|name>
 			uid = uid[:i]
 		}
-		if p, ok := b.catalog.ByPlatformID(b.adapter.Platform(), uid); ok {
-			return p, nil
-		}
 		if uid == "" {
 			return Person{}, Errorf(EINVALID, "%q is not a mention; type @person", arg)
 		}
-		return Person{ID: uid, Slack: uid, Discord: uid}, nil
+		return b.identify(ctx, uid), nil
 	}
 	if arg == "" || arg == "@" {
 		return Person{}, Errorf(EINVALID, "a person is missing; type @person (a mention or a catalog id such as @alice)")

@@ -27,7 +27,7 @@ func testCatalog() *bot.Catalog {
 	return &bot.Catalog{
 		People: map[string]bot.Person{
 			"ana": {ID: "ana", Name: "Ana"}, "ben": {ID: "ben"}, "cy": {ID: "cy"}, "dee": {ID: "dee"},
-			"eli": {ID: "eli"}, "fay": {ID: "fay"}, "gus": {ID: "gus"},
+			"eli": {ID: "eli"}, "fay": {ID: "fay"}, "gus": {ID: "gus", Email: "Gus@Corp.test"},
 		},
 		Services: map[string]bot.Service{
 			"ledger":  {Name: "ledger", Contacts: []string{"ana", "ben"}, Stability: "ben"},
@@ -383,4 +383,33 @@ func TestHelpIsGeneratedFromTheRegistry(t *testing.T) {
 	}
 	assert.Contains(t, help, "/fault call — the conference bridge")
 	assert.Error(t, r.bot.Register(bot.Verb{Name: "status", Run: func(context.Context, *bot.Bot, *bot.Request) error { return nil }}))
+}
+
+// dirChat is a platform that can tell users' emails.
+type dirChat struct {
+	*memory.Adapter
+	emails map[string]string
+}
+
+func (d dirChat) UserEmail(_ context.Context, uid string) (string, error) {
+	if e, ok := d.emails[uid]; ok {
+		return e, nil
+	}
+	return "", errors.New("users_not_found")
+}
+
+func TestDirectoryMapsUsersByEmail(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	chat := dirChat{Adapter: r.chat, emails: map[string]string{"U42": "gus@corp.test"}}
+	b, err := bot.New(r.db, chat, r.clock, testCatalog(), bot.Options{}, nil)
+	require.NoError(t, err)
+	r.bot = b
+	f := r.declare("/fault declare P2 Ledger down service=ledger")
+	assert.Equal(t, "@gus is now responder", r.say(f.Channel, "ana", "/fault role responder <@U42>"), "a mention found by email")
+	r.say(f.Channel, "U42", "/fault checkin")
+	p, ok := r.fault(f.ID).Participant("gus")
+	require.True(t, ok)
+	assert.True(t, p.CheckedIn(), "the typing user found by email")
+	assert.Contains(t, r.say(f.Channel, "ana", "/fault role responder <@U77>"), "@U77 is now responder", "unknown users keep their platform id")
 }

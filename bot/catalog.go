@@ -125,6 +125,19 @@ func (c *Catalog) ByPlatformID(platform, uid string) (Person, bool) {
 	return Person{}, false
 }
 
+// ByEmail finds the catalog person with an email address (case-insensitive).
+func (c *Catalog) ByEmail(email string) (Person, bool) {
+	if email == "" {
+		return Person{}, false
+	}
+	for _, p := range c.People {
+		if strings.EqualFold(p.Email, email) {
+			return p, true
+		}
+	}
+	return Person{}, false
+}
+
 // Service returns the named service, or an ENOTFOUND error that names the
 // closest service.
 func (c *Catalog) Service(name string) (Service, error) {

@@ -75,6 +75,13 @@ type Mentioner interface {
 	Mention(p Person) string
 }
 
+// Directory is an adapter that can look up a platform user's email, so that
+// people the catalog lists without a platform id (only an email) are still
+// recognised when they type or are mentioned.
+type Directory interface {
+	UserEmail(ctx context.Context, userID string) (string, error)
+}
+
 // Incoming is a text message a user typed.
 type Incoming struct {
 	Channel string // the platform's channel id

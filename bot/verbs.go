@@ -76,7 +76,7 @@ func verbRole(ctx context.Context, b *Bot, r *Request) error {
 	if err != nil {
 		return b.usageErr("role", ErrorMessage(err))
 	}
-	p, err := b.resolvePerson(a.Words[1])
+	p, err := b.resolvePerson(ctx, a.Words[1])
 	if err != nil {
 		return b.usageErr("role", ErrorMessage(err))
 	}
@@ -142,7 +142,7 @@ func verbInvite(ctx context.Context, b *Bot, r *Request) error {
 	}
 	var people []invitee
 	for _, w := range a.Words {
-		p, err := b.resolvePerson(w)
+		p, err := b.resolvePerson(ctx, w)
 		if err != nil {
 			return b.usageErr("invite", ErrorMessage(err))
 		}
@@ -271,7 +271,7 @@ func verbTask(ctx context.Context, b *Bot, r *Request) error {
 	if who == "" || text == "" {
 		return b.usageErr("task", "a person and the task are needed")
 	}
-	p, err := b.resolvePerson(who)
+	p, err := b.resolvePerson(ctx, who)
 	if err != nil {
 		return b.usageErr("task", ErrorMessage(err))
 	}
