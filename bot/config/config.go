@@ -16,7 +16,12 @@
 //     (a `$` on its own is literal). The secret keys slack.bot_token,
 //     slack.app_token, slack.signing_secret and discord.token must be written
 //     with `${...}`: a literal value is an error, so secrets never live in the
-//     file.
+//     file. A value that is empty only because its variables are unset
+//     counts as absent and takes its default (an empty list item is an
+//     error).
+//   - `adapter: slack` needs slack.bot_token and one of slack.app_token
+//     (Socket Mode) or slack.signing_secret (Events API, which needs http);
+//     `adapter: discord` needs discord.token and discord.guild.
 //   - `http: off` or `http: ""` turns the HTTP server off (Config.HTTP == "").
 //   - A person may be referred to as `alice` or `"@alice"` (contacts,
 //     stability, duty.people, commander, notify, page); it is stored as alice.

@@ -76,7 +76,9 @@ func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
 	if n != nil {
 		line = n.Line
 	}
-	p.probs = append(p.probs, Problem{Line: line, Message: fmt.Sprintf(format, args...)})
+	msg := fmt.Sprintf(format, args...)
+	msg = strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(msg) // one problem, one line
+	p.probs = append(p.probs, Problem{Line: line, Message: msg})
 }
 
 func (p *parser) sorted() []Problem {
@@ -297,7 +299,7 @@ func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
 		}
 		key := kd.Value
 		if first, dup := seen[key]; dup {
-			p.errorf(kn, "%s: duplicate key (first on line %d)", join(path, key), first)
+			p.errorf(kn, "%s: duplicate key (first on line %d)", join(path, keyName(key)), first)
 			continue
 		}
 		seen[key] = kn.Line
@@ -308,6 +310,16 @@ func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
 		out = append(out, field{key: key, k: kn, v: vn})
 	}
 	return out
+}
+
+var plainKeyRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,60}$`)
+
+// keyName is a key as a message shows it: quoted unless it is a plain word.
+func keyName(key string) string {
+	if plainKeyRe.MatchString(key) {
+		return key
+	}
+	return strconv.Quote(clip(key))
 }
 
 // lineOf is the node whose line a problem with a value reports: its key when
@@ -327,8 +339,8 @@ func (p *parser) list(path string, k, v *yaml.Node) []*yaml.Node {
 	}
 	if n.Kind != yaml.SequenceNode {
 		hint := ""
-		if n.Kind == yaml.ScalarNode {
-			hint = fmt.Sprintf(" (write [%s])", clip(n.Value))
+		if n.Kind == yaml.ScalarNode && plainKeyRe.MatchString(n.Value) {
+			hint = fmt.Sprintf(" (write [%s])", n.Value)
 		}
 		p.errorf(lineOf(k, v), "%s: expected a list like [a, b], got %s%s", path, kindName(n), hint)
 		return nil
@@ -409,7 +421,7 @@ func (p *parser) expand(path string, n *yaml.Node, s string) (out string, vars [
 		}
 		name := s[i+2 : i+j]
 		if !envNameRe.MatchString(name) {
-			p.errorf(n, "%s: ${%s} is not an environment variable name (letters, digits, _)", path, clip(name))
+			p.errorf(n, "%s: %q is not an environment variable name (letters, digits, _)", path, clip(name))
 			return "", nil, false
 		}
 		vars = append(vars, name)
@@ -561,7 +573,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 			cfg.Bridge = s
 			for _, ph := range placeholderRe.FindAllString(s, -1) {
 				if ph != "{id}" {
-					p.errorf(f.k, "bridge: unknown placeholder %s; the only one is {id}, the fault's number", clip(ph))
+					p.errorf(f.k, "bridge: unknown placeholder %q; the only one is {id}, the fault's number", clip(ph))
 				}
 			}
 		}
@@ -832,7 +844,7 @@ func (p *parser) servicesSection(c *bot.Catalog, f field) {
 		}
 		svc := bot.Service{Name: name}
 		var hasContacts bool
-		if v := deref(g.v); v == nil || v.Kind != yaml.MappingNode {
+		if v := deref(g.v); !isNull(v) && v.Kind != yaml.MappingNode {
 			p.errorf(g.k, "%s: expected a mapping like {contacts: [alice, bob], stability: bob}, got %s", path, kindName(v))
 			continue
 		}
