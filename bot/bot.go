@@ -29,7 +29,20 @@ type Bot struct {
 	// locks serialise the commands on one fault (striped by fault id) so
 	// that decisions are made on the state they will be appended to.
 	locks [64]sync.Mutex
+	// bg tracks work nobody waits for (pinning on remote platforms), so
+	// that shutdown and tests can.
+	bg sync.WaitGroup
 }
+
+// background runs fn beside the caller, on a context that outlives the
+// request but keeps its values.
+func (b *Bot) background(ctx context.Context, fn func(context.Context)) {
+	ctx = context.WithoutCancel(ctx)
+	b.bg.Go(func() { fn(ctx) })
+}
+
+// Wait blocks until background work is done. Call it before exit.
+func (b *Bot) Wait() { b.bg.Wait() }
 
 // New returns a Bot with the core verbs registered.
 func New(store Store, adapter Adapter, clock Clock, catalog *Catalog, opts Options, log *slog.Logger) (*Bot, error) {
@@ -273,9 +286,23 @@ func (b *Bot) reply(ctx context.Context, channel string, kind MessageKind, text 
 // adapter call, and records who was invited (or could not be). It returns
 // the ids invited.
 func (b *Bot) invite(ctx context.Context, f *Fault, actor string, people []invitee) ([]string, error) {
+	plan := b.planInvites(f, actor, people)
+	if len(plan.people) == 0 {
+		return nil, nil
+	}
+	return plan.finish(ctx, b, f, plan.call(ctx, b, f))
+}
+
+// invitePlan is an invitation worked out but not yet made: split from the
+// adapter call so that declare can overlap the call with the kickoff.
+type invitePlan struct {
+	people []Person
+	events []Event
+}
+
+func (b *Bot) planInvites(f *Fault, actor string, people []invitee) invitePlan {
 	var (
-		todo []Person
-		evs  []Event
+		plan invitePlan
 		seen = map[string]bool{}
 	)
 	for _, iv := range people {
@@ -283,34 +310,49 @@ func (b *Bot) invite(ctx context.Context, f *Fault, actor string, people []invit
 			continue
 		}
 		seen[iv.id] = true
-		todo = append(todo, b.person(iv.id))
-		evs = append(evs, Event{Type: EventInvited, Actor: actor, Person: iv.id, Text: iv.reason})
+		plan.people = append(plan.people, b.person(iv.id))
+		plan.events = append(plan.events, Event{Type: EventInvited, Actor: actor, Person: iv.id, Text: iv.reason})
 	}
-	if len(todo) == 0 {
-		return nil, nil
+	return plan
+}
+
+func (p invitePlan) ids() []string {
+	ids := make([]string, len(p.people))
+	for i, pp := range p.people {
+		ids[i] = pp.ID
+	}
+	return ids
+}
+
+// call makes the adapter call. It touches no fault state, so it may run
+// beside other calls.
+func (p invitePlan) call(ctx context.Context, b *Bot, f *Fault) error {
+	if len(p.people) == 0 {
+		return nil
 	}
 	if f.Channel == "" {
-		return nil, Errorf(EINTERNAL, "%s has no channel to invite to", f.Ref())
+		return Errorf(EINTERNAL, "%s has no channel to invite to", f.Ref())
 	}
-	if err := b.adapter.Invite(ctx, f.Channel, todo); err != nil {
-		b.log.Warn("invite failed", "fault", f.ID, "err", err)
+	return b.adapter.Invite(ctx, f.Channel, p.people)
+}
+
+// finish records the outcome of call and returns the ids invited.
+func (p invitePlan) finish(ctx context.Context, b *Bot, f *Fault, callErr error) ([]string, error) {
+	if len(p.people) == 0 {
+		return nil, nil
+	}
+	if callErr != nil {
+		b.log.Warn("invite failed", "fault", f.ID, "err", callErr)
+		evs := append([]Event(nil), p.events...)
 		for i := range evs {
-			evs[i].Type, evs[i].Text = EventInviteFailed, err.Error()
+			evs[i].Type, evs[i].Text = EventInviteFailed, callErr.Error()
 		}
-		if rerr := b.record(ctx, f, evs...); rerr != nil {
-			return nil, rerr
+		if err := b.record(ctx, f, evs...); err != nil {
+			return nil, err
 		}
-		ids := make([]string, len(todo))
-		for i, p := range todo {
-			ids[i] = p.ID
-		}
-		return nil, Errorf(EUNAVAILABLE, "could not invite %s: %v", b.mentions(ids), err)
+		return nil, Errorf(EUNAVAILABLE, "could not invite %s: %v", b.mentions(p.ids()), callErr)
 	}
-	ids := make([]string, len(todo))
-	for i, p := range todo {
-		ids[i] = p.ID
-	}
-	return ids, b.record(ctx, f, evs...)
+	return p.ids(), b.record(ctx, f, p.events...)
 }
 
 // invitee is someone to invite and why.

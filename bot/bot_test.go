@@ -413,3 +413,29 @@ func TestDirectoryMapsUsersByEmail(t *testing.T) {
 	assert.True(t, p.CheckedIn(), "the typing user found by email")
 	assert.Contains(t, r.say(f.Channel, "ana", "/fault role responder <@U77>"), "@U77 is now responder", "unknown users keep their platform id")
 }
+
+// concurrentChat is a platform whose calls may overlap.
+type concurrentChat struct{ *memory.Adapter }
+
+func (concurrentChat) Concurrent() bool { return true }
+
+func TestDeclareOnConcurrentPlatform(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	b, err := bot.New(r.db, concurrentChat{r.chat}, r.clock, testCatalog(), bot.Options{}, nil)
+	require.NoError(t, err)
+	r.bot = b
+	f := r.declare("/fault declare P2 Ledger down service=ledger cause=queue")
+	b.Wait()
+	assert.Equal(t, [][]string{{"ana", "ben", "cy", "dee"}}, r.chat.Invites(f.Channel))
+	assert.Len(t, f.Participants, 4)
+	assert.Equal(t, []string{f.Kickoff}, r.chat.Pins(f.Channel))
+	assert.Contains(t, r.chat.Topic(f.Channel), "commander @dee")
+	assert.Contains(t, r.chat.Posts(f.Channel)[0].Text, "Invited: @ana, @ben, @cy, @dee")
+
+	r.chat.FailNext("Invite", errors.New("not_in_channel"))
+	f = r.declare("/fault declare P2 Queue down service=queue")
+	b.Wait()
+	assert.Empty(t, f.Participants)
+	assert.Contains(t, r.chat.Texts(f.Channel)[1], "could not invite @cy, @dee, @ana: not_in_channel")
+}

@@ -112,29 +112,62 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	people = append(people, b.contactsOf(f.Service, "contact of "+f.Service)...)
 	people = append(people, b.contactsOf(f.Cause, "contact of "+f.Cause+", the suspected cause")...)
 	people = append(people, invitee{commander, fmt.Sprintf("commander for %s", f.Level)}, invitee{req.Actor, "declared it"})
-	_, inviteErr := b.invite(ctx, f, ActorBot, people)
+	plan := b.planInvites(f, ActorBot, people)
+	kickoff := b.kickoff(f, plan.ids())
 
-	if t, ok := b.adapter.(Topicer); ok {
-		if err := t.SetTopic(ctx, f.Channel, b.topic(f)); err != nil {
-			b.log.Warn("setting the topic", "fault", id, "err", err)
-		}
+	var (
+		msgID            string
+		callErr, postErr error
+	)
+	_, concurrent := b.adapter.(Concurrent)
+	if concurrent {
+		// Remote platforms: invite while the kickoff is posted (two round
+		// trips in all); topic and pin are not worth waiting for.
+		done := make(chan struct{})
+		go func() { defer close(done); callErr = plan.call(ctx, b, f) }()
+		msgID, postErr = b.adapter.Post(ctx, f.Channel, kickoff)
+		<-done
+	} else {
+		callErr = plan.call(ctx, b, f)
+		b.setTopic(ctx, f)
+		msgID, postErr = b.adapter.Post(ctx, f.Channel, kickoff)
 	}
-	msgID, err := b.adapter.Post(ctx, f.Channel, b.kickoff(f))
-	if err != nil {
-		return f, Errorf(EUNAVAILABLE, "declared %s in #%s but the kickoff could not be posted: %v", f.Ref(), f.ChannelName, err)
+	_, inviteErr := plan.finish(ctx, b, f, callErr)
+	if inviteErr != nil && ErrorCode(inviteErr) != EUNAVAILABLE {
+		return f, inviteErr // the store failed
+	}
+	if postErr != nil {
+		return f, Errorf(EUNAVAILABLE, "declared %s in #%s but the kickoff could not be posted: %v", f.Ref(), f.ChannelName, postErr)
 	}
 	if err := b.record(ctx, f, Event{Type: EventKickoffPosted, Actor: ActorBot, Message: msgID}); err != nil {
 		return f, err
 	}
-	if p, ok := b.adapter.(Pinner); ok {
-		if err := p.Pin(ctx, f.Channel, msgID); err != nil {
-			b.log.Warn("pinning the kickoff", "fault", id, "err", err)
-		}
+	if concurrent {
+		snap := *f
+		b.background(ctx, func(ctx context.Context) { b.setTopic(ctx, &snap); b.pin(ctx, &snap, msgID) })
+	} else {
+		b.pin(ctx, f, msgID)
 	}
 	if inviteErr != nil {
 		b.reply(ctx, f.Channel, KindError, "⚠️ "+ErrorMessage(inviteErr))
 	}
 	return f, nil
+}
+
+func (b *Bot) setTopic(ctx context.Context, f *Fault) {
+	if t, ok := b.adapter.(Topicer); ok && f.Channel != "" {
+		if err := t.SetTopic(ctx, f.Channel, b.topic(f)); err != nil {
+			b.log.Warn("setting the topic", "fault", f.ID, "err", err)
+		}
+	}
+}
+
+func (b *Bot) pin(ctx context.Context, f *Fault, msgID string) {
+	if p, ok := b.adapter.(Pinner); ok {
+		if err := p.Pin(ctx, f.Channel, msgID); err != nil {
+			b.log.Warn("pinning the kickoff", "fault", f.ID, "err", err)
+		}
+	}
 }
 
 func verbDeclare(ctx context.Context, b *Bot, r *Request) error {
@@ -163,13 +196,13 @@ func (b *Bot) topic(f *Fault) string {
 }
 
 // kickoff is the war room's first message: what, who, how to check in.
-func (b *Bot) kickoff(f *Fault) Message {
+func (b *Bot) kickoff(f *Fault, invited []string) Message {
 	w := b.opts.Command
 	lines := []string{
 		fmt.Sprintf("🚨 %s %s: %s", f.Level, f.Ref(), f.Title),
 		"Services: " + b.services(f),
 		fmt.Sprintf("Commander: %s · Handler: %s · Responders: %s", b.mention(f.Commander), b.mention(f.Handler), b.mentions(f.Responders)),
-		"Invited: " + b.mentions(participantIDs(f)),
+		"Invited: " + b.mentions(invited),
 		fmt.Sprintf("Check in: react :%s: to this message or type /%s checkin", NormalizeEmoji(b.opts.CheckinEmoji), w),
 		fmt.Sprintf("Post progress with /%s update <text>; /%s help lists every command", w, w),
 	}
@@ -197,12 +230,4 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
-}
-
-func participantIDs(f *Fault) []string {
-	ids := make([]string, len(f.Participants))
-	for i, p := range f.Participants {
-		ids[i] = p.Person
-	}
-	return ids
 }

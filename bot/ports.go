@@ -75,6 +75,14 @@ type Mentioner interface {
 	Mention(p Person) string
 }
 
+// Concurrent is an adapter whose calls may overlap. Declare then invites
+// while it posts the kickoff, and sets the topic and pins in the background,
+// so a war room is ready in two round trips (create, then invite ∥ post).
+// Adapters whose output must come in order (the console) leave it out.
+type Concurrent interface {
+	Concurrent() bool
+}
+
 // Directory is an adapter that can look up a platform user's email, so that
 // people the catalog lists without a platform id (only an email) are still
 // recognised when they type or are mentioned.

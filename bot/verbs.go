@@ -98,7 +98,7 @@ func verbRole(ctx context.Context, b *Bot, r *Request) error {
 		return err
 	}
 	if role != RoleResponder { // the topic names only the commander and handler
-		b.refreshTopic(ctx, f)
+		b.setTopic(ctx, f)
 	}
 	if was != "" {
 		return b.say(ctx, r, "%s is now %s (was %s)", b.mention(p.ID), role, b.mention(was))
@@ -236,7 +236,7 @@ func verbLevel(ctx context.Context, b *Bot, r *Request) error {
 	default:
 		msg += fmt.Sprintf("; commander stays %s", b.mention(f.Commander))
 	}
-	b.refreshTopic(ctx, f)
+	b.setTopic(ctx, f)
 	b.say(ctx, r, "%s", msg)
 	return inviteErr
 }
@@ -249,14 +249,6 @@ func (b *Bot) ruleName(l Level) string {
 		return string(l) + ": stability contact"
 	default:
 		return string(l) + ": " + rule
-	}
-}
-
-func (b *Bot) refreshTopic(ctx context.Context, f *Fault) {
-	if t, ok := b.adapter.(Topicer); ok && f.Channel != "" {
-		if err := t.SetTopic(ctx, f.Channel, b.topic(f)); err != nil {
-			b.log.Warn("setting the topic", "fault", f.ID, "err", err)
-		}
 	}
 }
 
@@ -350,7 +342,7 @@ func verbMitigated(ctx context.Context, b *Bot, r *Request) error {
 	if err := b.record(ctx, f, Event{Type: EventMitigated, Actor: r.Actor.ID, Text: r.Cmd.Rest}); err != nil {
 		return err
 	}
-	b.refreshTopic(ctx, f)
+	b.setTopic(ctx, f)
 	return b.say(ctx, r, "🩹 %s mitigated after %s%s; /%s resolve when recovery is complete", f.Ref(), Dur(f.MitigatedAt.Sub(f.DeclaredAt)), notePart(r.Cmd.Rest), b.opts.Command)
 }
 
@@ -370,7 +362,7 @@ func verbResolve(ctx context.Context, b *Bot, r *Request) error {
 	if err != nil {
 		return err
 	}
-	b.refreshTopic(ctx, f)
+	b.setTopic(ctx, f)
 	if _, err := b.adapter.Post(ctx, f.Channel, b.summary(f, events)); err != nil {
 		return Errorf(EUNAVAILABLE, "%s is resolved, but the summary could not be posted: %v; /%s status shows it", f.Ref(), err, b.opts.Command)
 	}

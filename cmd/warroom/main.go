@@ -162,7 +162,9 @@ func serve(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) err
 	if e.wrap != nil {
 		h = e.wrap(h)
 	}
-	if err := adapter.Run(ctx, h); err != nil && !errors.Is(err, context.Canceled) {
+	err = adapter.Run(ctx, h)
+	b.Wait() // finish what is in flight before the store closes
+	if err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
