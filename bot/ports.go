@@ -21,7 +21,19 @@ const (
 	KindKickoff MessageKind = "kickoff" // the war room's first message; ✅ on it checks in
 	KindSummary MessageKind = "summary" // the recovery-metrics summary
 	KindNotice  MessageKind = "notice"  // anything warroom says unasked
+	// KindApproval asks for a decision; its Buttons carry the commands.
+	KindApproval MessageKind = "approval"
 )
+
+// Button is a clickable choice on platforms that have buttons. A click is
+// delivered to the Handler as the user typing Command (`/fault approve 3`)
+// in the message's channel; platforms without buttons show Text, which
+// always says what to type instead.
+type Button struct {
+	Label   string
+	Command string // the full command line a click stands for
+	Style   string // "primary", "danger" or ""
+}
 
 // Field is a labelled value of a structured message.
 type Field struct {
@@ -32,10 +44,11 @@ type Field struct {
 // Message is what warroom posts. Text is always complete on its own (the
 // console prints only it); Title and Fields let richer adapters lay it out.
 type Message struct {
-	Kind   MessageKind
-	Text   string
-	Title  string
-	Fields []Field
+	Kind    MessageKind
+	Text    string
+	Title   string
+	Fields  []Field
+	Buttons []Button
 }
 
 // Adapter is a chat platform. It is deliberately small: what every platform
