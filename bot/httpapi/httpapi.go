@@ -18,6 +18,8 @@ type Server struct {
 	Store   bot.Store
 	Catalog *bot.Catalog
 	Log     *slog.Logger
+	// Extra are more routes (pattern → handler), e.g. an adapter's webhooks.
+	Extra map[string]http.Handler
 }
 
 // Handler returns the routes.
@@ -26,6 +28,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /api/incidents", s.listIncidents)
 	mux.HandleFunc("GET /api/incidents/{id}", s.getIncident)
+	for pattern, h := range s.Extra {
+		mux.Handle(pattern, h)
+	}
 	return mux
 }
 

@@ -18,7 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/warroom/warroom/adapters/console"
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/bot/config"
 	"github.com/warroom/warroom/bot/httpapi"
@@ -146,16 +145,24 @@ func serve(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) err
 	}
 	defer db.Close()
 
-	adapter, err := newAdapter(cfg, e)
+	newAdapter, ok := adapters[cfg.Adapter]
+	if !ok {
+		return fmt.Errorf("adapter %q is not built into this binary (set adapter: console)", cfg.Adapter)
+	}
+	adapter, err := newAdapter(ctx, cfg, e, log)
 	if err != nil {
-		return err
+		return fmt.Errorf("adapter %s: %w", cfg.Adapter, err)
 	}
 	b, err := bot.New(db, adapter, e.clock, cfg.Catalog, bot.Options{Command: cfg.Command, CheckinEmoji: cfg.CheckinEmoji}, log)
 	if err != nil {
 		return err
 	}
 
-	stopHTTP := startHTTP(cfg.HTTP, &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log}, e, log)
+	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log}
+	if r, ok := adapter.(routed); ok {
+		api.Extra = r.Routes()
+	}
+	stopHTTP := startHTTP(cfg.HTTP, api, e, log)
 	defer stopHTTP()
 
 	var h bot.Handler = b
@@ -168,18 +175,6 @@ func serve(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) err
 		return err
 	}
 	return nil
-}
-
-func newAdapter(cfg *config.Config, e env) (bot.Adapter, error) {
-	switch cfg.Adapter {
-	case "console", "":
-		ids := make([]string, 0, len(cfg.Catalog.People))
-		for id := range cfg.Catalog.People {
-			ids = append(ids, id)
-		}
-		return console.New(e.stdin, e.stdout, console.WithPeople(ids...)), nil
-	}
-	return nil, fmt.Errorf("adapter %q is not built yet: this build runs the console adapter (set adapter: console)", cfg.Adapter)
 }
 
 // startHTTP serves the HTTP API. A taken port does not stop the bot: the war
