@@ -96,6 +96,16 @@ type Concurrent interface {
 	Concurrent() bool
 }
 
+// VoiceRooms is an adapter that can open a voice channel beside a war room
+// (Discord): `/fault call` then makes one instead of posting a bridge URL.
+type VoiceRooms interface {
+	// CreateVoice opens a voice channel named name next to the war room
+	// warRoomID, open to people, and returns it with a link to join.
+	CreateVoice(ctx context.Context, warRoomID, name string, people []Person) (ch Channel, joinURL string, err error)
+	// DeleteVoice removes it (at resolve).
+	DeleteVoice(ctx context.Context, voiceID string) error
+}
+
 // Directory is an adapter that can look up a platform user's email, so that
 // people the catalog lists without a platform id (only an email) are still
 // recognised when they type or are mentioned.
@@ -119,7 +129,10 @@ type Reaction struct {
 }
 
 // Handler receives what users do on the platform. Adapters call it from their
-// event loop; it answers through the Adapter.
+// event loop; it answers through the Adapter, passing the ctx it was given to
+// every adapter call it makes while handling. Adapters may therefore put
+// reply routing in ctx values (a Slack response_url, a Discord interaction
+// token) and answer a command through it.
 type Handler interface {
 	HandleMessage(ctx context.Context, m Incoming)
 	HandleReaction(ctx context.Context, r Reaction)
