@@ -13,6 +13,9 @@ import (
 type Options struct {
 	Command      string // the slash-command word; default "fault"
 	CheckinEmoji string // default "white_check_mark"
+	// Bridge is the conference URL template ({id} is the fault number), used
+	// by `call` where the platform cannot open a voice channel itself.
+	Bridge string
 }
 
 // Bot is the war-room core. It turns what users do on the chat platform

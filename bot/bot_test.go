@@ -375,13 +375,13 @@ func TestUnknownPlatformUserCanDeclare(t *testing.T) {
 func TestHelpIsGeneratedFromTheRegistry(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	require.NoError(t, r.bot.Register(bot.Verb{Name: "call", Summary: "the conference bridge", Scope: bot.WarRoom,
+	require.NoError(t, r.bot.Register(bot.Verb{Name: "page", Summary: "page someone", Scope: bot.WarRoom,
 		Run: func(ctx context.Context, b *bot.Bot, req *bot.Request) error { return nil }}))
 	help := r.say("general", "ana", "/fault help")
 	for _, v := range r.bot.Registry().Verbs() {
 		assert.Contains(t, help, fmt.Sprintf("/fault %s", v.Name))
 	}
-	assert.Contains(t, help, "/fault call — the conference bridge")
+	assert.Contains(t, help, "/fault page — page someone")
 	assert.Error(t, r.bot.Register(bot.Verb{Name: "status", Run: func(context.Context, *bot.Bot, *bot.Request) error { return nil }}))
 }
 
@@ -438,4 +438,61 @@ func TestDeclareOnConcurrentPlatform(t *testing.T) {
 	b.Wait()
 	assert.Empty(t, f.Participants)
 	assert.Contains(t, r.chat.Texts(f.Channel)[1], "could not invite @cy, @dee, @ana: not_in_channel")
+}
+
+// voiceChat is a platform that can open voice channels.
+type voiceChat struct {
+	*memory.Adapter
+	mu      sync.Mutex
+	opened  map[string][]string // voice id -> people
+	deleted []string
+}
+
+func (v *voiceChat) CreateVoice(_ context.Context, room, name string, people []bot.Person) (bot.Channel, string, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	id := fmt.Sprintf("V%d", len(v.opened)+1)
+	for _, p := range people {
+		v.opened[id] = append(v.opened[id], p.ID)
+	}
+	return bot.Channel{ID: id, Name: name}, "https://voice.test/" + id, nil
+}
+
+func (v *voiceChat) DeleteVoice(_ context.Context, id string) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.deleted = append(v.deleted, id)
+	return nil
+}
+
+func TestCallPostsTheBridge(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	f := r.declare("/fault declare P2 Ledger down service=ledger")
+	assert.Contains(t, r.say(f.Channel, "ana", "/fault call"), "no conference bridge is configured: set bridge:")
+
+	b, err := bot.New(r.db, r.chat, r.clock, testCatalog(), bot.Options{Bridge: "https://meet.test/acme-{id}"}, nil)
+	require.NoError(t, err)
+	r.bot = b
+	f = r.declare("/fault declare P2 Queue down service=queue")
+	assert.Contains(t, r.chat.Posts(f.Channel)[0].Text, "Conference: https://meet.test/acme-2", "the bridge is in the kickoff")
+	assert.Equal(t, "🎧 conference bridge for fault 2: https://meet.test/acme-2", r.say(f.Channel, "cy", "/fault call"))
+	assert.Equal(t, "🎧 the conference for fault 2 is at https://meet.test/acme-2", r.say(f.Channel, "cy", "/fault bridge"))
+}
+
+func TestCallOpensAVoiceChannelWherePossible(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	chat := &voiceChat{Adapter: r.chat, opened: map[string][]string{}}
+	b, err := bot.New(r.db, chat, r.clock, testCatalog(), bot.Options{Bridge: "https://meet.test/{id}"}, nil)
+	require.NoError(t, err)
+	r.bot = b
+	f := r.declare("/fault declare P1 Ledger down service=ledger")
+	assert.Contains(t, r.chat.Posts(f.Channel)[0].Text, "Conference: /fault call opens a voice channel")
+	assert.Equal(t, "🎧 voice channel for fault 1: https://voice.test/V1 — everyone in the war room can join", r.say(f.Channel, "ana", "/fault call"))
+	assert.Equal(t, []string{"ana", "ben", "dee"}, chat.opened["V1"])
+	assert.Contains(t, r.say(f.Channel, "ana", "/fault call"), "is at https://voice.test/V1", "one voice channel per fault")
+	r.say(f.Channel, "ana", "/fault resolve")
+	assert.Equal(t, []string{"V1"}, chat.deleted, "resolve removes the voice channel")
+	assert.Empty(t, r.fault(f.ID).VoiceChannel)
 }

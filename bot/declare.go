@@ -203,9 +203,14 @@ func (b *Bot) kickoff(f *Fault, invited []string) Message {
 		"Services: " + b.services(f),
 		fmt.Sprintf("Commander: %s · Handler: %s · Responders: %s", b.mention(f.Commander), b.mention(f.Handler), b.mentions(f.Responders)),
 		"Invited: " + b.mentions(invited),
+	}
+	if bl := b.bridgeLine(f); bl != "" {
+		lines = append(lines, bl)
+	}
+	lines = append(lines,
 		fmt.Sprintf("Check in: react :%s: to this message or type /%s checkin", NormalizeEmoji(b.opts.CheckinEmoji), w),
 		fmt.Sprintf("Post progress with /%s update <text>; /%s help lists every command", w, w),
-	}
+	)
 	return Message{
 		Kind:  KindKickoff,
 		Title: fmt.Sprintf("%s %s: %s", f.Level, f.Ref(), f.Title),

@@ -26,6 +26,8 @@ const (
 	EventUpdate         EventType = "update"          // Text
 	EventMitigated      EventType = "mitigated"       // Text
 	EventResolved       EventType = "resolved"        // Text
+	EventBridgeOpened   EventType = "bridge_opened"   // Text=join URL, Channel=voice channel id (if any)
+	EventBridgeClosed   EventType = "bridge_closed"   // Channel
 )
 
 // Event is one entry on a fault's timeline. Which fields are set depends on
@@ -120,6 +122,10 @@ func Apply(f *Fault, e Event) {
 		if f.MitigatedAt.IsZero() {
 			f.MitigatedAt = e.At // resolved implies mitigated
 		}
+	case EventBridgeOpened:
+		f.Bridge, f.VoiceChannel = e.Text, e.Channel
+	case EventBridgeClosed:
+		f.VoiceChannel = ""
 	}
 }
 
@@ -177,6 +183,13 @@ func (e Event) Describe() string {
 		return withNote(who+" marked it mitigated", e.Text)
 	case EventResolved:
 		return withNote(who+" resolved it", e.Text)
+	case EventBridgeOpened:
+		if e.Channel != "" {
+			return fmt.Sprintf("%s opened a voice channel: %s", who, e.Text)
+		}
+		return fmt.Sprintf("%s asked for the conference bridge: %s", who, e.Text)
+	case EventBridgeClosed:
+		return "voice channel removed"
 	}
 	return fmt.Sprintf("%s: %s", e.Type, e.Text)
 }

@@ -106,6 +106,10 @@ type Fault struct {
 	Channel     string `json:"channel,omitempty"`      // the adapter's channel id
 	ChannelName string `json:"channel_name,omitempty"` // as people see it
 	Kickoff     string `json:"kickoff,omitempty"`      // the kickoff message id
+	// Bridge is the conference link; VoiceChannel the platform's voice
+	// channel behind it, while it exists.
+	Bridge       string `json:"bridge,omitempty"`
+	VoiceChannel string `json:"voice_channel,omitempty"`
 
 	DeclaredBy  string    `json:"declared_by"`
 	DeclaredAt  time.Time `json:"declared_at"`

@@ -21,6 +21,7 @@ func coreVerbs() []Verb {
 		{Name: "task", Usage: "@person <text>", Summary: "the commander assigns a task", Scope: WarRoom, Run: verbTask},
 		{Name: "done", Usage: "<task#>", Summary: "mark a task done", Scope: WarRoom, Run: verbDone},
 		{Name: "update", Usage: "<text>", Summary: "post a progress update for stakeholders", Scope: WarRoom, Run: verbUpdate},
+		{Name: "call", Aliases: []string{"bridge"}, Summary: "the conference bridge for this fault", Scope: WarRoom, Run: verbCall},
 		{Name: "mitigated", Usage: "[note]", Summary: "the impact is stopped; recovery goes on", Scope: WarRoom, Run: verbMitigated},
 		{Name: "resolve", Usage: "[note]", Summary: "close the fault and post the recovery-metrics summary", Scope: WarRoom, Run: verbResolve},
 		{Name: "status", Summary: "where the fault stands", Scope: WarRoom, WhenResolved: true, Run: verbStatus},
@@ -358,6 +359,7 @@ func verbResolve(ctx context.Context, b *Bot, r *Request) error {
 	if err := b.record(ctx, f, Event{Type: EventResolved, Actor: r.Actor.ID, Text: r.Cmd.Rest}); err != nil {
 		return err
 	}
+	b.closeVoice(ctx, f)
 	events, err := b.store.Events(ctx, f.ID)
 	if err != nil {
 		return err

@@ -153,7 +153,7 @@ func serve(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) err
 	if err != nil {
 		return fmt.Errorf("adapter %s: %w", cfg.Adapter, err)
 	}
-	b, err := bot.New(db, adapter, e.clock, cfg.Catalog, bot.Options{Command: cfg.Command, CheckinEmoji: cfg.CheckinEmoji}, log)
+	b, err := bot.New(db, adapter, e.clock, cfg.Catalog, bot.Options{Command: cfg.Command, CheckinEmoji: cfg.CheckinEmoji, Bridge: cfg.Bridge}, log)
 	if err != nil {
 		return err
 	}
