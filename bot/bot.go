@@ -67,6 +67,25 @@ func New(store Store, adapter Adapter, clock Clock, catalog *Catalog, opts Optio
 	return b, nil
 }
 
+// Start prepares the bot for a (re)started process: adapters without a
+// memory of their own learn the open war rooms' kickoff messages.
+func (b *Bot) Start(ctx context.Context) error {
+	km, ok := b.adapter.(KickoffMemory)
+	if !ok {
+		return nil
+	}
+	open, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}})
+	if err != nil {
+		return err
+	}
+	for _, f := range open {
+		if f.Channel != "" && f.Kickoff != "" {
+			km.RememberKickoff(f.Channel, f.Kickoff)
+		}
+	}
+	return nil
+}
+
 // Register adds a capability's verb to the command registry.
 func (b *Bot) Register(v Verb) error { return b.verbs.Register(v) }
 

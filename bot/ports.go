@@ -106,6 +106,13 @@ type VoiceRooms interface {
 	DeleteVoice(ctx context.Context, voiceID string) error
 }
 
+// KickoffMemory is an adapter that keeps no history of its own (the
+// console). At start the core tells it the kickoff message of every open war
+// room, so that reactions there still check people in after a restart.
+type KickoffMemory interface {
+	RememberKickoff(channelID, messageID string)
+}
+
 // Directory is an adapter that can look up a platform user's email, so that
 // people the catalog lists without a platform id (only an email) are still
 // recognised when they type or are mentioned.

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -162,6 +163,24 @@ func (a *Adapter) Post(_ context.Context, channelID string, m bot.Message) (stri
 		a.kickoff[ch] = id
 	}
 	return id, nil
+}
+
+// RememberKickoff implements bot.KickoffMemory: the console keeps no
+// history, so after a restart the core tells it which message of a war room
+// is the kickoff. Later ids in that channel continue after it.
+func (a *Adapter) RememberKickoff(channelID, messageID string) {
+	ch := strings.TrimPrefix(channelID, "#")
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.known[ch] = true
+	if a.kickoff[ch] == "" {
+		a.kickoff[ch] = messageID
+	}
+	if i := strings.LastIndexByte(messageID, '/'); i >= 0 {
+		if n, err := strconv.Atoi(messageID[i+1:]); err == nil && n > a.seq[ch] {
+			a.seq[ch] = n
+		}
+	}
 }
 
 // DM implements bot.Adapter.

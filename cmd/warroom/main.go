@@ -165,6 +165,9 @@ func serve(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) err
 	stopHTTP := startHTTP(cfg.HTTP, api, e, log)
 	defer stopHTTP()
 
+	if err := b.Start(ctx); err != nil {
+		return err
+	}
 	var h bot.Handler = b
 	if e.wrap != nil {
 		h = e.wrap(h)

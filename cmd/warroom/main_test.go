@@ -185,6 +185,7 @@ func TestScenarioRestartKeepsOpenFault(t *testing.T) {
 	out, code := s.play(t, []step{
 		{5 * time.Minute, "#fault-1-card-payments-failing"},
 		{5 * time.Minute, "nadia: /fault status"},
+		{5 * time.Minute, "nadia: /fault roles"},
 		{6 * time.Minute, "quinn: +✅"},
 		{7 * time.Minute, "quinn: /fault done 1"},
 	})
