@@ -28,6 +28,9 @@ type Bot struct {
 	opts    Options
 	log     *slog.Logger
 	verbs   *Registry
+	crons   schedules
+	// notifier pages people; nil until a provider is configured.
+	notifier Notifier
 
 	// locks serialise the commands on one fault (striped by fault id) so
 	// that decisions are made on the state they will be appended to.
@@ -85,6 +88,9 @@ func (b *Bot) Start(ctx context.Context) error {
 	}
 	return nil
 }
+
+// UseNotifier sets how people are paged.
+func (b *Bot) UseNotifier(n Notifier) { b.notifier = n }
 
 // Register adds a capability's verb to the command registry.
 func (b *Bot) Register(v Verb) error { return b.verbs.Register(v) }

@@ -28,6 +28,9 @@ const (
 	EventResolved       EventType = "resolved"        // Text
 	EventBridgeOpened   EventType = "bridge_opened"   // Text=join URL, Channel=voice channel id (if any)
 	EventBridgeClosed   EventType = "bridge_closed"   // Channel
+	EventReminded       EventType = "reminded"        // Person=who was asked for an update
+	EventEscalated      EventType = "escalated"       // Person=commander, Text=why
+	EventChased         EventType = "chased"          // Person, Via=dm|page|commander, Text=failure if any
 )
 
 // Event is one entry on a fault's timeline. Which fields are set depends on
@@ -126,6 +129,17 @@ func Apply(f *Fault, e Event) {
 		f.Bridge, f.VoiceChannel = e.Text, e.Channel
 	case EventBridgeClosed:
 		f.VoiceChannel = ""
+	case EventReminded:
+		f.LastRemindAt = e.At
+		f.Reminders++
+	case EventEscalated:
+		f.Escalations++
+	case EventChased:
+		for i := range f.Participants {
+			if f.Participants[i].Person == e.Person {
+				f.Participants[i].Chased++
+			}
+		}
 	}
 }
 
@@ -190,6 +204,17 @@ func (e Event) Describe() string {
 		return fmt.Sprintf("%s asked for the conference bridge: %s", who, e.Text)
 	case EventBridgeClosed:
 		return "voice channel removed"
+	case EventReminded:
+		return fmt.Sprintf("@%s reminded to post an update", e.Person)
+	case EventEscalated:
+		return fmt.Sprintf("escalated to @%s: %s", e.Person, e.Text)
+	case EventChased:
+		what := map[string]string{ChaseDM: "sent a DM", ChasePage: "paged", ChaseCommander: "reported to the commander"}[e.Via]
+		s := fmt.Sprintf("@%s not checked in: %s", e.Person, what)
+		if e.Text != "" {
+			s += " (failed: " + e.Text + ")"
+		}
+		return s
 	}
 	return fmt.Sprintf("%s: %s", e.Type, e.Text)
 }

@@ -73,6 +73,9 @@ type Participant struct {
 	InvitedAt   time.Time `json:"invited_at"`
 	CheckedInAt time.Time `json:"checked_in_at,omitzero"`
 	CheckinVia  string    `json:"checkin_via,omitempty"` // "reaction" or "command"
+	// Chased counts the chase stages done (DM, page, commander) while they
+	// had not checked in.
+	Chased int `json:"chased,omitempty"`
 }
 
 // CheckedIn reports whether the participant has checked in.
@@ -128,6 +131,9 @@ type Fault struct {
 	Updates      int           `json:"updates"`
 	LastUpdate   string        `json:"last_update,omitempty"`
 	LastUpdateAt time.Time     `json:"last_update_at,omitzero"`
+	LastRemindAt time.Time     `json:"last_remind_at,omitzero"`
+	Reminders    int           `json:"reminders"`
+	Escalations  int           `json:"escalations"`
 
 	// Seq is the sequence number of the last event applied.
 	Seq int `json:"seq"`

@@ -49,16 +49,29 @@ type Metrics struct {
 	Commander     string   `json:"commander,omitempty"`
 	Handler       string   `json:"handler,omitempty"`
 	Responders    []string `json:"responders,omitempty"`
-	TasksDone     int      `json:"tasks_done"`
-	TasksOpen     int      `json:"tasks_open"`
-	LevelChanges  int      `json:"level_changes"`
+	Reminders     int      `json:"reminders"`
+	Escalations   int      `json:"escalations"`
+	// Chased is who was chased for not checking in, how and when.
+	Chased       []Chase `json:"chased"`
+	TasksDone    int     `json:"tasks_done"`
+	TasksOpen    int     `json:"tasks_open"`
+	LevelChanges int     `json:"level_changes"`
+}
+
+// Chase is one step of chasing someone who had not checked in.
+type Chase struct {
+	Person string    `json:"person"`
+	Via    string    `json:"via"` // dm, page, commander
+	At     time.Time `json:"at"`
+	Failed string    `json:"failed,omitempty"`
 }
 
 // ComputeMetrics derives the recovery metrics from a timeline. It is a pure
 // function of the events: the same timeline always gives the same figures.
 func ComputeMetrics(events []Event) Metrics {
 	f := Replay(events)
-	m := Metrics{DeclaredAt: f.DeclaredAt, Commander: f.Commander, Handler: f.Handler, Responders: f.Responders}
+	m := Metrics{DeclaredAt: f.DeclaredAt, Commander: f.Commander, Handler: f.Handler, Responders: f.Responders,
+		Reminders: f.Reminders, Escalations: f.Escalations, Chased: []Chase{}}
 	since := func(t time.Time) *Seconds { s := Seconds(t.Sub(f.DeclaredAt)); return &s }
 	var first time.Time
 	for _, p := range f.Participants {
@@ -94,6 +107,8 @@ func ComputeMetrics(events []Event) Metrics {
 			lastUpdate = e.At
 		case EventLevelChanged:
 			m.LevelChanges++
+		case EventChased:
+			m.Chased = append(m.Chased, Chase{Person: e.Person, Via: e.Via, At: e.At, Failed: e.Text})
 		}
 	}
 	if m.Updates > 0 {
@@ -153,7 +168,21 @@ func (b *Bot) summary(f *Fault, events []Event) Message {
 	if m.MeanUpdateGap != nil {
 		cadence = ", one every " + m.MeanUpdateGap.String() + " on average"
 	}
-	add("Updates posted: %d%s", m.Updates, cadence)
+	if spec := b.catalog.Levels[f.Level].Remind; spec != "" {
+		cadence += fmt.Sprintf(" (asked on %q)", spec)
+	}
+	add("Updates posted: %d%s; reminders %d, escalations %d", m.Updates, cadence, m.Reminders, m.Escalations)
+	if len(m.Chased) > 0 {
+		var parts []string
+		for _, c := range m.Chased {
+			s := fmt.Sprintf("%s %s at %s", b.mention(c.Person), c.Via, ClockTime(c.At, f.DeclaredAt))
+			if c.Failed != "" {
+				s += " (failed)"
+			}
+			parts = append(parts, s)
+		}
+		add("Chased for check-in: %s", strings.Join(parts, ", "))
+	}
 	add("Commander: %s · Handler: %s · Responders: %s", b.mention(m.Commander), b.mention(m.Handler), b.mentions(m.Responders))
 	add("Tasks: %d done, %d open", m.TasksDone, m.TasksOpen)
 	if m.LevelChanges > 0 {

@@ -168,6 +168,8 @@ func serve(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) err
 	if err := b.Start(ctx); err != nil {
 		return err
 	}
+	stopTicker := startTicker(ctx, b, log)
+	defer stopTicker()
 	var h bot.Handler = b
 	if e.wrap != nil {
 		h = e.wrap(h)

@@ -152,7 +152,7 @@ func TestScenarioDeclareToResolve(t *testing.T) {
 		room + "  @nadia did not check in",
 		room + "  @rui did not check in",
 		room + "Time to mitigate: 20m0s · time to resolve: 31m0s",
-		room + "Updates posted: 1, one every 9m0s on average",
+		room + `Updates posted: 1, one every 9m0s on average (asked on "*/15 * * * *"); reminders 0, escalations 0`,
 		room + "Commander: @rui · Handler: @sam · Responders: @pia",
 		room + "Tasks: 1 done, 0 open",
 	} {

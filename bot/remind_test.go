@@ -1,0 +1,180 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/warroom/warroom/bot"
+)
+
+// pager records pages; failNext makes the next page fail.
+type pager struct {
+	mu       sync.Mutex
+	pages    []bot.Page
+	failNext error
+}
+
+func (p *pager) Page(_ context.Context, pg bot.Page) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.failNext; err != nil {
+		p.failNext = nil
+		return err
+	}
+	p.pages = append(p.pages, pg)
+	return nil
+}
+
+// notices returns the notices posted in a channel since index from, each
+// prefixed with the minute after t0 at which the test saw it.
+func noticesAt(r *rig, ch string, from int, minute int) ([]string, int) {
+	posts := r.chat.Posts(ch)
+	var out []string
+	for _, p := range posts[from:] {
+		if p.Kind == bot.KindNotice || p.Kind == bot.KindError {
+			out = append(out, fmt.Sprintf("+%dm %s", minute, p.Text))
+		}
+	}
+	return out, len(posts)
+}
+
+// TestP1Hour fast-forwards through the first hour of a P1, a minute at a
+// time, and checks every reminder, escalation, DM, page and report.
+func TestP1Hour(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	pg := &pager{}
+	r.bot.UseNotifier(pg)
+	f := r.declare("/fault declare P1 Ledger down service=ledger cause=queue")
+	ch := f.Channel
+	// ana (declarer, handler), ben, cy (cause contact), dee (commander on duty).
+	var seen []string
+	n := len(r.chat.Posts(ch))
+	for minute := 1; minute <= 60; minute++ {
+		r.clock.Set(t0.Add(time.Duration(minute) * time.Minute))
+		switch minute {
+		case 1:
+			r.say(ch, "ben", "/fault checkin")
+		case 2:
+			r.say(ch, "dee", "/fault checkin")
+		case 3:
+			r.say(ch, "ana", "/fault checkin")
+		case 25:
+			r.say(ch, "ana", "/fault update failover done, replaying the queue")
+		}
+		require.NoError(t, r.bot.Tick(r.ctx))
+		require.NoError(t, r.bot.Tick(r.ctx), "a second tick at the same moment")
+		var got []string
+		got, n = noticesAt(r, ch, n, minute)
+		seen = append(seen, got...)
+	}
+	remind := func(m int, since string) string {
+		return fmt.Sprintf("+%dm ⏰ @ana, time for a progress update on fault 1 (nothing since %s): /fault update <text>", m, since)
+	}
+	escalate := func(m int, at string) string {
+		return fmt.Sprintf("+%dm ⏫ @dee: no progress update on fault 1 (P1 Ledger down) since the reminder at %s; @ana is handling it.", m, at)
+	}
+	assert.Equal(t, []string{
+		remind(10, "the declaration"),
+		"+15m 📋 @dee: not checked in despite a DM and a page: @cy (invited 15m0s ago)",
+		remind(20, "the declaration"),
+		escalate(20, "14:10:00"),
+		remind(30, "the last update, 5m0s ago"),
+		remind(40, "the last update, 15m0s ago"),
+		escalate(40, "14:30:00"),
+		remind(50, "the last update, 25m0s ago"),
+		escalate(50, "14:40:00"),
+		remind(60, "the last update, 35m0s ago"),
+		escalate(60, "14:50:00"),
+	}, seen)
+
+	dms := r.chat.DMs("cy")
+	require.Len(t, dms, 1, "cy is DMed once, after one check-in window")
+	assert.Contains(t, dms[0].Text, "you were invited to the war room of fault 1 (P1 Ledger down) 5m0s ago and have not checked in")
+	require.Len(t, pg.pages, 1, "then paged once, after two")
+	assert.Equal(t, "cy", pg.pages[0].Person.ID)
+	assert.Equal(t, "warroom-fault-1", pg.pages[0].Dedup)
+	assert.Len(t, r.chat.DMs("dee"), 4, "each escalation also DMs the commander")
+	assert.Empty(t, r.chat.DMs("ben"), "people who checked in are left alone")
+
+	f = r.fault(f.ID)
+	assert.Equal(t, 6, f.Reminders)
+	assert.Equal(t, 4, f.Escalations)
+	r.say(ch, "ana", "/fault resolve")
+	sum := r.chat.Posts(ch)[len(r.chat.Posts(ch))-1].Text
+	assert.Contains(t, sum, `Updates posted: 1, one every 25m0s on average (asked on "*/10 * * * *"); reminders 6, escalations 4`)
+	assert.Contains(t, sum, "Chased for check-in: @cy dm at 14:05:00, @cy page at 14:10:00, @cy commander at 14:15:00")
+
+	r.clock.Advance(time.Hour)
+	n = len(r.chat.Posts(ch))
+	require.NoError(t, r.bot.Tick(r.ctx))
+	assert.Len(t, r.chat.Posts(ch), n, "resolve stops reminders")
+}
+
+func TestLevelChangeSwitchesScheduleAtOnce(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	f := r.declare("/fault declare P2 Ledger down service=ledger") // */15
+	for _, p := range []string{"ana", "ben"} {
+		r.say(f.Channel, p, "/fault checkin")
+	}
+	r.clock.Set(t0.Add(10 * time.Minute))
+	require.NoError(t, r.bot.Tick(r.ctx))
+	n := len(r.chat.Posts(f.Channel))
+	r.say(f.Channel, "ana", "/fault level P1") // */10: 14:10 is due now
+	n++
+	require.NoError(t, r.bot.Tick(r.ctx))
+	got, _ := noticesAt(r, f.Channel, n, 10)
+	require.Len(t, got, 1, "dee, not checked in, is chased without a channel warning: no pager is configured")
+	assert.Contains(t, got[0], "⏰ @ana, time for a progress update")
+	assert.Len(t, r.chat.DMs("dee"), 1)
+}
+
+// TestRestartFiresOverdueReminderOnce: the bot was down through three
+// reminder slots and two chase stages; after the restart each fires once.
+func TestRestartFiresOverdueReminderOnce(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	pg := &pager{failNext: errors.New("twilio: 503")}
+	f := r.declare("/fault declare P1 Ledger down service=ledger")
+	r.say(f.Channel, "ana", "/fault checkin")
+	r.say(f.Channel, "dee", "/fault checkin")
+
+	r.clock.Set(t0.Add(35 * time.Minute)) // down since declare
+	r.open()
+	r.bot.UseNotifier(pg)
+	n := len(r.chat.Posts(f.Channel))
+	require.NoError(t, r.bot.Tick(r.ctx))
+	require.NoError(t, r.bot.Tick(r.ctx))
+	got, _ := noticesAt(r, f.Channel, n, 35)
+	assert.Equal(t, []string{
+		"+35m ⏰ @ana, time for a progress update on fault 1 (nothing since the declaration): /fault update <text>",
+		"+35m ⚠️ could not page @ben: twilio: 503",
+		"+35m 📋 @dee: not checked in despite a DM and a page: @ben (invited 35m0s ago)",
+	}, got)
+	assert.Len(t, r.chat.DMs("ben"), 1)
+
+	r.clock.Set(t0.Add(40 * time.Minute))
+	require.NoError(t, r.bot.Tick(r.ctx))
+	got, _ = noticesAt(r, f.Channel, n+3, 40)
+	assert.Equal(t, []string{
+		"+40m ⏰ @ana, time for a progress update on fault 1 (nothing since the declaration): /fault update <text>",
+		"+40m ⏫ @dee: no progress update on fault 1 (P1 Ledger down) since the reminder at 14:35:00; @ana is handling it.",
+	}, got, "the next slot is counted from the catch-up reminder")
+	evs, err := r.db.Events(r.ctx, f.ID)
+	require.NoError(t, err)
+	var chased []string
+	for _, e := range evs {
+		if e.Type == bot.EventChased {
+			chased = append(chased, e.Via+":"+e.Text)
+		}
+	}
+	assert.Equal(t, []string{"dm:", "page:twilio: 503", "commander:"}, chased, "the failed page is on the timeline")
+}
