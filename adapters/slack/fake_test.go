@@ -1,0 +1,407 @@
+package slack_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack/slacktest"
+)
+
+// fake is a Slack workspace on loopback: slack-go's slacktest server with
+// Customize handlers for the state warroom needs (channels, members, posts,
+// topic, pins, users), 429 storms, latency, and a Socket Mode websocket.
+type fake struct {
+	t   testing.TB
+	srv *slacktest.Server
+
+	mu       sync.Mutex
+	calls    []string // every Web API request, in order, 429s included
+	nextID   int
+	ts       int
+	channels map[string]*fakeChannel // id → channel
+	names    map[string]string       // name → id
+	users    map[string]string       // uid → email
+	dms      map[string]string       // uid → DM channel id
+	storm    map[string]int          // method → 429s still to answer
+	fail     map[string]string       // "method user" or "method" → error code
+	authErr  string
+	latency  time.Duration
+	answers  []string // texts posted to response_url
+
+	// Socket Mode
+	conn      *websocket.Conn
+	connected chan struct{} // closed when a connection is up
+	acks      map[string]bool
+	acked     chan struct{} // closed and replaced on every ack
+	envelope  int
+	writeMu   sync.Mutex
+}
+
+type fakeChannel struct {
+	id, name string
+	private  bool
+	members  []string
+	posts    []fakePost
+	topic    string
+	pins     []string
+}
+
+type fakePost struct {
+	ts, text, blocks string
+}
+
+func newFake(t testing.TB) *fake {
+	f := &fake{
+		t: t, channels: map[string]*fakeChannel{}, names: map[string]string{},
+		users: map[string]string{}, dms: map[string]string{}, storm: map[string]int{},
+		fail: map[string]string{}, connected: make(chan struct{}), acks: map[string]bool{},
+		acked: make(chan struct{}),
+	}
+	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
+		for method, h := range map[string]func(r *http.Request) any{
+			"auth.test":              f.authTest,
+			"conversations.create":   f.create,
+			"conversations.invite":   f.invite,
+			"conversations.setTopic": f.setTopic,
+			"conversations.open":     f.open,
+			"chat.postMessage":       f.postMessage,
+			"pins.add":               f.pin,
+			"users.lookupByEmail":    f.lookupByEmail,
+			"users.info":             f.userInfo,
+			"apps.connections.open":  f.connectionsOpen,
+		} {
+			c.Handle("/"+method, f.method(method, h))
+		}
+		c.Handle("/socket", f.socket)
+		c.Handle("/response", f.response)
+	})
+	f.srv.Start()
+	t.Cleanup(f.srv.Stop)
+	return f
+}
+
+func (f *fake) url() string { return f.srv.GetAPIURL() }
+
+// method wraps a handler with recording, latency, 429 storms and injected
+// failures.
+func (f *fake) method(name string, h func(r *http.Request) any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		f.mu.Lock()
+		f.calls = append(f.calls, name)
+		latency := f.latency
+		limited := f.storm[name] > 0
+		if limited {
+			f.storm[name]--
+		}
+		code := f.fail[name+" "+r.Form.Get("users")]
+		if code == "" {
+			code = f.fail[name]
+		}
+		if name == "auth.test" && f.authErr != "" {
+			code = f.authErr
+		}
+		f.mu.Unlock()
+		if latency > 0 {
+			time.Sleep(latency) // the benchmark's round trip
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if limited {
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		var res any
+		if code != "" {
+			res = map[string]any{"ok": false, "error": code}
+		} else {
+			f.mu.Lock()
+			res = h(r)
+			f.mu.Unlock()
+		}
+		_ = json.NewEncoder(w).Encode(res)
+	}
+}
+
+func ok(kv ...any) map[string]any {
+	m := map[string]any{"ok": true}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1]
+	}
+	return m
+}
+
+func failure(code string) map[string]any { return map[string]any{"ok": false, "error": code} }
+
+func (f *fake) authTest(*http.Request) any {
+	return ok("user_id", "UWARROOM", "user", "warroom", "team_id", "T1", "bot_id", "BWARROOM")
+}
+
+func (f *fake) create(r *http.Request) any {
+	name := r.Form.Get("name")
+	if _, taken := f.names[name]; taken {
+		return failure("name_taken")
+	}
+	if len(name) > 80 {
+		return failure("invalid_name_maxlength")
+	}
+	f.nextID++
+	ch := &fakeChannel{id: fmt.Sprintf("C%03d", f.nextID), name: name, private: r.Form.Get("is_private") == "true"}
+	f.channels[ch.id] = ch
+	f.names[name] = ch.id
+	return ok("channel", map[string]any{"id": ch.id, "name": name})
+}
+
+func (f *fake) invite(r *http.Request) any {
+	ch, found := f.channels[r.Form.Get("channel")]
+	if !found {
+		return failure("channel_not_found")
+	}
+	for _, u := range strings.Split(r.Form.Get("users"), ",") {
+		if _, known := f.users[u]; !known {
+			return failure("user_not_found")
+		}
+	}
+	for _, u := range strings.Split(r.Form.Get("users"), ",") {
+		if !slices.Contains(ch.members, u) {
+			ch.members = append(ch.members, u)
+		}
+	}
+	return ok("channel", map[string]any{"id": ch.id, "name": ch.name})
+}
+
+func (f *fake) setTopic(r *http.Request) any {
+	ch, found := f.channels[r.Form.Get("channel")]
+	if !found {
+		return failure("channel_not_found")
+	}
+	ch.topic = r.Form.Get("topic")
+	return ok("channel", map[string]any{"id": ch.id})
+}
+
+func (f *fake) open(r *http.Request) any {
+	uid := r.Form.Get("users")
+	id, found := f.dms[uid]
+	if !found {
+		f.nextID++
+		id = fmt.Sprintf("D%03d", f.nextID)
+		f.dms[uid] = id
+		f.channels[id] = &fakeChannel{id: id, members: []string{uid}}
+	}
+	return ok("channel", map[string]any{"id": id})
+}
+
+func (f *fake) postMessage(r *http.Request) any {
+	ch, found := f.channels[r.Form.Get("channel")]
+	if !found {
+		return failure("channel_not_found")
+	}
+	f.ts++
+	ts := fmt.Sprintf("1700000000.%06d", f.ts)
+	ch.posts = append(ch.posts, fakePost{ts: ts, text: r.Form.Get("text"), blocks: r.Form.Get("blocks")})
+	return ok("channel", ch.id, "ts", ts)
+}
+
+func (f *fake) pin(r *http.Request) any {
+	ch, found := f.channels[r.Form.Get("channel")]
+	if !found {
+		return failure("channel_not_found")
+	}
+	ch.pins = append(ch.pins, r.Form.Get("timestamp"))
+	return ok()
+}
+
+func (f *fake) lookupByEmail(r *http.Request) any {
+	for uid, email := range f.users {
+		if strings.EqualFold(email, r.Form.Get("email")) {
+			return ok("user", map[string]any{"id": uid, "profile": map[string]any{"email": email}})
+		}
+	}
+	return failure("users_not_found")
+}
+
+func (f *fake) userInfo(r *http.Request) any {
+	uid := r.Form.Get("user")
+	email, found := f.users[uid]
+	if !found {
+		return failure("user_not_found")
+	}
+	return ok("user", map[string]any{"id": uid, "profile": map[string]any{"email": email}})
+}
+
+func (f *fake) connectionsOpen(*http.Request) any {
+	return ok("url", "ws://"+f.srv.ServerAddr+"/socket")
+}
+
+// response records what is posted to a slash command's response_url.
+func (f *fake) response(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Text string `json:"text"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&body)
+	f.mu.Lock()
+	f.answers = append(f.answers, body.Text)
+	f.mu.Unlock()
+}
+
+// socket is the Socket Mode websocket: it says hello and records acks.
+func (f *fake) socket(w http.ResponseWriter, r *http.Request) {
+	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	c, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	f.writeMu.Lock()
+	_ = c.WriteJSON(map[string]any{"type": "hello", "num_connections": 1})
+	f.writeMu.Unlock()
+	f.mu.Lock()
+	f.conn = c
+	select {
+	case <-f.connected:
+	default:
+		close(f.connected)
+	}
+	f.mu.Unlock()
+	for {
+		var ack struct {
+			EnvelopeID string `json:"envelope_id"`
+		}
+		if err := c.ReadJSON(&ack); err != nil {
+			return
+		}
+		f.mu.Lock()
+		f.acks[ack.EnvelopeID] = true
+		close(f.acked)
+		f.acked = make(chan struct{})
+		f.mu.Unlock()
+	}
+}
+
+// push sends an envelope over the websocket and returns its id.
+func (f *fake) push(t testing.TB, typ string, payload any, retry int) string {
+	t.Helper()
+	select {
+	case <-f.connected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the adapter never connected to Socket Mode")
+	}
+	f.mu.Lock()
+	f.envelope++
+	id := "env-" + strconv.Itoa(f.envelope)
+	c := f.conn
+	f.mu.Unlock()
+	f.writeMu.Lock()
+	defer f.writeMu.Unlock()
+	err := c.WriteJSON(map[string]any{"envelope_id": id, "type": typ, "payload": payload,
+		"accepts_response_payload": typ == "slash_commands", "retry_attempt": retry})
+	if err != nil {
+		t.Fatalf("push %s: %v", typ, err)
+	}
+	return id
+}
+
+// waitAck waits until the adapter acknowledged an envelope.
+func (f *fake) waitAck(t testing.TB, id string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		f.mu.Lock()
+		done, ch := f.acks[id], f.acked
+		f.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("envelope %s was never acknowledged", id)
+		}
+	}
+}
+
+func (f *fake) slash(t testing.TB, channel, user, text string) string {
+	word, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+	return f.push(t, "slash_commands", map[string]any{
+		"command": word, "text": rest, "channel_id": channel, "user_id": user,
+		"response_url": "http://" + f.srv.ServerAddr + "/response", "trigger_id": "tr",
+	}, 0)
+}
+
+var eventSeq struct {
+	sync.Mutex
+	n int
+}
+
+func nextEventID() string {
+	eventSeq.Lock()
+	defer eventSeq.Unlock()
+	eventSeq.n++
+	return fmt.Sprintf("Ev%04d", eventSeq.n)
+}
+
+func (f *fake) event(t testing.TB, eventID string, retry int, ev map[string]any) string {
+	return f.push(t, "events_api", map[string]any{
+		"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+		"event_id": eventID, "event_time": 1700000000, "event": ev,
+	}, retry)
+}
+
+func (f *fake) reaction(t testing.TB, channel, ts, user, emoji string) string {
+	return f.event(t, nextEventID(), 0, map[string]any{"type": "reaction_added", "user": user, "reaction": emoji,
+		"item": map[string]any{"type": "message", "channel": channel, "ts": ts}, "event_ts": "1700000000.1"})
+}
+
+// Readers of the recorded state.
+
+func (f *fake) methods() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+func (f *fake) channel(id string) fakeChannel {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch, found := f.channels[id]
+	if !found {
+		return fakeChannel{}
+	}
+	c := *ch
+	c.members, c.posts, c.pins = slices.Clone(ch.members), slices.Clone(ch.posts), slices.Clone(ch.pins)
+	return c
+}
+
+func (f *fake) texts(id string) []string {
+	var out []string
+	for _, p := range f.channel(id).posts {
+		out = append(out, p.text)
+	}
+	return out
+}
+
+func (f *fake) dmTexts(uid string) []string {
+	f.mu.Lock()
+	id := f.dms[uid]
+	f.mu.Unlock()
+	return f.texts(id)
+}
+
+func (f *fake) addUser(uid, email string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.users[uid] = email
+}
+
+func (f *fake) set(fn func(f *fake)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
