@@ -31,6 +31,7 @@ const (
 	EventReminded       EventType = "reminded"        // Person=who was asked for an update
 	EventEscalated      EventType = "escalated"       // Person=commander, Text=why
 	EventChased         EventType = "chased"          // Person, Via=dm|page|commander, Text=failure if any
+	EventNotifyFailed   EventType = "notify_failed"   // Person=recipient (#channel, person, +phone), Text=why
 )
 
 // Event is one entry on a fault's timeline. Which fields are set depends on
@@ -204,6 +205,8 @@ func (e Event) Describe() string {
 		return fmt.Sprintf("%s asked for the conference bridge: %s", who, e.Text)
 	case EventBridgeClosed:
 		return "voice channel removed"
+	case EventNotifyFailed:
+		return fmt.Sprintf("stakeholder %s not reached: %s", e.Person, e.Text)
 	case EventReminded:
 		return fmt.Sprintf("@%s reminded to post an update", e.Person)
 	case EventEscalated:

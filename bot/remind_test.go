@@ -178,3 +178,44 @@ func TestRestartFiresOverdueReminderOnce(t *testing.T) {
 	}
 	assert.Equal(t, []string{"dm:", "page:twilio: 503", "commander:"}, chased, "the failed page is on the timeline")
 }
+
+func TestStakeholdersHearUntilResolved(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	cat := testCatalog()
+	p2 := cat.Levels[bot.P2]
+	p2.Notify = []string{"#status", "fay", "+15550199"}
+	cat.Levels[bot.P2] = p2
+	pg := &pager{}
+	b, err := bot.New(r.db, r.chat, r.clock, cat, bot.Options{}, nil)
+	require.NoError(t, err)
+	b.UseNotifier(pg)
+	r.bot = b
+
+	f := r.declare("/fault declare P2 Ledger down service=ledger")
+	r.say(f.Channel, "ana", "/fault update failing over")
+	pg.failNext = errors.New("twilio: 401 authenticate")
+	assert.Contains(t, r.say(f.Channel, "ana", "/fault level P1"), "⚠️ stakeholders not reached: +15550199 (twilio: 401 authenticate)")
+	r.say(f.Channel, "ana", "/fault level P2")
+	r.say(f.Channel, "ana", "/fault resolve")
+
+	status := r.chat.Texts("#status")
+	require.Len(t, status, 5, "declare, update, both re-grades (the old level hears too), resolve")
+	assert.Equal(t, "📣 P2 fault 1: Ledger down — declared by @ana; commander @dee (status open; war room #fault-1-ledger-down)", status[0])
+	assert.Contains(t, status[1], "update from @ana: failing over")
+	assert.Contains(t, status[2], "re-graded P2 → P1")
+	assert.Contains(t, status[3], "re-graded P1 → P2")
+	assert.Contains(t, status[4], "resolved after 0s (status resolved")
+	assert.Len(t, r.chat.DMs("fay"), 5)
+	assert.Len(t, pg.pages, 4, "the SMS recipient hears the rest despite one failure")
+	assert.Equal(t, "+15550199", pg.pages[0].Person.Phone)
+	evs, err := r.db.Events(r.ctx, f.ID)
+	require.NoError(t, err)
+	var failed int
+	for _, e := range evs {
+		if e.Type == bot.EventNotifyFailed {
+			failed++
+		}
+	}
+	assert.Equal(t, 1, failed, "the failure is on the timeline")
+}

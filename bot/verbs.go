@@ -239,6 +239,7 @@ func verbLevel(ctx context.Context, b *Bot, r *Request) error {
 	}
 	b.setTopic(ctx, f)
 	b.say(ctx, r, "%s", msg)
+	b.notify(ctx, f, fmt.Sprintf("re-graded %s → %s", from, lvl), from)
 	return inviteErr
 }
 
@@ -332,7 +333,9 @@ func verbUpdate(ctx context.Context, b *Bot, r *Request) error {
 	if err := b.record(ctx, f, Event{Type: EventUpdate, Actor: r.Actor.ID, Text: r.Cmd.Rest}); err != nil {
 		return err
 	}
-	return b.say(ctx, r, "📣 update #%d from %s: %s", f.Updates, b.mention(r.Actor.ID), r.Cmd.Rest)
+	b.say(ctx, r, "📣 update #%d from %s: %s", f.Updates, b.mention(r.Actor.ID), r.Cmd.Rest)
+	b.notify(ctx, f, "update from "+b.mention(r.Actor.ID)+": "+r.Cmd.Rest)
+	return nil
 }
 
 func verbMitigated(ctx context.Context, b *Bot, r *Request) error {
@@ -344,7 +347,9 @@ func verbMitigated(ctx context.Context, b *Bot, r *Request) error {
 		return err
 	}
 	b.setTopic(ctx, f)
-	return b.say(ctx, r, "🩹 %s mitigated after %s%s; /%s resolve when recovery is complete", f.Ref(), Dur(f.MitigatedAt.Sub(f.DeclaredAt)), notePart(r.Cmd.Rest), b.opts.Command)
+	b.say(ctx, r, "🩹 %s mitigated after %s%s; /%s resolve when recovery is complete", f.Ref(), Dur(f.MitigatedAt.Sub(f.DeclaredAt)), notePart(r.Cmd.Rest), b.opts.Command)
+	b.notify(ctx, f, "mitigated after "+Dur(f.MitigatedAt.Sub(f.DeclaredAt))+notePart(r.Cmd.Rest))
+	return nil
 }
 
 func notePart(note string) string {
@@ -365,6 +370,7 @@ func verbResolve(ctx context.Context, b *Bot, r *Request) error {
 		return err
 	}
 	b.setTopic(ctx, f)
+	b.notify(ctx, f, "resolved after "+Dur(f.ResolvedAt.Sub(f.DeclaredAt))+notePart(r.Cmd.Rest))
 	if _, err := b.adapter.Post(ctx, f.Channel, b.summary(f, events)); err != nil {
 		return Errorf(EUNAVAILABLE, "%s is resolved, but the summary could not be posted: %v; /%s status shows it", f.Ref(), err, b.opts.Command)
 	}
