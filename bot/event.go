@@ -32,6 +32,7 @@ const (
 	EventEscalated      EventType = "escalated"       // Person=commander, Text=why
 	EventChased         EventType = "chased"          // Person, Via=dm|page|commander, Text=failure if any
 	EventNotifyFailed   EventType = "notify_failed"   // Person=recipient (#channel, person, +phone), Text=why
+	EventPaged          EventType = "paged"           // Person, Via=why ("level" or "no chat account"), Text=failure if any
 )
 
 // Event is one entry on a fault's timeline. Which fields are set depends on
@@ -205,6 +206,12 @@ func (e Event) Describe() string {
 		return fmt.Sprintf("%s asked for the conference bridge: %s", who, e.Text)
 	case EventBridgeClosed:
 		return "voice channel removed"
+	case EventPaged:
+		s := fmt.Sprintf("@%s paged (%s)", e.Person, e.Via)
+		if e.Text != "" {
+			s += ": failed: " + e.Text
+		}
+		return s
 	case EventNotifyFailed:
 		return fmt.Sprintf("stakeholder %s not reached: %s", e.Person, e.Text)
 	case EventReminded:

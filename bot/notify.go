@@ -59,3 +59,49 @@ func (b *Bot) notify(ctx context.Context, f *Fault, what string, alsoLevels ...L
 	}
 	b.reply(ctx, f.Channel, KindError, "⚠️ stakeholders not reached: "+strings.Join(who, ", "))
 }
+
+// pageAtDeclare pages the level's page list and the invitees who have no
+// account on the chat platform ("auto-dial"): chat cannot reach them.
+func (b *Bot) pageAtDeclare(ctx context.Context, f *Fault) {
+	var evs []Event
+	seen := map[string]bool{}
+	add := func(id, why string) {
+		if id == "" || seen[id] {
+			return
+		}
+		seen[id] = true
+		text := fmt.Sprintf("warroom %s %s: %s. War room #%s", f.Level, f.Ref(), f.Title, f.ChannelName)
+		evs = append(evs, Event{Type: EventPaged, Actor: ActorBot, Person: id, Via: why, Text: b.page(ctx, f, id, text)})
+	}
+	for _, id := range b.catalog.Levels[f.Level].Page {
+		add(id, "level "+string(f.Level)+" page list")
+	}
+	_, byEmail := b.adapter.(Directory)
+	for _, p := range f.Participants {
+		pp, ok := b.catalog.People[p.Person]
+		if ok && pp.PlatformID(b.adapter.Platform()) == "" && !(byEmail && pp.Email != "") {
+			add(p.Person, "no chat account")
+		}
+	}
+	if len(evs) == 0 {
+		return
+	}
+	if err := b.record(ctx, f, evs...); err != nil {
+		b.log.Error("recording pages", "fault", f.ID, "err", err)
+		return
+	}
+	var ok, failed []string
+	for _, e := range evs {
+		if e.Text == "" {
+			ok = append(ok, b.mention(e.Person))
+		} else {
+			failed = append(failed, fmt.Sprintf("%s (%s)", b.mention(e.Person), e.Text))
+		}
+	}
+	if len(ok) > 0 {
+		b.reply(ctx, f.Channel, KindNotice, "📟 paged "+strings.Join(ok, ", "))
+	}
+	if len(failed) > 0 {
+		b.reply(ctx, f.Channel, KindError, "⚠️ could not page "+strings.Join(failed, ", "))
+	}
+}

@@ -219,3 +219,25 @@ func TestStakeholdersHearUntilResolved(t *testing.T) {
 	}
 	assert.Equal(t, 1, failed, "the failure is on the timeline")
 }
+
+func TestPagesAtDeclare(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	cat := testCatalog()
+	p1 := cat.Levels[bot.P1]
+	p1.Page = []string{"eli", "dee"}
+	cat.Levels[bot.P1] = p1
+	pg := &pager{}
+	b, err := bot.New(r.db, r.chat, r.clock, cat, bot.Options{}, nil)
+	require.NoError(t, err)
+	b.UseNotifier(pg)
+	r.bot = b
+	f := r.declare("/fault declare P1 Ledger down service=ledger")
+	texts := r.chat.Texts(f.Channel)
+	assert.Contains(t, texts, "📟 paged @eli, @dee")
+	require.Len(t, pg.pages, 2)
+	assert.Equal(t, "warroom P1 fault 1: Ledger down. War room #fault-1-ledger-down", pg.pages[0].Text)
+
+	f = r.declare("/fault declare P2 Ledger slow service=ledger")
+	assert.NotContains(t, r.chat.Texts(f.Channel), "📟 paged @eli, @dee", "P2 pages nobody here")
+}
