@@ -182,15 +182,7 @@ func TestRestartFiresOverdueReminderOnce(t *testing.T) {
 func TestStakeholdersHearUntilResolved(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	cat := testCatalog()
-	p2 := cat.Levels[bot.P2]
-	p2.Notify = []string{"#status", "fay", "+15550199"}
-	cat.Levels[bot.P2] = p2
-	pg := &pager{}
-	b, err := bot.New(r.db, r.chat, r.clock, cat, bot.Options{}, nil)
-	require.NoError(t, err)
-	b.UseNotifier(pg)
-	r.bot = b
+	pg := r.withPolicy(bot.P2, func(p *bot.LevelPolicy) { p.Notify = []string{"#status", "fay", "+15550199"} })
 
 	f := r.declare("/fault declare P2 Ledger down service=ledger")
 	r.say(f.Channel, "ana", "/fault update failing over")
@@ -223,15 +215,7 @@ func TestStakeholdersHearUntilResolved(t *testing.T) {
 func TestPagesAtDeclare(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	cat := testCatalog()
-	p1 := cat.Levels[bot.P1]
-	p1.Page = []string{"eli", "dee"}
-	cat.Levels[bot.P1] = p1
-	pg := &pager{}
-	b, err := bot.New(r.db, r.chat, r.clock, cat, bot.Options{}, nil)
-	require.NoError(t, err)
-	b.UseNotifier(pg)
-	r.bot = b
+	pg := r.withPolicy(bot.P1, func(p *bot.LevelPolicy) { p.Page = []string{"eli", "dee"} })
 	f := r.declare("/fault declare P1 Ledger down service=ledger")
 	texts := r.chat.Texts(f.Channel)
 	assert.Contains(t, texts, "📟 paged @eli, @dee")
@@ -240,4 +224,20 @@ func TestPagesAtDeclare(t *testing.T) {
 
 	f = r.declare("/fault declare P2 Ledger slow service=ledger")
 	assert.NotContains(t, r.chat.Texts(f.Channel), "📟 paged @eli, @dee", "P2 pages nobody here")
+}
+
+// withPolicy restarts the rig's bot with one level's policy changed and a
+// recording pager, which it returns.
+func (r *rig) withPolicy(l bot.Level, change func(*bot.LevelPolicy)) *pager {
+	r.t.Helper()
+	cat := testCatalog()
+	p := cat.Levels[l]
+	change(&p)
+	cat.Levels[l] = p
+	b, err := bot.New(r.db, r.chat, r.clock, cat, bot.Options{}, nil)
+	require.NoError(r.t, err)
+	pg := &pager{}
+	b.UseNotifier(pg)
+	r.bot = b
+	return pg
 }
