@@ -73,7 +73,11 @@ func (b *Bot) Tick(ctx context.Context) error {
 		return err
 	}
 	var errs []string
+	now := b.clock.Now()
 	for _, f := range open {
+		if !b.due(f, now) {
+			continue // the common case: check the listed state, lock nothing
+		}
 		if err := b.tickFault(ctx, f.ID); err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", f.Ref(), err))
 		}
@@ -95,6 +99,27 @@ func (b *Bot) tickFault(ctx context.Context, id int64) error {
 		return err
 	}
 	return b.chase(ctx, f, now)
+}
+
+// due reports whether any timed work on f is due at now.
+func (b *Bot) due(f *Fault, now time.Time) bool {
+	if f.Channel == "" {
+		return false
+	}
+	pol := b.catalog.Levels[f.Level]
+	if pol.Remind != "" {
+		if sch, err := b.crons.get(pol.Remind); err != nil || !now.Before(sch.Next(latest(f.DeclaredAt, f.LastUpdateAt, f.LastRemindAt))) {
+			return true // an invalid spec is reported by remind
+		}
+	}
+	if pol.CheckinWithin > 0 {
+		for _, p := range f.Participants {
+			if !p.CheckedIn() && p.Chased < len(chaseStages) && !now.Before(p.InvitedAt.Add(time.Duration(p.Chased+1)*pol.CheckinWithin)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // remind asks the handler for an update when the level's schedule says one
