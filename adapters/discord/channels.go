@@ -1,0 +1,309 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/warroom/warroom/bot"
+)
+
+// CategoryName is the category war rooms go under; when it holds
+// CategoryLimit channels the next is "Incidents 2", and so on.
+const (
+	CategoryName  = "Incidents"
+	CategoryLimit = 50 // Discord's limit of channels in a category
+)
+
+// Permission sets of the overwrites.
+const (
+	// PermMember is what an invited person gets on a war room.
+	PermMember = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
+		discordgo.PermissionReadMessageHistory | discordgo.PermissionAddReactions
+	// PermVoice is what an invited person gets on a war room's voice channel.
+	PermVoice = discordgo.PermissionViewChannel | discordgo.PermissionVoiceConnect | discordgo.PermissionVoiceSpeak
+	// PermBot is what warroom gives itself on its channels.
+	PermBot = PermMember | discordgo.PermissionEmbedLinks | discordgo.PermissionVoiceConnect
+)
+
+type category struct {
+	id, name string
+	n        int // channels in it
+}
+
+// CreateChannel implements bot.Adapter: a private text channel under the
+// Incidents category, seen by warroom only until people are invited.
+func (a *Adapter) CreateChannel(ctx context.Context, name string) (bot.Channel, error) {
+	return a.createIn(ctx, "", name, discordgo.ChannelTypeGuildText, nil)
+}
+
+// createIn creates a private channel under parent (or the first category
+// with room), open to the bot and to people.
+func (a *Adapter) createIn(ctx context.Context, parent, name string, typ discordgo.ChannelType, people []string) (bot.Channel, error) {
+	a.catLock.Lock()
+	defer a.catLock.Unlock()
+	if err := a.load(ctx); err != nil {
+		return bot.Channel{}, err
+	}
+	cat, err := a.category(ctx, parent)
+	if err != nil {
+		return bot.Channel{}, err
+	}
+	allow := int64(PermMember)
+	if typ == discordgo.ChannelTypeGuildVoice {
+		allow = PermVoice
+	}
+	ow := []*discordgo.PermissionOverwrite{
+		{ID: a.cfg.Guild, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel}, // @everyone
+		{ID: a.botID, Type: discordgo.PermissionOverwriteTypeMember, Allow: PermBot},
+	}
+	for _, p := range people {
+		ow = append(ow, &discordgo.PermissionOverwrite{ID: p, Type: discordgo.PermissionOverwriteTypeMember, Allow: allow})
+	}
+	data := discordgo.GuildChannelCreateData{Name: a.freeName(name), Type: typ, ParentID: cat.id, PermissionOverwrites: ow}
+	var ch *discordgo.Channel
+	err = a.call(ctx, func(o ...discordgo.RequestOption) (err error) {
+		ch, err = a.s.GuildChannelCreateComplex(a.cfg.Guild, data, o...)
+		return
+	})
+	if err != nil {
+		return bot.Channel{}, platformErr(err, "create the private channel #"+data.Name,
+			"Manage Channels and Manage Roles (to make it private)")
+	}
+	a.mu.Lock()
+	cat.n++
+	a.names[ch.Name] = true
+	a.parent[ch.ID] = cat.id
+	a.mu.Unlock()
+	return bot.Channel{ID: ch.ID, Name: ch.Name}, nil
+}
+
+// load lists the guild's channels once: names taken and the categories.
+func (a *Adapter) load(ctx context.Context) error {
+	if a.loaded {
+		return nil
+	}
+	var chs []*discordgo.Channel
+	err := a.call(ctx, func(o ...discordgo.RequestOption) (err error) {
+		chs, err = a.s.GuildChannels(a.cfg.Guild, o...)
+		return
+	})
+	if err != nil {
+		return platformErr(err, "list the server's channels", "View Channels")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	byID := map[string]*category{}
+	for _, c := range chs {
+		if c.Type == discordgo.ChannelTypeGuildCategory && categoryNumber(c.Name) > 0 {
+			cat := &category{id: c.ID, name: c.Name}
+			byID[c.ID] = cat
+			a.cats = append(a.cats, cat)
+		}
+	}
+	for _, c := range chs {
+		a.names[c.Name] = true
+		if cat, ok := byID[c.ParentID]; ok {
+			cat.n++
+			a.parent[c.ID] = c.ParentID
+		}
+	}
+	slices.SortFunc(a.cats, func(x, y *category) int { return categoryNumber(x.name) - categoryNumber(y.name) })
+	a.loaded = true
+	return nil
+}
+
+// categoryNumber is 1 for "Incidents", n for "Incidents n", 0 otherwise.
+func categoryNumber(name string) int {
+	if name == CategoryName {
+		return 1
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(name, CategoryName+" "))
+	if err != nil || !strings.HasPrefix(name, CategoryName+" ") || n < 2 {
+		return 0
+	}
+	return n
+}
+
+// category returns the category to create in: want if it has room, else
+// the first with room, else a new one.
+func (a *Adapter) category(ctx context.Context, want string) (*category, error) {
+	a.mu.Lock()
+	for _, c := range a.cats {
+		if c.id == want && c.n < CategoryLimit {
+			a.mu.Unlock()
+			return c, nil
+		}
+	}
+	next := 1
+	for _, c := range a.cats {
+		if c.n < CategoryLimit {
+			a.mu.Unlock()
+			return c, nil
+		}
+		next = max(next, categoryNumber(c.name)+1)
+	}
+	a.mu.Unlock()
+	name := CategoryName
+	if next > 1 {
+		name = fmt.Sprintf("%s %d", CategoryName, next)
+	}
+	data := discordgo.GuildChannelCreateData{Name: name, Type: discordgo.ChannelTypeGuildCategory}
+	var ch *discordgo.Channel
+	err := a.call(ctx, func(o ...discordgo.RequestOption) (err error) {
+		ch, err = a.s.GuildChannelCreateComplex(a.cfg.Guild, data, o...)
+		return
+	})
+	if err != nil {
+		return nil, platformErr(err, "create the "+name+" category", "Manage Channels")
+	}
+	c := &category{id: ch.ID, name: name}
+	a.mu.Lock()
+	a.cats = append(a.cats, c)
+	a.mu.Unlock()
+	return c, nil
+}
+
+// freeName returns name, or name-2, name-3... when it is taken, and takes it.
+func (a *Adapter) freeName(name string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := name
+	for i := 2; a.names[n]; i++ {
+		suffix := fmt.Sprintf("-%d", i)
+		n = name[:min(len(name), 100-len(suffix))] + suffix
+	}
+	a.names[n] = true
+	return n
+}
+
+// Invite implements bot.Adapter: each person gets an overwrite letting them
+// see and use the channel (in parallel), then a DM with a link to it (in the
+// background: the war room works without it). People without a Discord id
+// are skipped; warroom pages them.
+func (a *Adapter) Invite(ctx context.Context, channelID string, people []bot.Person) error {
+	ids := discordIDs(people)
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			errs[i] = a.call(ctx, func(o ...discordgo.RequestOption) error {
+				return a.s.ChannelPermissionSet(channelID, id, discordgo.PermissionOverwriteTypeMember, PermMember, 0, o...)
+			})
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return platformErr(err, "let people into <#"+channelID+">", "Manage Roles")
+		}
+	}
+	dmctx := context.WithoutCancel(ctx)
+	link := a.link(channelID)
+	for _, p := range people {
+		if p.Discord == "" {
+			continue
+		}
+		a.bg.Go(func() {
+			m := bot.Message{Kind: bot.KindNotice, Text: fmt.Sprintf("🚨 You were invited to the war room <#%s>: %s", channelID, link)}
+			if err := a.DM(dmctx, p, m); err != nil {
+				a.log.Warn("invitation DM", "user", p.Discord, "err", err)
+			}
+		})
+	}
+	return nil
+}
+
+func discordIDs(people []bot.Person) []string {
+	var ids []string
+	for _, p := range people {
+		if p.Discord != "" && !slices.Contains(ids, p.Discord) {
+			ids = append(ids, p.Discord)
+		}
+	}
+	return ids
+}
+
+// link is a channel's URL.
+func (a *Adapter) link(channelID string) string {
+	return fmt.Sprintf("https://discord.com/channels/%s/%s", a.cfg.Guild, channelID)
+}
+
+// DM implements bot.Adapter.
+func (a *Adapter) DM(ctx context.Context, p bot.Person, m bot.Message) error {
+	if p.Discord == "" {
+		return bot.Errorf(bot.EINVALID, "%s has no discord id in the catalog, so warroom cannot message them on Discord", p.ID)
+	}
+	a.mu.Lock()
+	ch, ok := a.dms[p.Discord]
+	a.mu.Unlock()
+	if !ok {
+		var dm *discordgo.Channel
+		err := a.call(ctx, func(o ...discordgo.RequestOption) (err error) {
+			dm, err = a.s.UserChannelCreate(p.Discord, o...)
+			return
+		})
+		if err != nil {
+			return platformErr(err, "open a DM with "+p.ID, "")
+		}
+		ch = dm.ID
+		a.mu.Lock()
+		a.dms[p.Discord] = ch
+		a.mu.Unlock()
+	}
+	_, err := a.send(ctx, ch, m)
+	return err
+}
+
+// SetTopic implements bot.Topicer.
+func (a *Adapter) SetTopic(ctx context.Context, channelID, topic string) error {
+	if len(topic) > 1024 {
+		topic = topic[:1021] + "..."
+	}
+	err := a.call(ctx, func(o ...discordgo.RequestOption) error {
+		_, err := a.s.ChannelEdit(channelID, &discordgo.ChannelEdit{Topic: topic}, o...)
+		return err
+	})
+	return platformErr(err, "set the topic of <#"+channelID+">", "Manage Channels")
+}
+
+// Pin implements bot.Pinner.
+func (a *Adapter) Pin(ctx context.Context, channelID, messageID string) error {
+	err := a.call(ctx, func(o ...discordgo.RequestOption) error { return a.s.ChannelMessagePin(channelID, messageID, o...) })
+	return platformErr(err, "pin the kickoff", "Manage Messages")
+}
+
+// CreateVoice implements bot.VoiceRooms: a private voice channel in the war
+// room's category (or the next with room), open to people.
+func (a *Adapter) CreateVoice(ctx context.Context, warRoomID, name string, people []bot.Person) (bot.Channel, string, error) {
+	a.mu.Lock()
+	parent := a.parent[warRoomID]
+	a.mu.Unlock()
+	ch, err := a.createIn(ctx, parent, name, discordgo.ChannelTypeGuildVoice, discordIDs(people))
+	if err != nil {
+		return bot.Channel{}, "", err
+	}
+	return ch, a.link(ch.ID), nil
+}
+
+// DeleteVoice implements bot.VoiceRooms.
+func (a *Adapter) DeleteVoice(ctx context.Context, voiceID string) error {
+	err := a.call(ctx, func(o ...discordgo.RequestOption) error { _, err := a.s.ChannelDelete(voiceID, o...); return err })
+	if err != nil {
+		return platformErr(err, "delete the voice channel", "Manage Channels")
+	}
+	a.mu.Lock()
+	for _, c := range a.cats {
+		if c.id == a.parent[voiceID] {
+			c.n--
+		}
+	}
+	delete(a.parent, voiceID)
+	a.mu.Unlock()
+	return nil
+}
