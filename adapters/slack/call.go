@@ -23,7 +23,7 @@ func (a *Adapter) do(ctx context.Context, method string, call func(context.Conte
 			wait := max(rl.RetryAfter, time.Second) // 0 or missing: don't spin
 			a.log.Debug("slack: rate limited", "method", method, "retry_after", wait, "attempt", attempt+1)
 			if serr := a.opts.Sleep(ctx, wait); serr != nil {
-				return fmt.Errorf("%s: %w (gave up waiting: %v)", method, err, serr)
+				return fmt.Errorf("%s: %w (gave up waiting: %w)", method, err, serr)
 			}
 			continue
 		}

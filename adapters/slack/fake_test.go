@@ -102,9 +102,11 @@ func (f *fake) method(name string, h func(r *http.Request) any) http.HandlerFunc
 		if limited {
 			f.storm[name]--
 		}
-		code := f.fail[name+" "+r.Form.Get("users")]
-		if code == "" {
-			code = f.fail[name]
+		code := f.fail[name]
+		for _, u := range strings.Split(r.Form.Get("users"), ",") {
+			if c := f.fail[name+" "+u]; c != "" && u != "" {
+				code = c
+			}
 		}
 		if name == "auth.test" && f.authErr != "" {
 			code = f.authErr

@@ -1,0 +1,210 @@
+package slack_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/warroom/warroom/adapters/adaptertest"
+	wslack "github.com/warroom/warroom/adapters/slack"
+	"github.com/warroom/warroom/bot"
+)
+
+func TestPacingAndRetryAfter(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := t.Context()
+	ch, err := e.a.CreateChannel(ctx, "fault-1-pace")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.f.set(func(f *fake) { f.storm["chat.postMessage"] = 3 })
+	var want []string
+	for i := range 5 {
+		text := strings.Repeat("x", i+1)
+		want = append(want, text)
+		if _, err := e.a.Post(ctx, ch.ID, bot.Message{Kind: bot.KindNotice, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.f.texts(ch.ID); !slices.Equal(got, want) {
+		t.Fatalf("posts = %q, want %q", got, want)
+	}
+	// Three Retry-After waits of 2s for the first post, then 1s apart.
+	wantWaits := []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second, time.Second, time.Second, time.Second, time.Second}
+	if got := e.sleep.Waits(); !slices.Equal(got, wantWaits) {
+		t.Fatalf("waits = %v, want %v", got, wantWaits)
+	}
+}
+
+func TestRetryBoundedByContext(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.f.set(func(f *fake) { f.storm["conversations.create"] = 1000 })
+	ctx, cancel := context.WithCancel(t.Context())
+	n := 0
+	e.sleep.clock = bot.NewFakeClock(t0)
+	a, _ := wslack.New(wslack.Options{BotToken: "x", AppToken: "y", APIURL: e.f.url(), MaxRetries: 1000,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			if n++; n == 3 {
+				cancel()
+			}
+			return ctx.Err()
+		}})
+	_, err := a.CreateChannel(ctx, "fault-2")
+	if !errors.Is(err, context.Canceled) || n != 3 {
+		t.Fatalf("err = %v after %d waits, want context.Canceled after 3", err, n)
+	}
+	var rl interface{ Retryable() bool }
+	if !errors.As(err, &rl) {
+		t.Errorf("err %v does not keep the rate-limit error", err)
+	}
+}
+
+func TestCreateChannelNames(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	long := "fault-3-" + strings.Repeat("very-long-title-", 10)
+	var names []string
+	for range 3 {
+		ch, err := e.a.CreateChannel(t.Context(), long)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, ch.Name)
+		if len(ch.Name) > 80 {
+			t.Errorf("%q is longer than 80", ch.Name)
+		}
+	}
+	if !strings.HasSuffix(names[1], "-2") || !strings.HasSuffix(names[2], "-3") || names[0] == names[1] {
+		t.Errorf("names = %q", names)
+	}
+}
+
+func TestInviteFallsBackOneByOne(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := t.Context()
+	ch, _ := e.a.CreateChannel(ctx, "fault-4")
+	e.f.set(func(f *fake) { f.fail["conversations.invite UBOB"] = "user_is_restricted" })
+	people := []bot.Person{e.people["alice"], e.people["bob"], e.people["carol"], {ID: "zed", Email: "zed@example.com"}, {ID: "nobody"}}
+	err := e.a.Invite(ctx, ch.ID, people)
+	if err == nil {
+		t.Fatal("Invite succeeded")
+	}
+	for _, want := range []string{"bob (user_is_restricted)", "zed (no Slack user with zed@example.com)", "nobody (no Slack id or email"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if got := e.f.channel(ch.ID).members; !slices.Equal(got, []string{"UALICE", "UCAROL"}) {
+		t.Errorf("members = %v", got)
+	}
+	calls := e.f.methods()
+	if i := slices.Index(calls, "conversations.invite"); count(calls[i:], "conversations.invite") != 4 {
+		t.Errorf("calls = %v, want one batch then three single invites", calls)
+	}
+	// carol's id is cached: a second invite looks nobody up.
+	before := count(e.f.methods(), "users.lookupByEmail")
+	_ = e.a.Invite(ctx, ch.ID, []bot.Person{e.people["carol"]})
+	if after := count(e.f.methods(), "users.lookupByEmail"); after != before {
+		t.Errorf("lookupByEmail not cached: %d → %d", before, after)
+	}
+	if m := e.a.Mention(e.people["carol"]); m != "<@UCAROL>" {
+		t.Errorf("Mention(carol) = %q", m)
+	}
+}
+
+func TestUserEmailCached(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	for range 2 {
+		if got, err := e.a.UserEmail(t.Context(), "UBOB"); err != nil || got != "bob@example.com" {
+			t.Fatalf("UserEmail = %q, %v", got, err)
+		}
+	}
+	if n := count(e.f.methods(), "users.info"); n != 1 {
+		t.Errorf("users.info called %d times", n)
+	}
+}
+
+func TestInvalidAuthAtStart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.f.set(func(f *fake) { f.authErr = "invalid_auth" })
+	err := e.a.Connect(t.Context())
+	var ae *wslack.AuthError
+	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "slack.bot_token") {
+		t.Fatalf("Connect = %v, want an error naming slack.bot_token", err)
+	}
+	if err := e.a.Run(t.Context(), &adaptertest.Recorder{}); !errors.As(err, &ae) {
+		t.Fatalf("Run = %v", err)
+	}
+}
+
+func TestTokenRevokedLater(t *testing.T) {
+	t.Parallel()
+	h := &harness{env: newEnv(t, nil)}
+	done := h.Start(t.Context(), &adaptertest.Recorder{})
+	<-h.f.connected
+	h.f.set(func(f *fake) { f.fail["chat.postMessage"] = "token_revoked" })
+	if _, err := h.a.Post(t.Context(), "C1", bot.Message{Text: "x"}); err == nil {
+		t.Fatal("Post succeeded")
+	}
+	select {
+	case err := <-done:
+		if !strings.Contains(err.Error(), "slack.bot_token") || !strings.Contains(err.Error(), "token_revoked") {
+			t.Fatalf("Run = %v", err)
+		}
+	case <-time.After(adaptertest.Timeout):
+		t.Fatal("Run did not stop on token_revoked")
+	}
+}
+
+func TestSocketModeRetriedEventOnce(t *testing.T) {
+	t.Parallel()
+	h := &harness{env: newEnv(t, nil)}
+	h.Start(t.Context(), &adaptertest.Recorder{})
+	ev := map[string]any{"type": "reaction_added", "user": "UBOB", "reaction": "white_check_mark",
+		"item": map[string]any{"type": "message", "channel": "C1", "ts": "1.2"}}
+	h.f.waitAck(t, h.f.event(t, "EvSAME", 0, ev))
+	h.f.waitAck(t, h.f.event(t, "EvSAME", 1, ev)) // Slack's retry: acked, not acted on
+	h.f.waitAck(t, h.f.event(t, "EvOTHER", 0, map[string]any{"type": "reaction_removed", "user": "UBOB", "reaction": "white_check_mark",
+		"item": map[string]any{"type": "message", "channel": "C1", "ts": "1.2"}}))
+	h.f.waitAck(t, h.f.event(t, "EvUNKNOWN", 0, map[string]any{"type": "brand_new_event"}))
+	h.React(t, "C1", "1.3", "alice", "white_check_mark") // a later event, to know the earlier ones were handled
+	got := h.rec.Reactions()
+	if len(got) != 2 || got[0].Message != "1.2" || got[1].Message != "1.3" {
+		t.Fatalf("reactions = %+v, want 1.2 once then 1.3", got)
+	}
+}
+
+func TestButtonClickIsACommand(t *testing.T) {
+	t.Parallel()
+	h := &harness{env: newEnv(t, nil)}
+	h.Start(t.Context(), &adaptertest.Recorder{})
+	ch, _ := h.a.CreateChannel(t.Context(), "fault-5")
+	_, err := h.a.Post(t.Context(), ch.ID, bot.Message{Kind: bot.KindApproval, Title: "Run #3: restart", Text: "Approve run #3? /fault approve 3",
+		Buttons: []bot.Button{{Label: "Approve", Command: "/fault approve 3", Style: "primary"}, {Label: "Deny", Command: "/fault deny 3", Style: "danger"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := h.f.channel(ch.ID).posts[0].blocks
+	for _, want := range []string{`"actions"`, `"value":"/fault approve 3"`, `"style":"danger"`, `"header"`} {
+		if !strings.Contains(blocks, want) {
+			t.Errorf("blocks lack %s: %s", want, blocks)
+		}
+	}
+	id := h.f.push(t, "interactive", map[string]any{"type": "block_actions", "user": map[string]any{"id": "UBOB"},
+		"channel": map[string]any{"id": ch.ID}, "response_url": "http://x/response",
+		"actions": []map[string]any{{"type": "button", "action_id": "warroom_cmd_1", "block_id": "warroom_actions", "value": "/fault deny 3"}}}, 0)
+	h.f.waitAck(t, id)
+	h.rec.Wait(t, 1)
+	want := bot.Incoming{Channel: ch.ID, User: "UBOB", Text: "/fault deny 3"}
+	if got := h.rec.Messages(); !slices.Equal(got, []bot.Incoming{want}) {
+		t.Fatalf("messages = %+v, want %+v", got, want)
+	}
+}
