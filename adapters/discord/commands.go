@@ -17,8 +17,8 @@ type opt struct {
 	name, desc string
 	kind       discordgo.ApplicationCommandOptionType
 	required   bool
-	keyed      bool
-	text       bool
+	keyed      bool // typed name=value
+	text       bool // free words the core tokenizes: key=value-looking words are quoted
 	choices    []string
 }
 
@@ -61,10 +61,10 @@ var grammar = []sub{
 	}},
 	{"task", "The commander assigns a task", []opt{
 		{name: "person", desc: "Who does it", kind: user, required: true},
-		{name: "text", desc: "What to do", kind: str, required: true, text: true},
+		{name: "text", desc: "What to do", kind: str, required: true},
 	}},
 	{"done", "Mark a task done", []opt{{name: "task", desc: "The task number", kind: number, required: true}}},
-	{"update", "Post a progress update for stakeholders", []opt{{name: "text", desc: "The update", kind: str, required: true, text: true}}},
+	{"update", "Post a progress update for stakeholders", []opt{{name: "text", desc: "The update", kind: str, required: true}}},
 	{"call", "The conference bridge (a voice channel) for this fault", nil},
 	{"plans", "Plans that fit this fault", nil},
 	{"run", "Ask for approval to run a plan", []opt{
@@ -74,10 +74,10 @@ var grammar = []sub{
 	{"approve", "Approve a run", []opt{{name: "run", desc: "The run number", kind: number, required: true}}},
 	{"deny", "Deny a run", []opt{
 		{name: "run", desc: "The run number", kind: number, required: true},
-		{name: "reason", desc: "Why", kind: str, text: true},
+		{name: "reason", desc: "Why", kind: str},
 	}},
-	{"mitigated", "The impact is stopped; recovery goes on", []opt{{name: "note", desc: "A note", kind: str, text: true}}},
-	{"resolve", "Close the fault and post the recovery-metrics summary", []opt{{name: "note", desc: "A note", kind: str, text: true}}},
+	{"mitigated", "The impact is stopped; recovery goes on", []opt{{name: "note", desc: "A note", kind: str}}},
+	{"resolve", "Close the fault and post the recovery-metrics summary", []opt{{name: "note", desc: "A note", kind: str}}},
 	{"status", "Where the fault stands", nil},
 	{"timeline", "Every event so far", nil},
 	{"help", "Every command, or one command's usage", []opt{{name: "command", desc: "A command", kind: str}}},

@@ -441,3 +441,10 @@ func (s *Server) post(channelID string, raw []byte, via string) map[string]any {
 }
 
 var _ = fmt.Sprint
+
+// DMChannel returns the DM channel id opened with a user, or "".
+func (s *Server) DMChannel(userID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dms[userID]
+}
