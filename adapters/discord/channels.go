@@ -192,9 +192,7 @@ func (a *Adapter) Invite(ctx context.Context, channelID string, people []bot.Per
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		wg.Go(func() {
-			errs[i] = a.call(ctx, func(o ...discordgo.RequestOption) error {
-				return a.s.ChannelPermissionSet(channelID, id, discordgo.PermissionOverwriteTypeMember, PermMember, 0, o...)
-			})
+			errs[i] = a.call(ctx, func(o ...discordgo.RequestOption) error { return a.setOverwrite(channelID, id, o...) })
 		})
 	}
 	wg.Wait()
@@ -217,6 +215,17 @@ func (a *Adapter) Invite(ctx context.Context, channelID string, people []bot.Per
 		})
 	}
 	return nil
+}
+
+// setOverwrite is discordgo's ChannelPermissionSet with a bucket per
+// person: discordgo holds a bucket for the whole of a request, so one
+// bucket per channel would make the overwrites of an invitation one round
+// trip each. Should Discord say 429, call retries.
+func (a *Adapter) setOverwrite(channelID, userID string, o ...discordgo.RequestOption) error {
+	data := discordgo.PermissionOverwrite{ID: userID, Type: discordgo.PermissionOverwriteTypeMember, Allow: PermMember}
+	url := discordgo.EndpointChannelPermission(channelID, userID)
+	_, err := a.s.RequestWithBucketID("PUT", url, data, url, o...)
+	return err
 }
 
 func discordIDs(people []bot.Person) []string {
