@@ -82,7 +82,7 @@ func TestScenario(t *testing.T) {
 	}
 	wantMulti(t, "declare", calls, map[string]int{
 		"conversations.create": 3, "users.lookupByEmail": 3, "conversations.invite": 3,
-		"chat.postMessage": 3 + 1, // the kickoff (2×429), then the reply to #general fails
+		"chat.postMessage":       3 + 1,                             // the kickoff (2×429), then the reply to #general fails
 		"conversations.setTopic": 3, "pins.add": 3, "users.info": 3, // who alice is: by id, no lookup
 	}, "users.info")
 	before(t, calls, "conversations.create", "conversations.invite")
