@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,5 +206,44 @@ func TestCategoryOverflow(t *testing.T) {
 	parent := f.Channel(f.Channel(ch.ID).ParentID)
 	if parent.Name != "Incidents 2" {
 		t.Fatalf("the 51st war room went under %q, want Incidents 2", parent.Name)
+	}
+}
+
+// TestCallEndToEnd: /fault call through the real core opens a voice channel
+// beside the war room with its members, posts the link, and resolve removes
+// it.
+func TestCallEndToEnd(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	general := w.f.AddChannel(discordgo.Channel{Name: "general", Type: discordgo.ChannelTypeGuildText})
+	w.slash(general, "erin", "declare", discordfake.Str("level", "P2"), discordfake.Str("title", "Search down"), discordfake.Str("service", "checkout"))
+	var room *discordgo.Channel
+	for _, c := range w.f.Channels() {
+		if c.Name == "fault-1-search-down" {
+			room = c
+		}
+	}
+	if room == nil {
+		t.Fatalf("no war room in %+v", w.f.Channels())
+	}
+	w.slash(room.ID, "alice", "call")
+	var voice *discordgo.Channel
+	for _, c := range w.f.Channels() {
+		if c.Type == discordgo.ChannelTypeGuildVoice {
+			voice = c
+		}
+	}
+	if voice == nil || voice.ParentID != room.ParentID || voice.Name != "fault-1-search-down-call" {
+		t.Fatalf("voice channel = %+v, want one beside %+v", voice, room)
+	}
+	if o := overwrite(voice, users["alice"]); o == nil || o.Allow&discordgo.PermissionVoiceConnect == 0 {
+		t.Errorf("alice cannot connect: %+v", o)
+	}
+	if !slices.ContainsFunc(texts(w.f.Messages(room.ID)), func(s string) bool { return strings.Contains(s, "voice channel for fault 1: ") && strings.Contains(s, voice.ID) }) {
+		t.Errorf("no voice link in %q", texts(w.f.Messages(room.ID)))
+	}
+	w.slash(room.ID, "erin", "resolve")
+	if w.f.Channel(voice.ID) != nil {
+		t.Errorf("the voice channel outlived the fault")
 	}
 }
