@@ -239,7 +239,9 @@ func TestCallEndToEnd(t *testing.T) {
 	if o := overwrite(voice, users["alice"]); o == nil || o.Allow&discordgo.PermissionVoiceConnect == 0 {
 		t.Errorf("alice cannot connect: %+v", o)
 	}
-	if !slices.ContainsFunc(texts(w.f.Messages(room.ID)), func(s string) bool { return strings.Contains(s, "voice channel for fault 1: ") && strings.Contains(s, voice.ID) }) {
+	if !slices.ContainsFunc(texts(w.f.Messages(room.ID)), func(s string) bool {
+		return strings.Contains(s, "voice channel for fault 1: ") && strings.Contains(s, voice.ID)
+	}) {
 		t.Errorf("no voice link in %q", texts(w.f.Messages(room.ID)))
 	}
 	w.slash(room.ID, "erin", "resolve")
