@@ -91,6 +91,9 @@ type LevelPolicy struct {
 	Remind        string        `json:"remind,omitempty"`
 	Notify        []string      `json:"notify,omitempty"`
 	Page          []string      `json:"page,omitempty"`
+	// Digest is how often the notify recipients get a status digest while
+	// the fault is open; 0 sends none.
+	Digest time.Duration `json:"digest,omitempty"`
 }
 
 // Catalog is the people, services, rota and level policies warroom knows.

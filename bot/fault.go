@@ -198,3 +198,13 @@ func (f *Fault) HasRole(person string, r Role) bool {
 
 // Ref is how the fault is named in messages: "fault 3".
 func (f *Fault) Ref() string { return fmt.Sprintf("fault %d", f.ID) }
+
+// Rank orders levels: 1 for P1 (the worst) to 4 for P4; 5 for anything else.
+func (l Level) Rank() int {
+	for i, v := range Levels {
+		if l == v {
+			return i + 1
+		}
+	}
+	return len(Levels) + 1
+}

@@ -26,6 +26,17 @@ type Page struct {
 	// Dedup identifies the fault for providers that group pages
 	// (PagerDuty's dedup_key): "warroom-fault-<id>".
 	Dedup string
+	// Notify marks a stakeholder notification to a "+phone" recipient: a
+	// text message only, never a call or a paging-service alert.
+	Notify bool
+}
+
+// FaultTracker is a Notifier that also follows the fault itself rather than
+// one person (PagerDuty): an alert opened at declare and closed at resolve,
+// both keyed by Page.Dedup. Person is empty in these pages.
+type FaultTracker interface {
+	Opened(ctx context.Context, p Page) error
+	Closed(ctx context.Context, p Page) error
 }
 
 // Check-in chase stages: invitees who have not checked in are DMed after one
