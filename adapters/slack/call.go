@@ -9,10 +9,20 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// do makes one Web API call, waiting out 429s for as long as Slack's
-// Retry-After asks (through Options.Sleep), at most MaxRetries times and
-// never beyond ctx. A rejected token stops the adapter.
+// do makes one Web API call with the bot token, waiting out 429s (see
+// retry). A rejected bot token stops the adapter.
 func (a *Adapter) do(ctx context.Context, method string, call func(context.Context) error) error {
+	err := a.retry(ctx, method, call)
+	if code := errCode(err); err != nil && isAuthCode(code) {
+		a.fail(&AuthError{Key: "slack.bot_token", Code: code})
+	}
+	return err
+}
+
+// retry makes one Web API call, waiting out 429s for as long as Slack's
+// Retry-After asks (through Options.Sleep), at most MaxRetries times and
+// never beyond ctx.
+func (a *Adapter) retry(ctx context.Context, method string, call func(context.Context) error) error {
 	for attempt := 0; ; attempt++ {
 		err := call(ctx)
 		if err == nil {
@@ -26,9 +36,6 @@ func (a *Adapter) do(ctx context.Context, method string, call func(context.Conte
 				return fmt.Errorf("%s: %w (gave up waiting: %w)", method, err, serr)
 			}
 			continue
-		}
-		if isAuthCode(errCode(err)) {
-			a.fail(&AuthError{Key: "slack.bot_token", Code: errCode(err)})
 		}
 		return fmt.Errorf("%s: %w", method, err)
 	}

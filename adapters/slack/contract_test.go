@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slack-go/slack/socketmode"
-
 	"github.com/warroom/warroom/adapters/adaptertest"
 	wslack "github.com/warroom/warroom/adapters/slack"
 	"github.com/warroom/warroom/bot"
@@ -65,7 +63,6 @@ func newEnv(t testing.TB, mod func(*wslack.Options)) *env {
 	opts := wslack.Options{
 		BotToken: "xoxb-test", AppToken: "xapp-test", APIURL: f.url(),
 		Clock: clock, Sleep: s.Sleep,
-		SocketOptions: []socketmode.Option{socketmode.OptionPingInterval(time.Hour)},
 	}
 	if mod != nil {
 		mod(&opts)

@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
 	"github.com/warroom/warroom/bot"
 )
@@ -41,8 +40,11 @@ type Options struct {
 	MaxRetries   int                                              // 429 retries per call; default 8
 	HTTPClient   *http.Client                                     // default http.DefaultClient
 	Log          *slog.Logger
-	// SocketOptions are passed to the socketmode client (tests: ping interval).
-	SocketOptions []socketmode.Option
+	// SocketTimeout: a Socket Mode connection on which nothing (not even a
+	// pong to our pings, sent every third of it) arrives for this long is
+	// dead and replaced; default 30s. It is a network deadline, so it runs
+	// on the wall clock.
+	SocketTimeout time.Duration
 }
 
 // Adapter is the Slack adapter. It implements bot.Adapter and the Topicer,
@@ -102,6 +104,9 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.MaxRetries == 0 {
 		opts.MaxRetries = 8
+	}
+	if opts.SocketTimeout == 0 {
+		opts.SocketTimeout = 30 * time.Second
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = http.DefaultClient
@@ -197,7 +202,11 @@ type AuthError struct {
 }
 
 func (e *AuthError) Error() string {
-	return fmt.Sprintf("Slack rejected %s (%s): check the token in the environment and that the app is installed", e.Key, e.Code)
+	hint := "check the token in the environment and that the app is installed"
+	if e.Key == "slack.app_token" {
+		hint = "it must be an app-level token (xapp-...) with the connections:write scope, and not revoked"
+	}
+	return fmt.Sprintf("Slack rejected %s (%s): %s", e.Key, e.Code, hint)
 }
 
 func (a *Adapter) fail(err error) {

@@ -1,21 +1,74 @@
 package slack
 
+// Socket Mode, on gorilla/websocket directly.
+//
+// slack-go's socketmode.Client waits between reconnects, and out a 429 on
+// apps.connections.open, on the wall clock, and treats a missing Slack ping
+// as death on a wall-clock ticker: none of it can be driven by a test or by
+// Options.Sleep. The protocol is small (https://api.slack.com/apis/socket-mode),
+// so this file speaks it itself:
+//
+//  1. apps.connections.open, with the app token, answers a wss:// URL.
+//  2. Over it Slack says {"type":"hello"}, then sends envelopes
+//     {"type":"events_api"|"slash_commands"|"interactive","envelope_id":...,
+//     "payload":{...},"retry_attempt":n}. Each is acknowledged by sending
+//     back {"envelope_id":...}; one not acknowledged within a few seconds is
+//     delivered again, on this connection or a later one.
+//  3. {"type":"disconnect","reason":...} asks for a new connection (Slack
+//     refreshes connections every few hours); Slack may also just close it,
+//     and the network may drop it.
+//
+// Every lost connection is replaced by a new apps.connections.open and
+// dial; nothing is lost because Slack redelivers what was not acknowledged,
+// and nothing is done twice because deliveries are deduplicated by
+// event_id (events) or envelope_id (commands, clicks): see dedup.
+
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
-	"github.com/slack-go/slack/socketmode"
 
 	"github.com/warroom/warroom/bot"
 )
 
+const (
+	// Waits before reconnecting: the first reconnect after a connection
+	// that was up for stableAfter is immediate, then 1s, 2s, 4s... up to
+	// backoffMax while attempts keep failing.
+	backoffMin  = time.Second
+	backoffMax  = time.Minute
+	stableAfter = 30 * time.Second
+
+	writeTimeout = 10 * time.Second // for an ack or a control frame
+	readLimit    = 4 << 20          // the largest envelope we accept
+)
+
+// envelope is one Socket Mode message from Slack.
+type envelope struct {
+	Type         string          `json:"type"`
+	EnvelopeID   string          `json:"envelope_id"`
+	Payload      json.RawMessage `json:"payload"`
+	RetryAttempt int             `json:"retry_attempt"`
+	RetryReason  string          `json:"retry_reason"`
+	Reason       string          `json:"reason"` // disconnect
+}
+
+// errDisconnect is Slack asking for a new connection.
+type errDisconnect struct{ reason string }
+
+func (e errDisconnect) Error() string { return "Slack asked to reconnect (" + e.reason + ")" }
+
 // Run implements bot.Adapter. With an app token it holds a Socket Mode
-// connection (reconnecting when Slack asks or the connection drops);
-// without, it serves the Events API through Routes. It returns when ctx is
-// done, or with an *AuthError when Slack rejects a token.
+// connection, replacing it whenever it is lost; without, it serves the
+// Events API through Routes. It returns when ctx is done, or with an
+// *AuthError when Slack rejects a token (at start or later).
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	if err := a.Connect(ctx); err != nil {
 		return err
@@ -45,71 +98,196 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		return stopped()
 	}
 
-	sm := socketmode.New(slack.New(a.opts.BotToken, clientOptions(a.opts, a.opts.AppToken)...), a.opts.SocketOptions...)
-	done := make(chan error, 1)
-	go func() { done <- sm.RunContext(ctx) }()
-	for {
+	// A rejected token (from any Web API call) ends the socket loop.
+	go func() {
 		select {
-		case <-ctx.Done():
-			<-done
-			return stopped()
 		case <-a.fatal:
 			cancel()
-			<-done
-			return stopped()
-		case err := <-done:
-			if code := errCode(err); isAuthCode(code) {
-				return &AuthError{Key: "slack.app_token", Code: code}
+		case <-ctx.Done():
+		}
+	}()
+	a.socketLoop(ctx, h)
+	return stopped()
+}
+
+// socketLoop holds a Socket Mode connection until ctx is done or a token
+// is rejected, replacing every connection that ends.
+func (a *Adapter) socketLoop(ctx context.Context, h bot.Handler) {
+	api := slack.New(a.opts.BotToken, clientOptions(a.opts, a.opts.AppToken)...)
+	fails := 0 // attempts since the last connection that stayed up
+	for {
+		helloAt, err := a.session(ctx, h, api)
+		if ctx.Err() != nil || a.fatalError() != nil {
+			return
+		}
+		if !helloAt.IsZero() && a.opts.Clock.Now().Sub(helloAt) >= stableAfter {
+			fails = 0
+		}
+		wait := backoff(fails)
+		fails++
+		var dis errDisconnect
+		if errors.As(err, &dis) {
+			a.log.Info("slack: reconnecting", "reason", dis.reason, "wait", wait)
+		} else {
+			a.log.Warn("slack: socket mode connection lost; reconnecting", "err", err, "attempt", fails, "wait", wait)
+		}
+		if wait > 0 {
+			if a.opts.Sleep(ctx, wait) != nil {
+				return
 			}
-			if err == nil || errors.Is(err, context.Canceled) {
-				return stopped()
-			}
-			return err
-		case evt := <-sm.Events:
-			a.socketEvent(ctx, sm, h, evt)
 		}
 	}
 }
 
-// socketEvent acknowledges an envelope at once (slash commands must be
-// within 3 seconds), then hands the work to a goroutine.
-func (a *Adapter) socketEvent(ctx context.Context, sm *socketmode.Client, h bot.Handler, evt socketmode.Event) {
-	if evt.Request != nil && evt.Request.EnvelopeID != "" {
-		if err := sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
-			a.log.Warn("slack: acknowledging an envelope", "envelope", evt.Request.EnvelopeID, "err", err)
+// backoff is the wait before the attempt that follows fails failed ones.
+func backoff(fails int) time.Duration {
+	if fails == 0 {
+		return 0
+	}
+	if fails > 7 { // 1s<<6 is already past backoffMax
+		return backoffMax
+	}
+	return min(backoffMin<<(fails-1), backoffMax)
+}
+
+// session opens one connection and reads it until it ends, acknowledging
+// and dispatching envelopes. It returns when Slack said hello (zero if it
+// never did) and why the connection ended.
+func (a *Adapter) session(ctx context.Context, h bot.Handler, api *slack.Client) (helloAt time.Time, err error) {
+	var url string
+	err = a.retry(ctx, "apps.connections.open", func(ctx context.Context) (err error) {
+		_, url, err = api.StartSocketModeContext(ctx)
+		return err
+	})
+	if err != nil {
+		switch code := errCode(err); {
+		case isAuthCode(code), code == "not_allowed_token_type", code == "missing_scope":
+			// Retrying cannot help: stop, naming the token.
+			a.fail(&AuthError{Key: "slack.app_token", Code: code})
+		}
+		return helloAt, err
+	}
+	dialer := websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: writeTimeout}
+	conn, _, err := dialer.DialContext(ctx, url, http.Header{"Origin": {"https://api.slack.com"}})
+	if err != nil {
+		return helloAt, fmt.Errorf("socket mode: dial: %w", err)
+	}
+	conn.SetReadLimit(readLimit)
+	done := make(chan struct{})
+	defer func() {
+		close(done)
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+		_ = conn.Close()
+	}()
+	// Run's end (or a rejected token) unblocks the read below.
+	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
+	defer stop()
+
+	// Liveness: any frame, a pong to our pings included, moves the read
+	// deadline; a connection silent for SocketTimeout is dead, even one
+	// dropped without a FIN.
+	timeout := a.opts.SocketTimeout
+	alive := func() { _ = conn.SetReadDeadline(time.Now().Add(timeout)) }
+	alive()
+	conn.SetPongHandler(func(string) error { alive(); return nil })
+	conn.SetPingHandler(func(data string) error {
+		alive()
+		_ = conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeTimeout))
+		return nil // a failed pong shows up as a failed read
+	})
+	go func() {
+		t := time.NewTicker(timeout / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeTimeout))
+			}
+		}
+	}()
+
+	for {
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			return helloAt, fmt.Errorf("socket mode: read: %w", err)
+		}
+		alive()
+		var env envelope
+		if err := json.Unmarshal(msg, &env); err != nil {
+			a.log.Debug("slack: ignoring a socket mode message that is not JSON", "err", err)
+			continue
+		}
+		switch env.Type {
+		case "hello":
+			helloAt = a.opts.Clock.Now()
+			a.log.Debug("slack: socket mode connected")
+		case "disconnect":
+			return helloAt, errDisconnect{env.Reason}
+		default:
+			a.envelope(ctx, conn, h, env)
 		}
 	}
-	switch evt.Type {
-	case socketmode.EventTypeEventsAPI:
-		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
-		if !ok || !a.seen.first(eventID(ev)) {
+}
+
+// envelope acknowledges an envelope at once (slash commands must be within
+// 3 seconds), then hands the work to a goroutine. It is called by the one
+// goroutine that reads conn, which is also the only one writing data
+// frames to it (gorilla/websocket allows one writer; control frames are
+// safe from anywhere).
+//
+// The work is done even when the ack cannot be written: if the ack is lost,
+// Slack redelivers the envelope and dedup drops the repeat; if it got
+// through, nothing is redelivered. Either way the delivery is acted on once.
+func (a *Adapter) envelope(ctx context.Context, conn *websocket.Conn, h bot.Handler, env envelope) {
+	if env.EnvelopeID != "" {
+		_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		if err := conn.WriteJSON(map[string]string{"envelope_id": env.EnvelopeID}); err != nil {
+			a.log.Warn("slack: acknowledging an envelope", "envelope", env.EnvelopeID, "err", err)
+		}
+	}
+	if env.RetryAttempt > 0 {
+		a.log.Debug("slack: redelivered envelope", "envelope", env.EnvelopeID, "type", env.Type,
+			"retry_attempt", env.RetryAttempt, "retry_reason", env.RetryReason)
+	}
+	switch env.Type {
+	case "events_api":
+		ev, err := slackevents.ParseEvent(env.Payload, slackevents.OptionNoVerifyToken())
+		if err != nil {
+			// An event type slack-go does not know (acknowledged above,
+			// so Slack does not send it again).
+			a.log.Debug("slack: ignoring an event", "envelope", env.EnvelopeID, "err", err)
+			return
+		}
+		if ev.Type != slackevents.CallbackEvent {
+			a.log.Debug("slack: ignoring an event", "envelope", env.EnvelopeID, "type", ev.Type)
+			return
+		}
+		if !a.seen.first(eventID(ev)) {
 			a.log.Debug("slack: dropping a repeated event", "event", eventID(ev))
 			return
 		}
 		a.event(ctx, h, ev)
-	case socketmode.EventTypeSlashCommand:
-		if cmd, ok := evt.Data.(slack.SlashCommand); ok && a.seen.first(evt.Request.EnvelopeID) {
+	case "slash_commands":
+		var cmd slack.SlashCommand
+		if err := json.Unmarshal(env.Payload, &cmd); err != nil {
+			a.log.Warn("slack: a slash command that does not parse", "envelope", env.EnvelopeID, "err", err)
+			return
+		}
+		if a.seen.first(env.EnvelopeID) {
 			a.slash(ctx, h, cmd)
 		}
-	case socketmode.EventTypeInteractive:
-		if cb, ok := evt.Data.(slack.InteractionCallback); ok && a.seen.first(evt.Request.EnvelopeID) {
+	case "interactive":
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal(env.Payload, &cb); err != nil {
+			a.log.Warn("slack: an interaction that does not parse", "envelope", env.EnvelopeID, "err", err)
+			return
+		}
+		if a.seen.first(env.EnvelopeID) {
 			a.interactive(ctx, h, cb)
 		}
-	case socketmode.EventTypeErrorBadMessage:
-		// An event type slack-go cannot parse: acknowledge it anyway, or
-		// Slack would send it again and again.
-		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
-			var env struct {
-				EnvelopeID string `json:"envelope_id"`
-			}
-			if json.Unmarshal(bad.Message, &env) == nil && env.EnvelopeID != "" {
-				_ = sm.AckCtx(ctx, env.EnvelopeID, nil)
-			}
-			a.log.Debug("slack: ignoring an envelope", "err", bad.Cause)
-		}
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
-		a.log.Warn("slack: socket mode", "event", evt.Type, "data", evt.Data)
 	default:
-		a.log.Debug("slack: socket mode", "event", evt.Type)
+		a.log.Debug("slack: ignoring an envelope", "type", env.Type, "envelope", env.EnvelopeID)
 	}
 }
