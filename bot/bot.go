@@ -31,6 +31,7 @@ type Bot struct {
 	crons   schedules
 	// notifier pages people; nil until a provider is configured.
 	notifier Notifier
+	plans    plansState
 
 	// locks serialise the commands on one fault (striped by fault id) so
 	// that decisions are made on the state they will be appended to.
@@ -62,7 +63,7 @@ func New(store Store, adapter Adapter, clock Clock, catalog *Catalog, opts Optio
 		log = slog.New(slog.DiscardHandler)
 	}
 	b := &Bot{store: store, adapter: adapter, clock: clock, catalog: catalog, opts: opts, log: log, verbs: NewRegistry()}
-	for _, v := range coreVerbs() {
+	for _, v := range append(coreVerbs(), planVerbs()...) {
 		if err := b.verbs.Register(v); err != nil {
 			return nil, err
 		}
@@ -70,16 +71,26 @@ func New(store Store, adapter Adapter, clock Clock, catalog *Catalog, opts Optio
 	return b, nil
 }
 
-// Start prepares the bot for a (re)started process: adapters without a
-// memory of their own learn the open war rooms' kickoff messages.
+// Start prepares the bot for a (re)started process: plan runs the last
+// process left mid-step are marked interrupted and announced, and adapters
+// without a memory of their own learn the open war rooms' kickoff messages.
+// Plan runs started from now on stop when ctx ends.
 func (b *Bot) Start(ctx context.Context) error {
-	km, ok := b.adapter.(KickoffMemory)
-	if !ok {
-		return nil
-	}
+	b.plans.runCtx = ctx
 	open, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}})
 	if err != nil {
 		return err
+	}
+	for _, f := range open {
+		if len(f.Runs) > 0 {
+			unlock := b.lock(f.ID)
+			b.interruptRuns(ctx, f)
+			unlock()
+		}
+	}
+	km, ok := b.adapter.(KickoffMemory)
+	if !ok {
+		return nil
 	}
 	for _, f := range open {
 		if f.Channel != "" && f.Kickoff != "" {

@@ -33,6 +33,19 @@ const (
 	EventChased         EventType = "chased"          // Person, Via=dm|page|commander, Text=failure if any
 	EventNotifyFailed   EventType = "notify_failed"   // Person=recipient (#channel, person, +phone), Text=why
 	EventPaged          EventType = "paged"           // Person, Via=why ("level" or "no chat account"), Text=failure if any
+	EventDigestSent     EventType = "digest_sent"     // a status digest went to the level's notify recipients
+
+	// A plan run's life: requested, approved (by one or more people) or
+	// denied or expired, started, its steps, ended (or interrupted by a
+	// restart). Run is the run's number within the fault.
+	EventRunRequested EventType = "run_requested" // Run, Plan, Version, Params, Approval (as applied), Until=expiry, Text=override reason
+	EventRunApproved  EventType = "run_approved"  // Run
+	EventRunDenied    EventType = "run_denied"    // Run, Text=reason
+	EventRunExpired   EventType = "run_expired"   // Run
+	EventRunStarted   EventType = "run_started"   // Run
+	EventStepStarted  EventType = "step_started"  // Run, Step (1-based; rollback steps follow the plan's), Text=name, Task=manual step's task
+	EventStepEnded    EventType = "step_ended"    // Run, Step, Via=ok|failed|timeout|interrupted, Text=detail
+	EventRunEnded     EventType = "run_ended"     // Run, Via=outcome (succeeded|failed|cancelled|interrupted), Text=detail
 )
 
 // Event is one entry on a fault's timeline. Which fields are set depends on
@@ -56,6 +69,14 @@ type Event struct {
 	Task    int    `json:"task,omitempty"`
 	Via     string `json:"via,omitempty"`
 	Text    string `json:"text,omitempty"`
+
+	Run      int               `json:"run,omitempty"`
+	Step     int               `json:"step,omitempty"`
+	Plan     string            `json:"plan,omitempty"`
+	Version  string            `json:"version,omitempty"`
+	Params   map[string]string `json:"params,omitempty"`
+	Approval *Approval         `json:"approval,omitempty"`
+	Until    time.Time         `json:"until,omitzero"`
 }
 
 // ActorBot is the actor of the events warroom causes by itself.
@@ -110,7 +131,7 @@ func Apply(f *Fault, e Event) {
 	case EventLevelChanged:
 		f.Level = e.Level
 	case EventTaskAdded:
-		f.Tasks = append(f.Tasks, Task{Num: e.Task, Assignee: e.Person, Text: e.Text, CreatedBy: e.Actor, CreatedAt: e.At})
+		f.Tasks = append(f.Tasks, Task{Num: e.Task, Assignee: e.Person, Text: e.Text, CreatedBy: e.Actor, CreatedAt: e.At, Run: e.Run, Step: e.Step})
 	case EventTaskDone:
 		for i := range f.Tasks {
 			if f.Tasks[i].Num == e.Task {
@@ -131,11 +152,16 @@ func Apply(f *Fault, e Event) {
 		f.Bridge, f.VoiceChannel = e.Text, e.Channel
 	case EventBridgeClosed:
 		f.VoiceChannel = ""
+	case EventDigestSent:
+		f.LastDigestAt = e.At
 	case EventReminded:
 		f.LastRemindAt = e.At
 		f.Reminders++
 	case EventEscalated:
 		f.Escalations++
+	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
+		EventStepStarted, EventStepEnded, EventRunEnded:
+		applyRun(f, e)
 	case EventChased:
 		for i := range f.Participants {
 			if f.Participants[i].Person == e.Person {
@@ -218,6 +244,11 @@ func (e Event) Describe() string {
 		return fmt.Sprintf("@%s reminded to post an update", e.Person)
 	case EventEscalated:
 		return fmt.Sprintf("escalated to @%s: %s", e.Person, e.Text)
+	case EventDigestSent:
+		return "status digest sent to stakeholders"
+	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
+		EventStepStarted, EventStepEnded, EventRunEnded:
+		return describeRun(e, who)
 	case EventChased:
 		what := map[string]string{ChaseDM: "sent a DM", ChasePage: "paged", ChaseCommander: "reported to the commander"}[e.Via]
 		s := fmt.Sprintf("@%s not checked in: %s", e.Person, what)

@@ -90,6 +90,10 @@ type Task struct {
 	CreatedAt time.Time `json:"created_at"`
 	DoneBy    string    `json:"done_by,omitempty"`
 	DoneAt    time.Time `json:"done_at,omitzero"`
+	// Run and Step are set on a plan's manual step: closing the task
+	// completes the step and lets the run go on.
+	Run  int `json:"run,omitempty"`
+	Step int `json:"step,omitempty"`
 }
 
 // Done reports whether the task is done.
@@ -134,6 +138,8 @@ type Fault struct {
 	LastRemindAt time.Time     `json:"last_remind_at,omitzero"`
 	Reminders    int           `json:"reminders"`
 	Escalations  int           `json:"escalations"`
+	LastDigestAt time.Time     `json:"last_digest_at,omitzero"`
+	Runs         []Run         `json:"runs"`
 
 	// Seq is the sequence number of the last event applied.
 	Seq int `json:"seq"`

@@ -56,6 +56,22 @@ type Metrics struct {
 	TasksDone    int     `json:"tasks_done"`
 	TasksOpen    int     `json:"tasks_open"`
 	LevelChanges int     `json:"level_changes"`
+	// Runs are the plan runs asked for, with how each ended and how long
+	// it ran.
+	Runs []RunMetric `json:"runs"`
+}
+
+// RunMetric is one plan run's outcome.
+type RunMetric struct {
+	Num       int       `json:"num"`
+	Plan      string    `json:"plan"`
+	Version   string    `json:"version"`
+	Status    RunStatus `json:"status"`
+	Detail    string    `json:"detail,omitempty"`
+	Approvers []string  `json:"approvers,omitempty"`
+	Duration  *Seconds  `json:"duration_s,omitempty"` // from start to end, if it started
+	StepsOK   int       `json:"steps_ok"`
+	Steps     int       `json:"steps"`
 }
 
 // Chase is one step of chasing someone who had not checked in.
@@ -121,6 +137,20 @@ func ComputeMetrics(events []Event) Metrics {
 		} else {
 			m.TasksOpen++
 		}
+	}
+	m.Runs = []RunMetric{}
+	for _, r := range f.Runs {
+		rm := RunMetric{Num: r.Num, Plan: r.Plan, Version: r.Version, Status: r.Status, Detail: r.Detail, Approvers: r.Approvers, Steps: len(r.Steps)}
+		if !r.StartedAt.IsZero() && !r.EndedAt.IsZero() {
+			d := Seconds(r.EndedAt.Sub(r.StartedAt))
+			rm.Duration = &d
+		}
+		for _, st := range r.Steps {
+			if st.Status == StepOK {
+				rm.StepsOK++
+			}
+		}
+		m.Runs = append(m.Runs, rm)
 	}
 	return m
 }
@@ -188,6 +218,22 @@ func (b *Bot) summary(f *Fault, events []Event) Message {
 	if m.LevelChanges > 0 {
 		add("Re-graded %d time(s)", m.LevelChanges)
 	}
+	if len(m.Runs) > 0 {
+		add("Plans run: %d", len(m.Runs))
+		for _, r := range m.Runs {
+			s := fmt.Sprintf("  #%d %s (%s): %s", r.Num, r.Plan, r.Version, r.Status)
+			if r.Duration != nil {
+				s += fmt.Sprintf(" in %s, %d of %d step(s) ok", r.Duration, r.StepsOK, r.Steps)
+			}
+			if len(r.Approvers) > 0 {
+				s += ", approved by " + b.mentions(r.Approvers)
+			}
+			if r.Detail != "" {
+				s += " — " + r.Detail
+			}
+			add("%s", s)
+		}
+	}
 	add("Timeline:")
 	for _, line := range b.timelineLines(f, events, 40) {
 		add("  %s", line)
@@ -203,6 +249,7 @@ func (b *Bot) summary(f *Fault, events []Event) Message {
 			{"Time to resolve", m.TimeToResolve.String()},
 			{"Updates", fmt.Sprint(m.Updates)},
 			{"Tasks", fmt.Sprintf("%d done, %d open", m.TasksDone, m.TasksOpen)},
+			{"Plans run", runsField(m.Runs)},
 		},
 	}
 }
@@ -219,4 +266,19 @@ func (b *Bot) timelineLines(f *Fault, events []Event, max int) []string {
 		out = append(out, fmt.Sprintf("%s +%s %s", ClockTime(e.At, f.DeclaredAt), Dur(e.At.Sub(f.DeclaredAt)), e.Describe()))
 	}
 	return out
+}
+
+func runsField(runs []RunMetric) string {
+	if len(runs) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, r := range runs {
+		s := fmt.Sprintf("#%d %s: %s", r.Num, r.Plan, r.Status)
+		if r.Duration != nil {
+			s += " in " + r.Duration.String()
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "\n")
 }

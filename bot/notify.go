@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // notify tells the level's stakeholders (config `notify`: "#channels",
@@ -104,4 +105,48 @@ func (b *Bot) pageAtDeclare(ctx context.Context, f *Fault) {
 	if len(failed) > 0 {
 		b.reply(ctx, f.Channel, KindError, "⚠️ could not page "+strings.Join(failed, ", "))
 	}
+}
+
+// digest sends the level's notify recipients a status digest when one is
+// due: every `digest` interval since the declaration or the last digest, so
+// stakeholders keep hearing until the fault is resolved even when nobody
+// posts updates. Recorded first, so a second tick does not send it again.
+func (b *Bot) digest(ctx context.Context, f *Fault, now time.Time) error {
+	pol := b.catalog.Levels[f.Level]
+	if pol.Digest <= 0 || len(pol.Notify) == 0 || now.Before(latest(f.DeclaredAt, f.LastDigestAt).Add(pol.Digest)) {
+		return nil
+	}
+	if err := b.record(ctx, f, Event{Type: EventDigestSent, At: now, Actor: ActorBot}); err != nil {
+		return err
+	}
+	b.notify(ctx, f, b.digestText(f, now))
+	return nil
+}
+
+func (b *Bot) digestText(f *Fault, now time.Time) string {
+	parts := []string{
+		"status digest: " + string(f.Status) + " for " + Dur(now.Sub(f.DeclaredAt)),
+		fmt.Sprintf("commander %s, handler %s", b.mention(f.Commander), b.mention(f.Handler)),
+		fmt.Sprintf("%d of %d checked in", f.CheckedIn(), len(f.Participants)),
+	}
+	if f.Updates > 0 {
+		parts = append(parts, fmt.Sprintf("last update %s ago: %s", Dur(now.Sub(f.LastUpdateAt)), f.LastUpdate))
+	} else {
+		parts = append(parts, "no update yet")
+	}
+	open := 0
+	for _, t := range f.Tasks {
+		if !t.Done() {
+			open++
+		}
+	}
+	if open > 0 {
+		parts = append(parts, fmt.Sprintf("%d task(s) open", open))
+	}
+	for _, r := range f.Runs {
+		if r.Status == RunRunning || r.Status == RunPending {
+			parts = append(parts, fmt.Sprintf("plan run #%d %s %s", r.Num, r.Plan, r.Status))
+		}
+	}
+	return strings.Join(parts, "; ")
 }

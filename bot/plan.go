@@ -81,17 +81,8 @@ func (s Step) Kind() string {
 	}
 }
 
-// Describe is the step in one line, as the approval card shows it.
-func (s Step) Describe() string {
-	switch s.Kind() {
-	case StepScript:
-		return fmt.Sprintf("%s: run %s", s.Name, strings.Join(s.Script, " "))
-	case StepJob:
-		return fmt.Sprintf("%s: %s %s", s.Name, s.Job.Method, s.Job.URL)
-	default:
-		return fmt.Sprintf("%s: manual — %s", s.Name, s.Manual)
-	}
-}
+// Describe is the step in one line, as written in the plan.
+func (s Step) Describe() string { return s.Name + ": " + stepAction(s, nil) }
 
 // Job is an HTTP call to a job runner (Rundeck, AWX, Jenkins...).
 type Job struct {

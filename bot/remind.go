@@ -106,7 +106,13 @@ func (b *Bot) tickFault(ctx context.Context, id int64) error {
 		return err
 	}
 	now := b.clock.Now()
+	if err := b.expireRuns(ctx, f, now); err != nil {
+		return err
+	}
 	if err := b.remind(ctx, f, now); err != nil {
+		return err
+	}
+	if err := b.digest(ctx, f, now); err != nil {
 		return err
 	}
 	return b.chase(ctx, f, now)
@@ -118,6 +124,14 @@ func (b *Bot) due(f *Fault, now time.Time) bool {
 		return false
 	}
 	pol := b.catalog.Levels[f.Level]
+	for _, r := range f.Runs {
+		if r.Status == RunPending && !now.Before(r.ExpiresAt) {
+			return true
+		}
+	}
+	if pol.Digest > 0 && len(pol.Notify) > 0 && !now.Before(latest(f.DeclaredAt, f.LastDigestAt).Add(pol.Digest)) {
+		return true
+	}
 	if pol.Remind != "" {
 		if sch, err := b.crons.get(pol.Remind); err != nil || !now.Before(sch.Next(latest(f.DeclaredAt, f.LastUpdateAt, f.LastRemindAt))) {
 			return true // an invalid spec is reported by remind

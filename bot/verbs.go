@@ -303,6 +303,11 @@ func verbDone(ctx context.Context, b *Bot, r *Request) error {
 	if err := b.record(ctx, f, Event{Type: EventTaskDone, Actor: r.Actor.ID, Task: n}); err != nil {
 		return err
 	}
+	if t.Run != 0 {
+		if err := b.doneManualStep(ctx, f, t, r.Actor.ID); err != nil {
+			return err
+		}
+	}
 	open := 0
 	for _, t := range f.Tasks {
 		if !t.Done() {
@@ -365,6 +370,7 @@ func verbResolve(ctx context.Context, b *Bot, r *Request) error {
 		return err
 	}
 	b.closeVoice(ctx, f)
+	b.settleRuns(ctx, f)
 	events, err := b.store.Events(ctx, f.ID)
 	if err != nil {
 		return err
