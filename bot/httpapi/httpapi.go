@@ -3,7 +3,9 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -18,6 +20,11 @@ type Server struct {
 	Store   bot.Store
 	Catalog *bot.Catalog
 	Log     *slog.Logger
+	// Plans lists the contingency plans loaded now; nil serves none.
+	Plans func() []*bot.Plan
+	// Reload re-reads the plans directory (POST /api/plans/reload, what
+	// `warroom plans reload` calls) and returns the problems found.
+	Reload func(ctx context.Context) (loaded int, problems []string, err error)
 	// Extra are more routes (pattern → handler), e.g. an adapter's webhooks.
 	Extra map[string]http.Handler
 }
@@ -28,6 +35,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /api/incidents", s.listIncidents)
 	mux.HandleFunc("GET /api/incidents/{id}", s.getIncident)
+	mux.HandleFunc("GET /api/incidents/{id}/runs/{run}/steps/{step}/output", s.getOutput)
+	mux.HandleFunc("GET /api/plans", s.listPlans)
+	mux.HandleFunc("POST /api/plans/reload", s.reloadPlans)
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)
 	}
@@ -112,7 +122,7 @@ type Incident struct {
 	Roles        Roles             `json:"roles"`
 	Participants []bot.Participant `json:"participants"`
 	Tasks        []bot.Task        `json:"tasks"`
-	Runs         []any             `json:"runs"` // contingency-plan runs: none until plans exist
+	Runs         []bot.Run         `json:"runs"`
 	Timeline     []TimelineEntry   `json:"timeline"`
 	Metrics      bot.Metrics       `json:"metrics"`
 }
@@ -139,7 +149,7 @@ func BuildIncident(events []bot.Event) Incident {
 		Roles:        Roles{Commander: f.Commander, Handler: f.Handler, Responders: f.Responders},
 		Participants: f.Participants,
 		Tasks:        f.Tasks,
-		Runs:         []any{},
+		Runs:         f.Runs,
 		Metrics:      bot.ComputeMetrics(events),
 	}
 	if inc.Roles.Responders == nil {
@@ -150,6 +160,9 @@ func BuildIncident(events []bot.Event) Incident {
 	}
 	if inc.Tasks == nil {
 		inc.Tasks = []bot.Task{}
+	}
+	if inc.Runs == nil {
+		inc.Runs = []bot.Run{}
 	}
 	for _, e := range events {
 		inc.Timeline = append(inc.Timeline, TimelineEntry{Event: e, Description: e.Describe()})
@@ -169,6 +182,63 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.json(w, http.StatusOK, BuildIncident(events))
+}
+
+// getOutput serves a plan step's whole kept output as text.
+func (s *Server) getOutput(w http.ResponseWriter, r *http.Request) {
+	var nums [3]int64
+	for i, k := range []string{"id", "run", "step"} {
+		n, err := strconv.ParseInt(r.PathValue(k), 10, 64)
+		if err != nil || n <= 0 {
+			s.error(w, r, bot.Errorf(bot.EINVALID, "%s %q is not a number: use /api/incidents/<id>/runs/<run>/steps/<step>/output", k, r.PathValue(k)))
+			return
+		}
+		nums[i] = n
+	}
+	outs, ok := s.Store.(bot.StepOutputs)
+	if !ok {
+		s.error(w, r, bot.Errorf(bot.ENOTFOUND, "this store keeps no step output"))
+		return
+	}
+	out, err := outs.Output(r.Context(), nums[0], int(nums[1]), int(nums[2]))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte(out))
+}
+
+// listPlans serves GET /api/plans: every plan loaded, in full.
+func (s *Server) listPlans(w http.ResponseWriter, r *http.Request) {
+	plans := []*bot.Plan{}
+	if s.Plans != nil {
+		plans = append(plans, s.Plans()...)
+	}
+	s.json(w, http.StatusOK, map[string]any{"plans": plans})
+}
+
+// reloadPlans serves POST /api/plans/reload. Only a client on the same
+// machine may ask: it is the operator's `warroom plans reload`.
+func (s *Server) reloadPlans(w http.ResponseWriter, r *http.Request) {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		s.error(w, r, bot.Errorf(bot.EFORBIDDEN, "plans can be reloaded only from the machine warroom runs on (warroom plans reload, or SIGHUP)"))
+		return
+	}
+	if s.Reload == nil {
+		s.error(w, r, bot.Errorf(bot.ENOTFOUND, "this warroom has no plans directory to reload"))
+		return
+	}
+	n, problems, err := s.Reload(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	if problems == nil {
+		problems = []string{}
+	}
+	s.json(w, http.StatusOK, map[string]any{"loaded": n, "problems": problems})
 }
 
 func (s *Server) json(w http.ResponseWriter, status int, v any) {
