@@ -5,8 +5,8 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"

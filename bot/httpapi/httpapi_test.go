@@ -34,7 +34,10 @@ func TestPlansAndStepOutput(t *testing.T) {
 		Steps: []bot.Step{{Name: "flush", Script: []string{"flush.sh"}}}}
 	reloads := 0
 	srv := &httpapi.Server{Store: db, Plans: func() []*bot.Plan { return []*bot.Plan{plan} },
-		Reload: func(context.Context) (int, []string, error) { reloads++; return 1, []string{"bad.yaml:3: steps: missing"}, nil }}
+		Reload: func(context.Context) (int, []string, error) {
+			reloads++
+			return 1, []string{"bad.yaml:3: steps: missing"}, nil
+		}}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 
