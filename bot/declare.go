@@ -152,6 +152,7 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 		b.reply(ctx, f.Channel, KindError, "⚠️ "+ErrorMessage(inviteErr))
 	}
 	b.notify(ctx, f, fmt.Sprintf("declared by %s; commander %s", b.mention(f.DeclaredBy), b.mention(f.Commander)))
+	b.track(ctx, f, true)
 	b.pageAtDeclare(ctx, f)
 	return f, nil
 }

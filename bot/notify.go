@@ -38,7 +38,7 @@ func (b *Bot) notify(ctx context.Context, f *Fault, what string, alsoLevels ...L
 			if b.notifier == nil {
 				err = fmt.Errorf("%s", noPager)
 			} else {
-				err = b.notifier.Page(ctx, Page{Person: Person{ID: to, Phone: to}, FaultID: f.ID, Level: f.Level, Text: text, Dedup: fmt.Sprintf("warroom-fault-%d", f.ID)})
+				err = b.notifier.Page(ctx, Page{Person: Person{ID: to, Phone: to}, FaultID: f.ID, Level: f.Level, Text: text, Dedup: dedupKey(f), Notify: true})
 			}
 		default:
 			err = b.adapter.DM(ctx, b.person(to), msg)
@@ -59,6 +59,36 @@ func (b *Bot) notify(ctx context.Context, f *Fault, what string, alsoLevels ...L
 		who = append(who, fmt.Sprintf("%s (%s)", e.Person, e.Text))
 	}
 	b.reply(ctx, f.Channel, KindError, "⚠️ stakeholders not reached: "+strings.Join(who, ", "))
+}
+
+// dedupKey identifies a fault to paging services that group alerts.
+func dedupKey(f *Fault) string { return fmt.Sprintf("warroom-fault-%d", f.ID) }
+
+// track tells a paging service that follows faults (PagerDuty) that this one
+// opened or closed. A failure is said in the war room and on the timeline.
+func (b *Bot) track(ctx context.Context, f *Fault, opened bool) {
+	ft, ok := b.notifier.(FaultTracker)
+	if !ok {
+		return
+	}
+	pg := Page{FaultID: f.ID, Level: f.Level, Dedup: dedupKey(f),
+		Text: fmt.Sprintf("%s %s: %s (war room #%s)", f.Level, f.Ref(), f.Title, f.ChannelName)}
+	var err error
+	what := "opened"
+	if opened {
+		err = ft.Opened(ctx, pg)
+	} else {
+		what = "closed"
+		err = ft.Closed(ctx, pg)
+	}
+	if err == nil {
+		return
+	}
+	b.log.Warn("paging service", "fault", f.ID, "what", what, "err", err)
+	if rerr := b.record(ctx, f, Event{Type: EventNotifyFailed, Actor: ActorBot, Person: "paging service", Text: what + ": " + err.Error()}); rerr != nil {
+		b.log.Error("recording a paging failure", "fault", f.ID, "err", rerr)
+	}
+	b.reply(ctx, f.Channel, KindError, fmt.Sprintf("⚠️ the paging service was not told the fault %s: %v", what, err))
 }
 
 // pageAtDeclare pages the level's page list and the invitees who have no

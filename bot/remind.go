@@ -252,7 +252,7 @@ func (b *Bot) page(ctx context.Context, f *Fault, person, text string) string {
 	if b.notifier == nil {
 		return noPager
 	}
-	err := b.notifier.Page(ctx, Page{Person: b.person(person), FaultID: f.ID, Level: f.Level, Text: text, Dedup: fmt.Sprintf("warroom-fault-%d", f.ID)})
+	err := b.notifier.Page(ctx, Page{Person: b.person(person), FaultID: f.ID, Level: f.Level, Text: text, Dedup: dedupKey(f)})
 	if err != nil {
 		b.log.Warn("page failed", "fault", f.ID, "person", person, "err", err)
 		return err.Error()

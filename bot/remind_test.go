@@ -241,3 +241,90 @@ func (r *rig) withPolicy(l bot.Level, change func(*bot.LevelPolicy)) *pager {
 	r.bot = b
 	return pg
 }
+
+// tracker is a pager that also follows faults, as PagerDuty does.
+type tracker struct {
+	pager
+	opened, closed []bot.Page
+	failClose      error
+}
+
+func (p *tracker) Opened(_ context.Context, pg bot.Page) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.opened = append(p.opened, pg)
+	return nil
+}
+
+func (p *tracker) Closed(_ context.Context, pg bot.Page) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failClose != nil {
+		return p.failClose
+	}
+	p.closed = append(p.closed, pg)
+	return nil
+}
+
+func TestDigestKeepsStakeholdersHearingUntilResolved(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.withPolicy(bot.P2, func(p *bot.LevelPolicy) {
+		p.Notify = []string{"#status", "+15550188"}
+		p.Digest = 30 * time.Minute
+		p.Remind = ""
+	})
+	tr := &tracker{}
+	r.bot.UseNotifier(tr)
+	f := r.declare("/fault declare P2 Ledger down service=ledger")
+	require.Len(t, tr.opened, 1)
+	assert.Equal(t, "warroom-fault-1", tr.opened[0].Dedup)
+	r.clock.Advance(10 * time.Minute)
+	r.say(f.Channel, "ana", "/fault update failing over")
+
+	// A tick a minute, for 95 minutes: a digest at +30, +60 and +90 only.
+	var at []int
+	for m := 11; m <= 95; m++ {
+		r.clock.Set(t0.Add(time.Duration(m) * time.Minute))
+		n := len(r.chat.Texts("#status"))
+		require.NoError(t, r.bot.Tick(r.ctx))
+		require.NoError(t, r.bot.Tick(r.ctx), "a second tick at the same moment sends nothing")
+		if len(r.chat.Texts("#status")) > n {
+			at = append(at, m)
+		}
+	}
+	assert.Equal(t, []int{30, 60, 90}, at)
+	status := r.chat.Texts("#status")
+	last := status[len(status)-1]
+	assert.Contains(t, last, "status digest: open for 1h30m")
+	assert.Contains(t, last, "commander @dee, handler @ana; 0 of 3 checked in; last update 1h20m0s ago: failing over")
+	var sms int
+	for _, pg := range tr.pages {
+		if pg.Person.Phone == "+15550188" {
+			assert.True(t, pg.Notify, "a stakeholder SMS is a notification, not a page")
+			sms++
+		}
+	}
+	assert.Equal(t, 5, sms, "declare, update and three digests")
+
+	tr.failClose = errors.New("pagerduty: HTTP 503")
+	r.say(f.Channel, "ana", "/fault resolve")
+	assert.Contains(t, r.chat.Texts(f.Channel), "⚠️ the paging service was not told the fault closed: pagerduty: HTTP 503")
+	assert.Equal(t, bot.EventNotifyFailed, lastEvent(r, f.ID, bot.EventNotifyFailed).Type, "and the timeline has it")
+	r.clock.Advance(2 * time.Hour)
+	n := len(r.chat.Texts("#status"))
+	require.NoError(t, r.bot.Tick(r.ctx))
+	assert.Len(t, r.chat.Texts("#status"), n, "nothing after resolve")
+}
+
+func lastEvent(r *rig, id int64, typ bot.EventType) bot.Event {
+	r.t.Helper()
+	evs, err := r.db.Events(r.ctx, id)
+	require.NoError(r.t, err)
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type == typ {
+			return evs[i]
+		}
+	}
+	return bot.Event{}
+}

@@ -371,6 +371,7 @@ func verbResolve(ctx context.Context, b *Bot, r *Request) error {
 	}
 	b.closeVoice(ctx, f)
 	b.settleRuns(ctx, f)
+	b.track(ctx, f, false)
 	events, err := b.store.Events(ctx, f.ID)
 	if err != nil {
 		return err
