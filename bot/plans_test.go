@@ -419,3 +419,28 @@ func TestResolveSettlesOpenRuns(t *testing.T) {
 	assert.Equal(t, bot.RunCancelled, run.Status)
 	assert.Contains(t, r.lastPost(ch, bot.KindSummary).Text, "#1 drain-ledger (sha256:0123456789ab): cancelled — the fault was resolved before it was approved")
 }
+
+// FuzzRunParams types arbitrary `/fault run` arguments: whatever is bound
+// must match its parameter's pattern in whole (or be one of its enum), and
+// nothing the pattern refuses ever reaches a run.
+func FuzzRunParams(f *testing.F) {
+	for _, s := range []string{
+		"node=ledger-1", "node=ledger-1;reboot", "node=$(rm -rf /)", "node=`id`", "node=\"ledger-1\nrm\"",
+		"node=--help", "node=../../etc/passwd", "node=“ledger-1”", "node='ledger-1' mode=hard", "mode=soft node=ledger-01 x=1",
+	} {
+		f.Add(s)
+	}
+	p := testPlan()
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := bot.Tokenize(s)
+		if err != nil {
+			return
+		}
+		bound, err := p.Bind(a.Options)
+		if err != nil {
+			return
+		}
+		require.Regexp(t, `^ledger-[0-9]+$`, bound["node"])
+		require.Contains(t, []string{"soft", "hard"}, bound["mode"])
+	})
+}
