@@ -145,29 +145,41 @@ func TestInvalidAuthAtStart(t *testing.T) {
 	}
 }
 
+// TestTokenRevokedLater: a Web API call answering that the bot token is
+// no longer good ends Run with an error naming slack.bot_token, without
+// touching the Socket Mode connection again.
 func TestTokenRevokedLater(t *testing.T) {
 	t.Parallel()
-	h := &harness{env: newEnv(t, nil)}
-	done := h.Start(t.Context(), &adaptertest.Recorder{})
-	<-h.f.connected
-	h.f.set(func(f *fake) { f.fail["chat.postMessage"] = "token_revoked" })
-	if _, err := h.a.Post(t.Context(), "C1", bot.Message{Text: "x"}); err == nil {
-		t.Fatal("Post succeeded")
-	}
-	select {
-	case err := <-done:
-		if !strings.Contains(err.Error(), "slack.bot_token") || !strings.Contains(err.Error(), "token_revoked") {
-			t.Fatalf("Run = %v", err)
-		}
-	case <-time.After(adaptertest.Timeout):
-		t.Fatal("Run did not stop on token_revoked")
+	for _, code := range []string{"token_revoked", "invalid_auth", "account_inactive"} {
+		t.Run(code, func(t *testing.T) {
+			t.Parallel()
+			h := &harness{env: newEnv(t, nil)}
+			done := h.Start(t.Context(), &adaptertest.Recorder{})
+			h.f.waitConn(t, 1)
+			h.f.set(func(f *fake) { f.fail["chat.postMessage"] = code })
+			if _, err := h.a.Post(t.Context(), "C1", bot.Message{Text: "x"}); err == nil {
+				t.Fatal("Post succeeded")
+			}
+			select {
+			case err := <-done:
+				var ae *wslack.AuthError
+				if !errors.As(err, &ae) || ae.Key != "slack.bot_token" || !strings.Contains(err.Error(), "slack.bot_token") || !strings.Contains(err.Error(), code) {
+					t.Fatalf("Run = %v", err)
+				}
+			case <-time.After(adaptertest.Timeout):
+				t.Fatalf("Run did not stop on %s", code)
+			}
+			if n := count(h.f.methods(), "apps.connections.open"); n != 1 {
+				t.Errorf("apps.connections.open called %d times, want 1", n)
+			}
+		})
 	}
 }
 
 func TestSocketModeRetriedEventOnce(t *testing.T) {
 	t.Parallel()
 	h := &harness{env: newEnv(t, nil)}
-	h.Start(t.Context(), &adaptertest.Recorder{})
+	stop := h.running(t)
 	ev := map[string]any{"type": "reaction_added", "user": "UBOB", "reaction": "white_check_mark",
 		"item": map[string]any{"type": "message", "channel": "C1", "ts": "1.2"}}
 	h.f.waitAck(t, h.f.event(t, "EvSAME", 0, ev))
@@ -175,10 +187,10 @@ func TestSocketModeRetriedEventOnce(t *testing.T) {
 	h.f.waitAck(t, h.f.event(t, "EvOTHER", 0, map[string]any{"type": "reaction_removed", "user": "UBOB", "reaction": "white_check_mark",
 		"item": map[string]any{"type": "message", "channel": "C1", "ts": "1.2"}}))
 	h.f.waitAck(t, h.f.event(t, "EvUNKNOWN", 0, map[string]any{"type": "brand_new_event"}))
-	h.React(t, "C1", "1.3", "alice", "white_check_mark") // a later event, to know the earlier ones were handled
-	got := h.rec.Reactions()
-	if len(got) != 2 || got[0].Message != "1.2" || got[1].Message != "1.3" {
-		t.Fatalf("reactions = %+v, want 1.2 once then 1.3", got)
+	h.React(t, "C1", "1.3", "alice", "white_check_mark") // a later event, to know the earlier ones were dispatched
+	_ = stop()                                           // and handled: Run waits for its handlers
+	if got := reactedTo(h.rec); !slices.Equal(got, []string{"1.2", "1.3"}) {
+		t.Fatalf("reactions to %v, want 1.2 once and 1.3 (handlers run concurrently: any order)", got)
 	}
 }
 

@@ -36,13 +36,21 @@ type fake struct {
 	latency  time.Duration
 	answers  []string // texts posted to response_url
 
-	// Socket Mode
-	conn      *websocket.Conn
-	connected chan struct{} // closed when a connection is up
+	// Socket Mode. Like Slack, the fake keeps every envelope it sent until
+	// it is acknowledged and sends the unacknowledged ones again, with
+	// retry_attempt+1, on the next connection.
+	conn      *websocket.Conn // the newest connection
+	conns     int             // connections that got their hello
+	connected chan struct{}   // closed when the first connection is up
+	newConn   chan struct{}   // closed and replaced on every new connection
 	acks      map[string]bool
 	acked     chan struct{} // closed and replaced on every ack
 	envelope  int
-	writeMu   sync.Mutex
+	pending   []fakeEnvelope           // sent (or lost on the way) and not acknowledged, in order
+	resent    []string                 // envelope ids sent again, in order
+	loseAck   bool                     // the next ack is lost, and the connection dropped with it
+	silent    map[*websocket.Conn]bool // connections that no longer answer pings
+	writeMu   sync.Mutex               // one writer per connection; taken before mu
 }
 
 type fakeChannel struct {
@@ -62,8 +70,8 @@ func newFake(t testing.TB) *fake {
 	f := &fake{
 		t: t, channels: map[string]*fakeChannel{}, names: map[string]string{},
 		users: map[string]string{}, dms: map[string]string{}, storm: map[string]int{},
-		fail: map[string]string{}, connected: make(chan struct{}), acks: map[string]bool{},
-		acked: make(chan struct{}),
+		fail: map[string]string{}, connected: make(chan struct{}), newConn: make(chan struct{}),
+		acks: map[string]bool{}, acked: make(chan struct{}), silent: map[*websocket.Conn]bool{},
 	}
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
 		for method, h := range map[string]func(r *http.Request) any{
@@ -254,23 +262,60 @@ func (f *fake) response(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 }
 
-// socket is the Socket Mode websocket: it says hello and records acks.
+type fakeEnvelope struct {
+	ID, Type string
+	Payload  any
+	Retry    int
+}
+
+func (e fakeEnvelope) json() map[string]any {
+	return map[string]any{"envelope_id": e.ID, "type": e.Type, "payload": e.Payload,
+		"accepts_response_payload": e.Type == "slash_commands", "retry_attempt": e.Retry,
+		"retry_reason": map[bool]string{true: "timeout"}[e.Retry > 0]}
+}
+
+// socket is the Socket Mode websocket: it says hello, sends again what was
+// not acknowledged, records acks and answers pings.
 func (f *fake) socket(w http.ResponseWriter, r *http.Request) {
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	c, err := up.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
+	defer c.Close()
+	c.SetPingHandler(func(data string) error {
+		f.mu.Lock()
+		silent := f.silent[c]
+		f.mu.Unlock()
+		if silent {
+			return nil
+		}
+		return c.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
 	f.writeMu.Lock()
-	_ = c.WriteJSON(map[string]any{"type": "hello", "num_connections": 1})
-	f.writeMu.Unlock()
 	f.mu.Lock()
 	f.conn = c
+	var again []fakeEnvelope
+	for i := range f.pending {
+		f.pending[i].Retry++
+		again = append(again, f.pending[i])
+		f.resent = append(f.resent, f.pending[i].ID)
+	}
+	f.mu.Unlock()
+	_ = c.WriteJSON(map[string]any{"type": "hello", "num_connections": 1})
+	for _, e := range again {
+		_ = c.WriteJSON(e.json())
+	}
+	f.writeMu.Unlock()
+	f.mu.Lock()
+	f.conns++
 	select {
 	case <-f.connected:
 	default:
 		close(f.connected)
 	}
+	close(f.newConn)
+	f.newConn = make(chan struct{})
 	f.mu.Unlock()
 	for {
 		var ack struct {
@@ -280,7 +325,14 @@ func (f *fake) socket(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.mu.Lock()
+		if f.loseAck {
+			f.loseAck = false
+			f.mu.Unlock()
+			_ = c.NetConn().Close()
+			return
+		}
 		f.acks[ack.EnvelopeID] = true
+		f.pending = slices.DeleteFunc(f.pending, func(e fakeEnvelope) bool { return e.ID == ack.EnvelopeID })
 		close(f.acked)
 		f.acked = make(chan struct{})
 		f.mu.Unlock()
@@ -295,19 +347,93 @@ func (f *fake) push(t testing.TB, typ string, payload any, retry int) string {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the adapter never connected to Socket Mode")
 	}
-	f.mu.Lock()
-	f.envelope++
-	id := "env-" + strconv.Itoa(f.envelope)
-	c := f.conn
-	f.mu.Unlock()
 	f.writeMu.Lock()
 	defer f.writeMu.Unlock()
-	err := c.WriteJSON(map[string]any{"envelope_id": id, "type": typ, "payload": payload,
-		"accepts_response_payload": typ == "slash_commands", "retry_attempt": retry})
-	if err != nil {
+	e, c := f.newEnvelope(typ, payload, retry)
+	if err := c.WriteJSON(e.json()); err != nil {
 		t.Fatalf("push %s: %v", typ, err)
 	}
-	return id
+	return e.ID
+}
+
+// lose is an envelope Slack sent that never reached the adapter: it is
+// sent again on the next connection.
+func (f *fake) lose(typ string, payload any) string {
+	f.writeMu.Lock()
+	defer f.writeMu.Unlock()
+	e, _ := f.newEnvelope(typ, payload, 0)
+	return e.ID
+}
+
+// newEnvelope numbers an envelope and keeps it until acknowledged; the
+// caller holds writeMu.
+func (f *fake) newEnvelope(typ string, payload any, retry int) (fakeEnvelope, *websocket.Conn) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.envelope++
+	e := fakeEnvelope{ID: "env-" + strconv.Itoa(f.envelope), Type: typ, Payload: payload, Retry: retry}
+	f.pending = append(f.pending, e)
+	return e, f.conn
+}
+
+// send writes any message (a disconnect, something unknown) on the
+// current connection.
+func (f *fake) send(t testing.TB, msg any) {
+	t.Helper()
+	f.writeMu.Lock()
+	defer f.writeMu.Unlock()
+	f.mu.Lock()
+	c := f.conn
+	f.mu.Unlock()
+	if err := c.WriteJSON(msg); err != nil {
+		t.Fatalf("send %v: %v", msg, err)
+	}
+}
+
+// closeSocket closes the current connection the polite way: a close frame.
+func (f *fake) closeSocket() {
+	f.writeMu.Lock()
+	defer f.writeMu.Unlock()
+	f.mu.Lock()
+	c := f.conn
+	f.mu.Unlock()
+	_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "bye"), time.Now().Add(time.Second))
+	_ = c.Close()
+}
+
+// dropSocket drops the current connection's TCP connection, no close frame.
+func (f *fake) dropSocket() {
+	f.mu.Lock()
+	c := f.conn
+	f.mu.Unlock()
+	_ = c.NetConn().Close()
+}
+
+// silence makes the current connection go quiet: open, but nothing sent
+// and no pong to pings, like a connection dropped without a FIN.
+func (f *fake) silence() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.silent[f.conn] = true
+}
+
+// waitConn waits until n connections have been opened (and said hello).
+func (f *fake) waitConn(t testing.TB, n int) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		f.mu.Lock()
+		got, ch := f.conns, f.newConn
+		f.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			t.Fatalf("%d Socket Mode connections, want %d", got, n)
+		}
+	}
 }
 
 // waitAck waits until the adapter acknowledged an envelope.
@@ -330,11 +456,15 @@ func (f *fake) waitAck(t testing.TB, id string) {
 }
 
 func (f *fake) slash(t testing.TB, channel, user, text string) string {
+	return f.push(t, "slash_commands", f.slashPayload(channel, user, text), 0)
+}
+
+func (f *fake) slashPayload(channel, user, text string) map[string]any {
 	word, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
-	return f.push(t, "slash_commands", map[string]any{
+	return map[string]any{
 		"command": word, "text": rest, "channel_id": channel, "user_id": user,
 		"response_url": "http://" + f.srv.ServerAddr + "/response", "trigger_id": "tr",
-	}, 0)
+	}
 }
 
 var eventSeq struct {
@@ -350,10 +480,14 @@ func nextEventID() string {
 }
 
 func (f *fake) event(t testing.TB, eventID string, retry int, ev map[string]any) string {
-	return f.push(t, "events_api", map[string]any{
+	return f.push(t, "events_api", eventPayload(eventID, ev), retry)
+}
+
+func eventPayload(eventID string, ev map[string]any) map[string]any {
+	return map[string]any{
 		"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
 		"event_id": eventID, "event_time": 1700000000, "event": ev,
-	}, retry)
+	}
 }
 
 func (f *fake) reaction(t testing.TB, channel, ts, user, emoji string) string {
@@ -367,6 +501,13 @@ func (f *fake) methods() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.calls)
+}
+
+// resentIDs are the envelopes sent again on a new connection, in order.
+func (f *fake) resentIDs() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.resent)
 }
 
 func (f *fake) channel(id string) fakeChannel {

@@ -216,7 +216,7 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler, api *slack.Client)
 		alive()
 		var env envelope
 		if err := json.Unmarshal(msg, &env); err != nil {
-			a.log.Debug("slack: ignoring a socket mode message that is not JSON", "err", err)
+			a.log.Debug("slack: ignoring a socket mode message that does not parse", "err", err)
 			continue
 		}
 		switch env.Type {
