@@ -4,9 +4,10 @@
 // as commands.
 //
 // Every Web API call honours Retry-After on 429 (bounded by the caller's
-// context); posts to one channel are queued and paced. All waiting goes
-// through Options.Sleep and all "now" through Options.Clock, so tests never
-// really sleep.
+// context); posts to one channel are queued and paced; a lost Socket Mode
+// connection is replaced with backoff. All waiting goes through
+// Options.Sleep and all "now" through Options.Clock, so tests never really
+// sleep; only network deadlines (Options.SocketTimeout) are wall-clock.
 package slack
 
 import (
