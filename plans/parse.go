@@ -1,0 +1,697 @@
+package plans
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/warroom/warroom/bot"
+)
+
+// Defaults a plan file may leave out.
+const (
+	DefaultTimeout = 10 * time.Minute // a script or job step's timeout
+	DefaultExpires = 15 * time.Minute // how long an approval request stands
+	DefaultCount   = 1                // approvers needed
+
+	// MaxFileSize bounds a plan file: a plan is a page of YAML, and the
+	// store keeps every version of it.
+	MaxFileSize = 1 << 20
+
+	maxDuration = 24 * time.Hour
+	maxCount    = 10
+)
+
+var (
+	planKeys     = []string{"name", "title", "faults", "services", "impact", "approval", "params", "steps", "rollback"}
+	approvalKeys = []string{"roles", "count", "self", "expires"}
+	paramKeys    = []string{"name", "pattern", "required", "enum", "default", "help"}
+	stepKeys     = []string{"name", "script", "job", "manual", "timeout", "on_failure"}
+	jobKeys      = []string{"method", "url", "headers", "body"}
+	methods      = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+	onFailures   = []string{"stop", "continue"}
+
+	nameRe      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	kindRe      = nameRe
+	serviceRe   = regexp.MustCompile(`^[a-z0-9._-]+$`)
+	paramRe     = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	stepNameRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	headerRe    = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+	envNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	placeholder = regexp.MustCompile(`\{\{([^{}]*)\}\}`)
+)
+
+// Parse reads one plan file. file is how problems name it; dir is the
+// plan's directory, where its scripts must be (they are not looked for
+// when dir is ""). On any problem the plan is nil.
+func Parse(data []byte, file, dir string) (*bot.Plan, []Problem) {
+	plan, _, probs := parse(data, file, dir)
+	return plan, probs
+}
+
+// parse is Parse, also returning the line of the plan's name.
+func parse(data []byte, file, dir string) (*bot.Plan, int, []Problem) {
+	p := &parser{file: file, data: data}
+	if len(data) > MaxFileSize {
+		p.errorf(nil, "", "%d bytes is too large for a plan file (at most %d)", len(data), MaxFileSize)
+		return nil, 0, p.probs
+	}
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			p.errorf(nil, "", "the plan's directory: %v", err)
+			return nil, 0, p.probs
+		}
+		dir = abs
+	}
+	root := p.document()
+	if len(p.probs) > 0 {
+		return nil, 0, p.probs // not YAML: nothing more to say about it
+	}
+	plan := p.plan(root, dir)
+	if len(p.probs) > 0 {
+		sortProblems(p.probs)
+		return nil, 0, slices.Compact(p.probs)
+	}
+	plan.File = file
+	plan.Dir = dir
+	plan.Source = slices.Clone(data)
+	plan.Version = Version(data)
+	return plan, p.nameLine, nil
+}
+
+// Version is a plan file's short content hash, what a run records it ran.
+func Version(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:6])
+}
+
+func sortProblems(ps []Problem) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].File != ps[j].File {
+			return ps[i].File < ps[j].File
+		}
+		return ps[i].Line < ps[j].Line
+	})
+}
+
+// scope is what the steps of a plan are checked against.
+type scope struct {
+	dir    string
+	params map[string]bot.Param
+	names  []string       // parameter names, for suggestions
+	steps  map[string]int // step names (steps and rollback) -> line
+}
+
+func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
+	if isNull(root) {
+		p.errorf(nil, "", "empty file: a plan needs at least name, title, impact and steps")
+		return nil
+	}
+	plan := &bot.Plan{Approval: bot.Approval{Roles: []bot.Role{bot.RoleCommander}, Count: DefaultCount, Expires: DefaultExpires}}
+	fields := map[string]field{}
+	for _, f := range p.mapping("", nil, root, planKeys) {
+		fields[f.key] = f
+	}
+	if deref(root).Kind != yaml.MappingNode {
+		return nil
+	}
+	missing := func(key, hint string) {
+		if _, ok := fields[key]; !ok {
+			p.errorf(root, key, "missing; %s", hint)
+		}
+	}
+	missing("name", "the plan's name, e.g. name: restart-web")
+	missing("title", "one line saying what the plan does")
+	missing("impact", "the worst disruption the plan itself may cause, P1 (worst) to P4")
+	missing("steps", "a list of script, job and manual steps")
+
+	if f, ok := fields["name"]; ok {
+		if s, ok := p.scalar("name", f.k, f.v); ok {
+			if nameRe.MatchString(s) {
+				plan.Name, p.nameLine = s, f.k.Line
+			} else {
+				p.errorf(f.k, "name", "%q is not a plan name: a-z, 0-9 and -, starting with a letter or digit (e.g. restart-web)", clip(s))
+			}
+		} else if isNull(f.v) {
+			p.errorf(f.k, "name", "empty; the plan's name, e.g. restart-web")
+		}
+	}
+	if f, ok := fields["title"]; ok {
+		s, _ := p.scalar("title", f.k, f.v)
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "" && !p.hasProblemAt(f.k):
+			p.errorf(f.k, "title", "empty; one line saying what the plan does")
+		case strings.ContainsAny(s, "\r\n"):
+			p.errorf(f.k, "title", "must be one line")
+		default:
+			plan.Title = s
+		}
+	}
+	if f, ok := fields["faults"]; ok {
+		items, nodes := p.strs("faults", f.k, f.v, "[server-down]")
+		for i, s := range items {
+			if !kindRe.MatchString(s) {
+				p.errorf(nodes[i], "faults", "%q is not a kind of fault: a-z, 0-9 and - (e.g. server-down)", clip(s))
+				continue
+			}
+			if !slices.Contains(plan.Faults, s) {
+				plan.Faults = append(plan.Faults, s)
+			}
+		}
+	}
+	if f, ok := fields["services"]; ok {
+		items, nodes := p.strs("services", f.k, f.v, "[web, payments-db]")
+		for i, s := range items {
+			if !serviceRe.MatchString(s) {
+				p.errorf(nodes[i], "services", "%q is not a service name: a-z, 0-9, ., _ and -", clip(s))
+				continue
+			}
+			if !slices.Contains(plan.Services, s) {
+				plan.Services = append(plan.Services, s)
+			}
+		}
+	}
+	if f, ok := fields["impact"]; ok {
+		if s, ok := p.scalar("impact", f.k, f.v); ok {
+			if l, err := bot.ParseLevel(s); err == nil {
+				plan.Impact = l
+			} else {
+				p.errorf(f.k, "impact", "%q is not a level: P1, P2, P3 or P4 (P1 is the worst)", clip(s))
+			}
+		} else if isNull(f.v) {
+			p.errorf(f.k, "impact", "empty; P1, P2, P3 or P4")
+		}
+	}
+	if f, ok := fields["approval"]; ok {
+		p.approval(&plan.Approval, f)
+	}
+	sc := &scope{dir: dir, params: map[string]bot.Param{}, steps: map[string]int{}}
+	if f, ok := fields["params"]; ok {
+		plan.Params = p.params(f, sc)
+	}
+	if f, ok := fields["steps"]; ok {
+		plan.Steps = p.steps("steps", f, sc)
+		if n := deref(f.v); (isNull(n) || n.Kind == yaml.SequenceNode && len(n.Content) == 0) && !p.hasProblemAt(f.k) {
+			p.errorf(f.k, "steps", "empty; a plan needs at least one step")
+		}
+	}
+	if f, ok := fields["rollback"]; ok {
+		plan.Rollback = p.steps("rollback", f, sc)
+	}
+	return plan
+}
+
+func (p *parser) hasProblemAt(n *yaml.Node) bool {
+	for _, pr := range p.probs {
+		if n != nil && pr.Line == n.Line {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) approval(a *bot.Approval, f field) {
+	for _, g := range p.mapping("approval", f.k, f.v, approvalKeys) {
+		path := join("approval", g.key)
+		switch g.key {
+		case "roles":
+			items, nodes := p.strs(path, g.k, g.v, "[commander]")
+			var roles []bot.Role
+			names := make([]string, len(bot.Roles))
+			for i, r := range bot.Roles {
+				names[i] = string(r)
+			}
+			for i, s := range items {
+				r := bot.Role(strings.ToLower(s))
+				if !slices.Contains(bot.Roles, r) {
+					p.errorf(nodes[i], path, "unknown role %q%s", clip(s), suggest(s, names))
+					continue
+				}
+				if !slices.Contains(roles, r) {
+					roles = append(roles, r)
+				}
+			}
+			if len(items) == 0 && !p.hasProblemAt(g.k) {
+				p.errorf(g.k, path, "empty; who may approve: commander, handler and/or responder")
+			}
+			if len(roles) > 0 {
+				a.Roles = roles
+			}
+		case "count":
+			if s, ok := p.scalar(path, g.k, g.v); ok {
+				n, err := strconv.Atoi(s)
+				if err != nil || n < 1 || n > maxCount {
+					p.errorf(g.k, path, "%q is not a number of approvers from 1 to %d", clip(s), maxCount)
+				} else {
+					a.Count = n
+				}
+			}
+		case "self":
+			if b, ok := p.boolean(path, g.k, g.v); ok {
+				a.Self = b
+			}
+		case "expires":
+			if d, ok := p.duration(path, g.k, g.v); ok {
+				a.Expires = d
+			}
+		}
+	}
+}
+
+// duration reads a positive duration of at most a day.
+func (p *parser) duration(path string, k, v *yaml.Node) (time.Duration, bool) {
+	s, ok := p.scalar(path, k, v)
+	if !ok {
+		return 0, false
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil && isDigits(s):
+		p.errorf(k, path, "%q has no unit; write e.g. %ss or %sm", clip(s), s, s)
+	case err != nil:
+		p.errorf(k, path, "%q is not a duration (e.g. 90s, 2m, 1h30m)", clip(s))
+	case d <= 0:
+		p.errorf(k, path, "%q must be more than 0", clip(s))
+	case d > maxDuration:
+		p.errorf(k, path, "%q is more than %s", clip(s), "24h")
+	default:
+		return d, true
+	}
+	return 0, false
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+func (p *parser) params(f field, sc *scope) []bot.Param {
+	var out []bot.Param
+	for i, n := range p.list("params", f.k, f.v, "[{name: host, pattern: 'web-[0-9]+'}]") {
+		if prm, ok := p.param(fmt.Sprintf("params[%d]", i+1), n, sc); ok {
+			out = append(out, prm)
+		}
+	}
+	return out
+}
+
+func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
+	var prm bot.Param
+	fields := map[string]field{}
+	for _, g := range p.mapping(path, n, n, paramKeys) {
+		fields[g.key] = g
+	}
+	before := len(p.probs)
+	if f, ok := fields["name"]; ok {
+		s, _ := p.scalar(join(path, "name"), f.k, f.v)
+		switch {
+		case s == "" && !p.hasProblemAt(f.k):
+			p.errorf(f.k, join(path, "name"), "empty; the key a run gives it, e.g. host")
+		case s == "":
+		case !paramRe.MatchString(s):
+			p.errorf(f.k, join(path, "name"), "%q is not a parameter name: a-z, 0-9, _ and -, starting with a letter", clip(s))
+		case sc.params[s].Name != "" || slices.Contains(sc.names, s):
+			p.errorf(f.k, join(path, "name"), "%q is declared twice", s)
+		default:
+			prm.Name = s
+			path = "params." + s
+		}
+	} else if deref(n) != nil && deref(n).Kind == yaml.MappingNode {
+		p.errorf(n, path, "name: missing; the key a run gives it, e.g. name: host")
+	}
+	if prm.Name != "" {
+		sc.names = append(sc.names, prm.Name)
+	}
+	if f, ok := fields["pattern"]; ok {
+		if s, ok := p.scalar(join(path, "pattern"), f.k, f.v); ok && s != "" {
+			re, err := regexp.Compile(`^(?:` + s + `)$`)
+			if err != nil {
+				msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+				p.errorf(f.k, join(path, "pattern"), "%q is not a regular expression: %s", clip(s), msg)
+			} else {
+				prm.Pattern, prm.Re = s, re
+			}
+		} else if ok || isNull(f.v) {
+			p.errorf(f.k, join(path, "pattern"), "empty; the pattern the whole value must match")
+		}
+	}
+	if f, ok := fields["enum"]; ok {
+		items, nodes := p.strs(join(path, "enum"), f.k, f.v, "[syn-flood, udp-flood]")
+		for i, s := range items {
+			switch {
+			case slices.Contains(prm.Enum, s):
+				p.errorf(nodes[i], join(path, "enum"), "%q is listed twice", clip(s))
+			case prm.Re != nil && !prm.Re.MatchString(s):
+				p.errorf(nodes[i], join(path, "enum"), "%q does not match the pattern %s", clip(s), prm.Pattern)
+			default:
+				prm.Enum = append(prm.Enum, s)
+			}
+		}
+		if len(items) == 0 && !p.hasProblemAt(f.k) {
+			p.errorf(f.k, join(path, "enum"), "empty; list the values it may take")
+		}
+	}
+	if _, ok := fields["pattern"]; !ok {
+		if _, ok := fields["enum"]; !ok && prm.Name != "" {
+			// Every value handed to a script or a job is one somebody
+			// constrained; '.*' is still possible, but written down.
+			p.errorf(n, path, "needs a pattern or an enum: the values it accepts")
+		}
+	}
+	if f, ok := fields["required"]; ok {
+		prm.Required, _ = p.boolean(join(path, "required"), f.k, f.v)
+	}
+	if f, ok := fields["help"]; ok {
+		s, _ := p.scalar(join(path, "help"), f.k, f.v)
+		prm.Help = strings.TrimSpace(s)
+	}
+	if f, ok := fields["default"]; ok {
+		if s, ok := p.scalar(join(path, "default"), f.k, f.v); ok && s != "" {
+			prm.Default = s
+			if len(p.probs) == before {
+				if err := prm.Check(s); err != nil {
+					p.errorf(f.k, join(path, "default"), "%v", err)
+				}
+			}
+			if prm.Required {
+				p.errorf(f.k, join(path, "default"), "a required parameter never uses its default; drop one of required and default")
+			}
+		}
+	}
+	if len(p.probs) > before || prm.Name == "" {
+		return prm, false
+	}
+	sc.params[prm.Name] = prm
+	return prm, true
+}
+
+func (p *parser) steps(section string, f field, sc *scope) []bot.Step {
+	var out []bot.Step
+	for i, n := range p.list(section, f.k, f.v, "[{name: restart, script: [scripts/restart.sh]}]") {
+		if s, ok := p.step(fmt.Sprintf("%s[%d]", section, i+1), section, n, sc); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, bool) {
+	st := bot.Step{OnFailure: "stop"}
+	fields := map[string]field{}
+	before := len(p.probs)
+	for _, g := range p.mapping(path, n, n, stepKeys) {
+		fields[g.key] = g
+	}
+	if deref(n) == nil || deref(n).Kind != yaml.MappingNode {
+		return st, false
+	}
+	if f, ok := fields["name"]; ok {
+		s, _ := p.scalar(join(path, "name"), f.k, f.v)
+		switch {
+		case s == "" && !p.hasProblemAt(f.k):
+			p.errorf(f.k, join(path, "name"), "empty; a short name for the step, e.g. restart")
+		case s == "":
+		case !stepNameRe.MatchString(s):
+			p.errorf(f.k, join(path, "name"), "%q is not a step name: a-z, 0-9, _ and -", clip(s))
+		case sc.steps[s] != 0:
+			p.errorf(f.k, join(path, "name"), "%q is already a step (line %d); step names are unique in a plan, rollback included", s, sc.steps[s])
+		default:
+			st.Name = s
+			sc.steps[s] = f.k.Line
+			path = section + "." + s
+		}
+	} else {
+		p.errorf(n, path, "name: missing; a short name for the step, e.g. name: restart")
+	}
+
+	var kinds []string
+	for _, k := range []string{"script", "job", "manual"} {
+		if _, ok := fields[k]; ok {
+			kinds = append(kinds, k)
+		}
+	}
+	switch len(kinds) {
+	case 0:
+		p.errorf(n, path, "needs one of script (an argv), job (an HTTP call) or manual (a checklist item)")
+	case 1:
+	default:
+		p.errorf(fields[kinds[1]].k, path, "has %s; a step is exactly one of script, job and manual: make them separate steps", strings.Join(kinds, " and "))
+	}
+	if f, ok := fields["script"]; ok {
+		st.Script = p.script(join(path, "script"), f, sc)
+	}
+	if f, ok := fields["job"]; ok {
+		st.Job = p.job(join(path, "job"), f, sc)
+	}
+	if f, ok := fields["manual"]; ok {
+		s, _ := p.scalar(join(path, "manual"), f.k, f.v)
+		st.Manual = strings.TrimSpace(s)
+		if st.Manual == "" && !p.hasProblemAt(f.k) {
+			p.errorf(f.k, join(path, "manual"), "empty; what a person must do or check")
+		}
+	}
+	if _, ok := fields["manual"]; !ok {
+		st.Timeout = DefaultTimeout
+	}
+	if f, ok := fields["timeout"]; ok {
+		if d, ok := p.duration(join(path, "timeout"), f.k, f.v); ok {
+			st.Timeout = d
+		}
+	}
+	if f, ok := fields["on_failure"]; ok {
+		if s, ok := p.scalar(join(path, "on_failure"), f.k, f.v); ok {
+			if slices.Contains(onFailures, s) {
+				st.OnFailure = s
+			} else {
+				p.errorf(f.k, join(path, "on_failure"), "%q is not stop or continue%s", clip(s), suggest(s, onFailures))
+			}
+		}
+	}
+	return st, len(p.probs) == before
+}
+
+// script checks an argv: a file in the plan's directory, then literal
+// arguments and whole-argument parameters.
+func (p *parser) script(path string, f field, sc *scope) []string {
+	if n := deref(f.v); n != nil && n.Kind == yaml.ScalarNode && !isNull(n) {
+		var args []string
+		for _, a := range strings.Fields(n.Value) {
+			if strings.ContainsAny(a, "{}[],:#'\"&*!|>%@`") {
+				a = strconv.Quote(a)
+			}
+			args = append(args, a)
+		}
+		p.errorf(f.k, path, "an argv list, not a command line: no shell runs it; write [%s]", clip(strings.Join(args, ", ")))
+		return nil
+	}
+	items := p.list(path, f.k, f.v, `[scripts/restart.sh, "{{host}}"]`)
+	if len(items) == 0 {
+		if !p.hasProblemAt(f.k) {
+			p.errorf(f.k, path, "empty; the script to run and its arguments, e.g. [scripts/restart.sh, \"{{host}}\"]")
+		}
+		return nil
+	}
+	var argv []string
+	for i, n := range items {
+		s, ok := p.scalar(path, n, n)
+		if !ok && isNull(n) {
+			p.errorf(n, path, "empty item; write \"\" for an empty argument")
+		}
+		if !ok {
+			continue
+		}
+		if i == 0 {
+			if _, isParam := wholeParam(s); isParam {
+				p.errorf(n, path, "%q: the program cannot be a parameter; name a script in the plan's directory", clip(s))
+				continue
+			}
+			if err := checkScriptPath(sc.dir, s); err != nil {
+				p.errorf(n, path, "%v", err)
+			}
+		} else if err := checkArg(s, sc); err != nil {
+			p.errorf(n, path, "%v", err)
+		}
+		argv = append(argv, s)
+	}
+	return argv
+}
+
+// wholeParam reports whether an argument is exactly "{{name}}".
+func wholeParam(arg string) (string, bool) {
+	m := placeholder.FindStringSubmatchIndex(arg)
+	if m == nil || m[0] != 0 || m[1] != len(arg) {
+		return "", false
+	}
+	return arg[m[2]:m[3]], true
+}
+
+// checkArg: "{{" may only be a whole argument naming a declared parameter.
+func checkArg(arg string, sc *scope) error {
+	if name, ok := wholeParam(arg); ok {
+		return checkParamRef(name, sc)
+	}
+	if !strings.Contains(arg, "{{") {
+		return nil
+	}
+	if m := placeholder.FindStringSubmatch(arg); m != nil {
+		pre, _, _ := strings.Cut(arg, m[0])
+		if strings.TrimSpace(m[1]) != m[1] {
+			return fmt.Errorf("%q: write {{%s}} without spaces", clip(arg), strings.TrimSpace(m[1]))
+		}
+		if pre != "" && strings.HasSuffix(pre, "=") {
+			return fmt.Errorf("%q: a parameter must be a whole argument; write %q, %q", clip(arg), strings.TrimSuffix(pre, "="), m[0])
+		}
+		return fmt.Errorf("%q: a parameter must be a whole argument, %q, so a value can never be spliced into another", clip(arg), m[0])
+	}
+	return fmt.Errorf("%q has a {{ that is not a whole {{parameter}} argument", clip(arg))
+}
+
+func checkParamRef(name string, sc *scope) error {
+	if strings.TrimSpace(name) != name {
+		return fmt.Errorf("{{%s}}: write {{%s}} without spaces", name, strings.TrimSpace(name))
+	}
+	if _, ok := sc.params[name]; ok {
+		return nil
+	}
+	if slices.Contains(sc.names, name) {
+		return nil // declared, with its own problem reported there
+	}
+	if len(sc.names) == 0 {
+		return fmt.Errorf("{{%s}}: the plan declares no parameters; add it under params", clip(name))
+	}
+	return fmt.Errorf("{{%s}} is not a parameter of this plan%s", clip(name), suggest(name, sc.names))
+}
+
+// checkRefs checks every {{name}} in a job's url or body.
+func checkRefs(s string, sc *scope) error {
+	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+		if err := checkParamRef(m[1], sc); err != nil {
+			return err
+		}
+	}
+	if rest := placeholder.ReplaceAllString(s, ""); strings.Contains(rest, "{{") {
+		return fmt.Errorf("%q has a {{ that is not a {{parameter}}", clip(s))
+	}
+	return nil
+}
+
+func (p *parser) job(path string, f field, sc *scope) *bot.Job {
+	job := &bot.Job{}
+	fields := map[string]field{}
+	for _, g := range p.mapping(path, f.k, f.v, jobKeys) {
+		fields[g.key] = g
+	}
+	if isNull(f.v) {
+		p.errorf(f.k, path, "empty; an HTTP call: method, url, and optionally headers and body")
+		return job
+	}
+	if deref(f.v).Kind != yaml.MappingNode {
+		return job
+	}
+	if g, ok := fields["method"]; ok {
+		if s, ok := p.scalar(join(path, "method"), g.k, g.v); ok {
+			m := strings.ToUpper(s)
+			if slices.Contains(methods, m) {
+				job.Method = m
+			} else {
+				p.errorf(g.k, join(path, "method"), "%q is not GET, POST, PUT, PATCH or DELETE%s", clip(s), suggest(m, methods))
+			}
+		}
+	} else {
+		p.errorf(f.k, path, "method: missing; GET, POST, PUT, PATCH or DELETE")
+	}
+	if g, ok := fields["url"]; ok {
+		if s, ok := p.scalar(join(path, "url"), g.k, g.v); ok && s != "" {
+			job.URL = s
+			if err := checkRefs(s, sc); err != nil {
+				p.errorf(g.k, join(path, "url"), "%v", err)
+			} else if _, err := envRefs(s); err != nil {
+				p.errorf(g.k, join(path, "url"), "%v", err)
+			} else if err := checkURL(s, false); err != nil {
+				p.errorf(g.k, join(path, "url"), "%v", err)
+			}
+		} else if !p.hasProblemAt(g.k) {
+			p.errorf(g.k, join(path, "url"), "empty; the job's URL, e.g. \"${JOBS_URL}/api/job/restore/run\"")
+		}
+	} else {
+		p.errorf(f.k, path, "url: missing; the job's URL, e.g. \"${JOBS_URL}/api/job/restore/run\"")
+	}
+	if g, ok := fields["headers"]; ok {
+		hpath := join(path, "headers")
+		seen := map[string]bool{}
+		for _, h := range p.mapping(hpath, g.k, g.v, nil) {
+			v, ok := p.scalar(join(hpath, keyName(h.key)), h.k, h.v)
+			switch {
+			case !headerRe.MatchString(h.key):
+				p.errorf(h.k, hpath, "%q is not a header name", clip(h.key))
+			case seen[strings.ToLower(h.key)]:
+				p.errorf(h.k, hpath, "%q is given twice (header names ignore case)", clip(h.key))
+			case !ok && !p.hasProblemAt(h.k):
+				p.errorf(h.k, join(hpath, h.key), "empty")
+			case !ok:
+			case strings.Contains(v, "{{"):
+				p.errorf(h.k, join(hpath, h.key), "parameters are not allowed in headers; headers come from the file and ${VAR}s")
+			default:
+				if _, err := envRefs(v); err != nil {
+					p.errorf(h.k, join(hpath, h.key), "%v", err)
+					continue
+				}
+				seen[strings.ToLower(h.key)] = true
+				if job.Headers == nil {
+					job.Headers = map[string]string{}
+				}
+				job.Headers[h.key] = v
+			}
+		}
+	}
+	if g, ok := fields["body"]; ok {
+		if s, ok := p.scalar(join(path, "body"), g.k, g.v); ok {
+			job.Body = s
+			if err := checkRefs(s, sc); err != nil {
+				p.errorf(g.k, join(path, "body"), "%v", err)
+			} else if isJSON(s, job.Headers) {
+				if err := checkJSONBody(s); err != nil {
+					p.errorf(g.k, join(path, "body"), "%v", err)
+				}
+			}
+		}
+	}
+	return job
+}
+
+// isJSON decides how {{param}}s in a body are escaped: as JSON string
+// content when the body is JSON.
+func isJSON(body string, headers map[string]string) bool {
+	for k, v := range headers {
+		if strings.EqualFold(k, "Content-Type") {
+			return strings.Contains(strings.ToLower(v), "json")
+		}
+	}
+	t := strings.TrimSpace(body)
+	return strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")
+}
+
+// checkJSONBody makes sure the substituted body is always valid JSON: each
+// {{param}} sits inside a string, where its escaped value cannot end it.
+func checkJSONBody(body string) error {
+	if json.Valid([]byte(placeholder.ReplaceAllString(body, "x"))) {
+		return nil
+	}
+	if m := placeholder.FindString(body); m != "" && json.Valid([]byte(placeholder.ReplaceAllString(body, "0"))) {
+		return fmt.Errorf("%s must be inside a JSON string, \"%s\": values are inserted as string content", m, m)
+	}
+	var v any
+	err := json.Unmarshal([]byte(placeholder.ReplaceAllString(body, "x")), &v)
+	return fmt.Errorf("is not valid JSON: %v", err)
+}
