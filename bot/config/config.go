@@ -14,9 +14,10 @@
 //     empty file is a valid config: the defaults below and an empty catalog.
 //   - `${VAR}` in any string value is replaced by the environment variable VAR
 //     (a `$` on its own is literal). The secret keys slack.bot_token,
-//     slack.app_token, slack.signing_secret and discord.token must be written
-//     with `${...}`: a literal value is an error, so secrets never live in the
-//     file. A value that is empty only because its variables are unset
+//     slack.app_token, slack.signing_secret, discord.token,
+//     paging.twilio.auth_token, paging.pagerduty.routing_key and
+//     paging.webhook.secret must be written with `${...}`: a literal value is
+//     an error, so secrets never live in the file. A value that is empty only because its variables are unset
 //     counts as absent and takes its default (an empty list item is an
 //     error).
 //   - `adapter: slack` needs slack.bot_token and one of slack.app_token
@@ -27,19 +28,28 @@
 //     stability, duty.people, commander, notify, page); it is stored as alice.
 //   - A level's notify items are stored as "#channel", a person id, or a
 //     "+phone" number, which tells them apart.
-//   - `remind: off` turns a level's progress reminders off (Remind == "").
+//   - `remind: off` turns a level's progress reminders off (Remind == "");
+//     `digest: off` its status digest (Digest == 0). A digest is at least 1m.
 //   - checkin_emoji may be written with colons (`:white_check_mark:`); it is
 //     stored without them.
 //
 // Levels absent from the file, and keys absent from a level, take these
 // defaults (notify and page default to nobody):
 //
-//	P1: {commander: duty,      checkin_within: 5m,  remind: "*/10 * * * *"}
-//	P2: {commander: duty,      checkin_within: 10m, remind: "*/15 * * * *"}
-//	P3: {commander: stability, checkin_within: 30m, remind: "0 * * * *"}
-//	P4: {commander: stability, checkin_within: 2h,  remind: "0 */4 * * *"}
+//	P1: {commander: duty,      checkin_within: 5m,  remind: "*/10 * * * *", digest: 30m}
+//	P2: {commander: duty,      checkin_within: 10m, remind: "*/15 * * * *", digest: 1h}
+//	P3: {commander: stability, checkin_within: 30m, remind: "0 * * * *",    digest: off}
+//	P4: {commander: stability, checkin_within: 2h,  remind: "0 */4 * * *",  digest: off}
 //
 // A missing duty.rotation is weekly.
+//
+// paging: configures the providers pages go through (bot/pager). Each of
+// its sections (twilio, pagerduty, webhook) turns its provider on by being
+// there, and then needs its required keys: twilio account_sid, auth_token
+// and from; pagerduty routing_key; webhook url and secret. The secret keys
+// (twilio.auth_token, pagerduty.routing_key, webhook.secret) must be written
+// with ${...} like the chat tokens, and must not be empty. With no paging
+// section, pages are recorded as "no pager is configured".
 package config
 
 import (
@@ -69,7 +79,38 @@ type Config struct {
 	Bridge       string // conference URL template, may contain {id}; default none
 	Slack        Slack
 	Discord      Discord
+	Paging       Paging
 	Catalog      *bot.Catalog // never nil; all four levels present
+}
+
+// Paging is the paging providers; a nil one is not configured.
+type Paging struct {
+	Twilio    *Twilio
+	PagerDuty *PagerDuty
+	Webhook   *Webhook
+}
+
+// Twilio is the Twilio account pages are texted (and called) through.
+type Twilio struct {
+	AccountSID string // AC + 32 hex digits; required
+	AuthToken  string // required, from the environment
+	From       string // the Twilio number, E.164; required
+	Voice      bool   // a page is a call as well as a text; default false
+	VoiceURL   string // TwiML URL for the call; "" = say the page's text
+	APIURL     string // "" = Twilio's own; a test server
+}
+
+// PagerDuty is the Events API v2 integration faults are sent to.
+type PagerDuty struct {
+	RoutingKey string      // the integration key; required, from the environment
+	Levels     []bot.Level // levels sent to PagerDuty; default P1, P2
+	APIURL     string      // "" = PagerDuty's own (https://events.pagerduty.com); EU or a test server
+}
+
+// Webhook is a URL every page and fault event is POSTed to, signed.
+type Webhook struct {
+	URL    string // http(s); required
+	Secret string // the HMAC key of X-Warroom-Signature; required, from the environment
 }
 
 // Slack is the Slack adapter's settings, used when Adapter is "slack".
@@ -101,8 +142,8 @@ const (
 // DefaultLevels returns the policy of every level that a config leaves out.
 func DefaultLevels() map[bot.Level]bot.LevelPolicy {
 	return map[bot.Level]bot.LevelPolicy{
-		bot.P1: {Commander: bot.CommanderDuty, CheckinWithin: 5 * time.Minute, Remind: "*/10 * * * *"},
-		bot.P2: {Commander: bot.CommanderDuty, CheckinWithin: 10 * time.Minute, Remind: "*/15 * * * *"},
+		bot.P1: {Commander: bot.CommanderDuty, CheckinWithin: 5 * time.Minute, Remind: "*/10 * * * *", Digest: 30 * time.Minute},
+		bot.P2: {Commander: bot.CommanderDuty, CheckinWithin: 10 * time.Minute, Remind: "*/15 * * * *", Digest: time.Hour},
 		bot.P3: {Commander: bot.CommanderStability, CheckinWithin: 30 * time.Minute, Remind: "0 * * * *"},
 		bot.P4: {Commander: bot.CommanderStability, CheckinWithin: 2 * time.Hour, Remind: "0 */4 * * *"},
 	}

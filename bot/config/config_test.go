@@ -57,8 +57,8 @@ func TestDefault(t *testing.T) {
 		assert.NotEmpty(t, c.Levels[l].Commander, l)
 		assertValidLevel(t, c, l)
 	}
-	assert.Equal(t, bot.LevelPolicy{Commander: "duty", CheckinWithin: 5 * time.Minute, Remind: "*/10 * * * *", Notify: []string{"#status"}, Page: []string{"dave"}}, c.Levels[bot.P1])
-	assert.Equal(t, bot.LevelPolicy{Commander: "duty", CheckinWithin: 10 * time.Minute, Remind: "*/15 * * * *", Notify: []string{"#status"}}, c.Levels[bot.P2])
+	assert.Equal(t, bot.LevelPolicy{Commander: "duty", CheckinWithin: 5 * time.Minute, Remind: "*/10 * * * *", Notify: []string{"#status"}, Page: []string{"dave"}, Digest: 30 * time.Minute}, c.Levels[bot.P1])
+	assert.Equal(t, bot.LevelPolicy{Commander: "duty", CheckinWithin: 10 * time.Minute, Remind: "*/15 * * * *", Notify: []string{"#status"}, Digest: time.Hour}, c.Levels[bot.P2])
 	assert.Equal(t, bot.LevelPolicy{Commander: "stability", CheckinWithin: 30 * time.Minute, Remind: "0 * * * *"}, c.Levels[bot.P3])
 	assert.Equal(t, bot.LevelPolicy{Commander: "stability", CheckinWithin: 2 * time.Hour, Remind: "0 */4 * * *"}, c.Levels[bot.P4])
 	// The example's levels are the defaults, plus notify and page.
@@ -67,7 +67,11 @@ func TestDefault(t *testing.T) {
 		assert.Equal(t, def.Commander, got.Commander, l)
 		assert.Equal(t, def.CheckinWithin, got.CheckinWithin, l)
 		assert.Equal(t, def.Remind, got.Remind, l)
+		assert.Equal(t, def.Digest, got.Digest, l)
 	}
+	// The example documents paging but leaves it off: the demo needs no
+	// environment.
+	assert.Equal(t, config.Paging{}, cfg.Paging)
 	assert.Equal(t, "bob", c.Commander(bot.P3, "checkout", time.Now()))
 }
 
@@ -113,7 +117,7 @@ func TestMissingLevelKeysTakeDefaults(t *testing.T) {
 	cfg, err := config.Parse([]byte(people+"levels:\n  P2: {checkin_within: 20m, page: [bob]}\n  P4: {remind: off, commander: \"@alice\"}\n"), "t.yaml", noenv)
 	require.NoError(t, err)
 	l := cfg.Catalog.Levels
-	assert.Equal(t, bot.LevelPolicy{Commander: "duty", CheckinWithin: 20 * time.Minute, Remind: "*/15 * * * *", Page: []string{"bob"}}, l[bot.P2])
+	assert.Equal(t, bot.LevelPolicy{Commander: "duty", CheckinWithin: 20 * time.Minute, Remind: "*/15 * * * *", Page: []string{"bob"}, Digest: time.Hour}, l[bot.P2])
 	assert.Equal(t, bot.LevelPolicy{Commander: "alice", CheckinWithin: 2 * time.Hour}, l[bot.P4])
 	assert.Equal(t, config.DefaultLevels()[bot.P1], l[bot.P1])
 	assert.Equal(t, config.DefaultLevels()[bot.P3], l[bot.P3])
@@ -400,6 +404,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("a: &x {b: *x}\n"))
 	f.Add([]byte("levels: {P1: {remind: \"TZ=\"}}\n"))
 	f.Add([]byte("duty: {people: [a], start: 2026-01-05T09:00:00Z}\npeople: {a: {phone: \"+1\"}}\n"))
+	f.Add([]byte("paging:\n  twilio: {account_sid: AC0123456789abcdef0123456789abcdef, auth_token: \"${T}\", from: \"+15550199\", voice: true}\n  pagerduty: {routing_key: \"${ROUTING_KEY_32_CHARACTERS_LONG}\", levels: [P1, p2]}\n  webhook: {url: \"${E}\", secret: \"${S}\"}\nlevels: {P1: {digest: 30m}, P2: {digest: off}, P3: {digest: 1s}}\n"))
 	getenv := func(k string) string {
 		if strings.HasPrefix(k, "E") {
 			return ""
@@ -443,6 +448,7 @@ func FuzzParse(f *testing.F) {
 		if len(c.Duty.People) > 0 {
 			require.False(t, c.Duty.Start.IsZero())
 		}
+		assertValidPaging(t, cfg.Paging)
 	})
 }
 
@@ -455,6 +461,7 @@ func assertValidLevel(t testing.TB, c *bot.Catalog, l bot.Level) {
 		require.Contains(t, c.People, pol.Commander, "%s commander", l)
 	}
 	require.Positive(t, pol.CheckinWithin, "%s checkin_within", l)
+	require.True(t, pol.Digest == 0 || pol.Digest >= time.Minute, "%s digest %s", l, pol.Digest)
 	if pol.Remind != "" {
 		_, err := cron.ParseStandard(pol.Remind)
 		require.NoError(t, err, "%s remind", l)
@@ -468,5 +475,31 @@ func assertValidLevel(t testing.TB, c *bot.Catalog, l bot.Level) {
 	}
 	for _, id := range pol.Page {
 		require.Contains(t, c.People, id, "%s page", l)
+	}
+}
+
+// assertValidPaging checks what every parsed paging section must satisfy:
+// a configured provider has everything it needs.
+func assertValidPaging(t testing.TB, p config.Paging) {
+	t.Helper()
+	if tw := p.Twilio; tw != nil {
+		require.Regexp(t, `^AC[0-9a-fA-F]{32}$`, tw.AccountSID)
+		require.NotEmpty(t, tw.AuthToken)
+		require.Regexp(t, `^\+[1-9][0-9]{1,14}$`, tw.From)
+		require.True(t, tw.VoiceURL == "" || tw.Voice, "voice_url without voice")
+	}
+	if pd := p.PagerDuty; pd != nil {
+		require.Len(t, pd.RoutingKey, 32)
+		require.NotEmpty(t, pd.Levels)
+		seen := map[bot.Level]bool{}
+		for _, l := range pd.Levels {
+			require.Contains(t, bot.Levels, l)
+			require.False(t, seen[l], "level %s twice", l)
+			seen[l] = true
+		}
+	}
+	if wh := p.Webhook; wh != nil {
+		require.Regexp(t, `^https?://`, wh.URL)
+		require.GreaterOrEqual(t, len(wh.Secret), 16)
 	}
 }

@@ -39,13 +39,17 @@ func Parse(data []byte, name string, getenv func(string) string) (*Config, error
 }
 
 var (
-	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "slack", "discord", "people", "services", "duty", "levels"}
+	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "slack", "discord", "paging", "people", "services", "duty", "levels"}
 	slackKeys   = []string{"bot_token", "app_token", "signing_secret", "private", "api_url"}
 	discordKeys = []string{"token", "guild", "api_url"}
 	personKeys  = []string{"name", "email", "phone", "slack", "discord"}
 	serviceKeys = []string{"contacts", "stability"}
 	dutyKeys    = []string{"rotation", "start", "people"}
-	levelKeys   = []string{"commander", "checkin_within", "remind", "notify", "page"}
+	levelKeys   = []string{"commander", "checkin_within", "remind", "notify", "page", "digest"}
+	pagingKeys  = []string{"twilio", "pagerduty", "webhook"}
+	twilioKeys  = []string{"account_sid", "auth_token", "from", "voice", "voice_url", "api_url"}
+	pdKeys      = []string{"routing_key", "levels", "api_url"}
+	webhookKeys = []string{"url", "secret"}
 	adapters    = []string{"console", "slack", "discord"}
 	rotations   = []string{string(bot.Daily), string(bot.Weekly)}
 
@@ -58,6 +62,7 @@ var (
 	snowRe    = regexp.MustCompile(`^[0-9]{15,21}$`)
 	channelRe = regexp.MustCompile(`^#[^\s#@,]+$`)
 	yamlErrRe = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
+	twSIDRe   = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
 )
 
 type parser struct {
@@ -621,6 +626,10 @@ func (p *parser) config(root *yaml.Node) *Config {
 		}
 	}
 
+	if f, ok := fields["paging"]; ok {
+		cfg.Paging = p.pagingSection(f)
+	}
+
 	// What the chosen adapter needs.
 	adapterNode := fields["adapter"].k
 	where := func(lines map[string]*yaml.Node, key, section string) *yaml.Node {
@@ -963,6 +972,10 @@ func (p *parser) levelsSection(c *bot.Catalog, f field) {
 				pol.Notify = p.notify(c, kp, h.k, h.v)
 			case "page":
 				pol.Page, _ = p.peopleList(c, kp, h.k, h.v, true)
+			case "digest":
+				if s, ok := p.str(kp, h.k, h.v); ok {
+					pol.Digest = p.digest(kp, h.k, s, pol.Digest)
+				}
 			}
 		}
 		c.Levels[l] = pol
