@@ -306,8 +306,27 @@ func (p *parser) params(f field, sc *scope) []bot.Param {
 	return out
 }
 
+// nameOf is the name: of a list item when it is a valid one: problems with
+// the item are then reported under it ("steps.restart") rather than its
+// position ("steps[2]").
+func nameOf(n *yaml.Node, re *regexp.Regexp) string {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k, v := deref(n.Content[i]), deref(n.Content[i+1]); k != nil && v != nil && k.Value == "name" && v.Kind == yaml.ScalarNode && re.MatchString(v.Value) {
+			return v.Value
+		}
+	}
+	return ""
+}
+
 func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 	var prm bot.Param
+	if name := nameOf(n, paramRe); name != "" {
+		path = "params." + name
+	}
 	fields := map[string]field{}
 	for _, g := range p.mapping(path, n, n, paramKeys) {
 		fields[g.key] = g
@@ -325,7 +344,6 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 			p.errorf(f.k, join(path, "name"), "%q is declared twice", s)
 		default:
 			prm.Name = s
-			path = "params." + s
 		}
 	} else if deref(n) != nil && deref(n).Kind == yaml.MappingNode {
 		p.errorf(n, path, "name: missing; the key a run gives it, e.g. name: host")
@@ -333,14 +351,16 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 	if prm.Name != "" {
 		sc.names = append(sc.names, prm.Name)
 	}
+	badPattern := false
 	if f, ok := fields["pattern"]; ok {
+		badPattern = true
 		if s, ok := p.scalar(join(path, "pattern"), f.k, f.v); ok && s != "" {
 			re, err := regexp.Compile(`^(?:` + s + `)$`)
 			if err != nil {
 				msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
 				p.errorf(f.k, join(path, "pattern"), "%q is not a regular expression: %s", clip(s), msg)
 			} else {
-				prm.Pattern, prm.Re = s, re
+				prm.Pattern, prm.Re, badPattern = s, re, false
 			}
 		} else if ok || isNull(f.v) {
 			p.errorf(f.k, join(path, "pattern"), "empty; the pattern the whole value must match")
@@ -379,7 +399,7 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 	if f, ok := fields["default"]; ok {
 		if s, ok := p.scalar(join(path, "default"), f.k, f.v); ok && s != "" {
 			prm.Default = s
-			if len(p.probs) == before {
+			if !badPattern {
 				if err := prm.Check(s); err != nil {
 					p.errorf(f.k, join(path, "default"), "%v", err)
 				}
@@ -408,6 +428,9 @@ func (p *parser) steps(section string, f field, sc *scope) []bot.Step {
 
 func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, bool) {
 	st := bot.Step{OnFailure: "stop"}
+	if name := nameOf(n, stepNameRe); name != "" {
+		path = section + "." + name
+	}
 	fields := map[string]field{}
 	before := len(p.probs)
 	for _, g := range p.mapping(path, n, n, stepKeys) {
@@ -429,7 +452,6 @@ func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, 
 		default:
 			st.Name = s
 			sc.steps[s] = f.k.Line
-			path = section + "." + s
 		}
 	} else {
 		p.errorf(n, path, "name: missing; a short name for the step, e.g. name: restart")
