@@ -272,9 +272,9 @@ func TestProblemString(t *testing.T) {
 func TestLoadBrokenAndGood(t *testing.T) {
 	t.Parallel()
 	dir := planDir(t, map[string]string{
-		"restart.yaml": "name: restart\ntitle: Restart\nimpact: P3\nfaults: [server-down]\nsteps:\n  - {name: go, script: [scripts/go.sh]}\n",
-		"cleanse.yml":  "name: cleanse\ntitle: Cleanse\nimpact: P2\nservices: [web]\nsteps: [{name: look, manual: look}]\n",
-		"broken.yaml":  "name: broken\ntitle: Broken\nimpact: P3\nsteps:\n  - name: go\n    script: [scripts/go.sh]\n    timeout: 5\n",
+		"restart.yaml":  "name: restart\ntitle: Restart\nimpact: P3\nfaults: [server-down]\nsteps:\n  - {name: go, script: [scripts/go.sh]}\n",
+		"cleanse.yml":   "name: cleanse\ntitle: Cleanse\nimpact: P2\nservices: [web]\nsteps: [{name: look, manual: look}]\n",
+		"broken.yaml":   "name: broken\ntitle: Broken\nimpact: P3\nsteps:\n  - name: go\n    script: [scripts/go.sh]\n    timeout: 5\n",
 		"scripts/go.sh": okScript,
 		"README.md":     "not a plan",
 		"sub/x.yaml":    "not: [valid",
