@@ -2,10 +2,9 @@ package slack
 
 // Socket Mode, on gorilla/websocket directly.
 //
-// slack-go's socketmode.Client waits between reconnects, and out a 429 on
-// apps.connections.open, on the wall clock, and treats a missing Slack ping
-// as death on a wall-clock ticker: none of it can be driven by a test or by
-// Options.Sleep. The protocol is small (https://api.slack.com/apis/socket-mode),
+// slack-go's socketmode.Client waits between reconnects and waits out a 429
+// on apps.connections.open with its own wall-clock timers, which neither
+// Options.Sleep nor a test can drive. The protocol is small (https://api.slack.com/apis/socket-mode),
 // so this file speaks it itself:
 //
 //  1. apps.connections.open, with the app token, answers a wss:// URL.
