@@ -22,7 +22,8 @@ const (
 )
 
 // secretPatterns find the obvious secrets a script or a job may print.
-// Each keeps its group 1 (the key or the scheme) and hides the rest.
+// Each keeps its group 1 (the key or the scheme) and its group 3 (what
+// closes the secret), and hides the rest.
 var secretPatterns = []*regexp.Regexp{
 	// Authorization: Bearer abc, Authorization: Basic dXNlcg==
 	regexp.MustCompile(`(?i)(\bauthorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token|digest)\s+)?[^\s"',;]+`),
@@ -30,7 +31,7 @@ var secretPatterns = []*regexp.Regexp{
 	// password=x, "api_key": "x", DB_PASSWORD: x, aws_secret_access_key=x
 	regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)["']?\s*[:=]\s*)("[^"\n]*"|'[^'\n]*'|[^\s"'&,;]+)`),
 	// https://user:password@host
-	regexp.MustCompile(`(://[^/\s:@]+:)[^/\s@]+@`),
+	regexp.MustCompile(`(://[^/\s:@]+:)([^/\s@]+)(@)`),
 	// Slack tokens, AWS access key ids.
 	regexp.MustCompile(`()\bxox[a-zA-Z]-[A-Za-z0-9-]+`),
 	regexp.MustCompile(`()\bxapp-[A-Za-z0-9-]+`),
@@ -74,8 +75,8 @@ func (r *redactor) redact(s string) string {
 	return s
 }
 
-// replaceKeep replaces each match of re by its group 1 and redacted,
-// keeping the quotes of a quoted value (group 2).
+// replaceKeep replaces each match of re by its group 1, redacted and its
+// group 3, keeping the quotes of a quoted value (group 2).
 func replaceKeep(re *regexp.Regexp, s string) string {
 	ms := re.FindAllStringSubmatchIndex(s, -1)
 	if ms == nil {
@@ -91,6 +92,9 @@ func replaceKeep(re *regexp.Regexp, s string) string {
 			q = s[m[4] : m[4]+1]
 		}
 		b.WriteString(q + redacted + q)
+		if len(m) > 7 && m[6] >= 0 {
+			b.WriteString(s[m[6]:m[7]])
+		}
 		last = m[1]
 	}
 	b.WriteString(s[last:])

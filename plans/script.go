@@ -136,20 +136,18 @@ func (r *Runner) runScript(ctx context.Context, req bot.StepRequest, out func(st
 		}
 	}
 
-	// The script has exited. Anything still holding the pipe is a process
-	// it left running in its group: it gets the same SIGTERM, grace,
-	// SIGKILL. Then the group is killed regardless, for stragglers that
-	// closed their output.
+	// The script has exited. Whatever is left in its group, it left
+	// running: the same SIGTERM, grace (while they hold the output),
+	// SIGKILL, so that nothing a step started outlives it. An empty group
+	// is not signalled: its id is free to be reused.
 	leftover := false
-	if ended == "" {
-		select {
-		case <-read:
-		default:
-			leftover = true
-			terminate(pgid, nil, read, r.grace())
-		}
+	if ended == "" && syscall.Kill(-pgid, 0) == nil {
+		leftover = true
+		terminate(pgid, nil, read, r.grace())
 	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	if syscall.Kill(-pgid, 0) == nil {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	}
 
 	cut := false
 	select {
