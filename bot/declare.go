@@ -151,10 +151,27 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	if inviteErr != nil {
 		b.reply(ctx, f.Channel, KindError, "⚠️ "+ErrorMessage(inviteErr))
 	}
+	if concurrent {
+		// Stakeholders and pagers may be slow (a paging provider retries
+		// for seconds): the declarer's answer does not wait for them.
+		b.background(ctx, func(ctx context.Context) {
+			defer b.lock(id)()
+			if f, err := b.store.Fault(ctx, id); err == nil {
+				b.tellOutside(ctx, f)
+			}
+		})
+	} else {
+		b.tellOutside(ctx, f)
+	}
+	return f, nil
+}
+
+// tellOutside tells those outside the war room of a new fault: the level's
+// stakeholders, a paging service that follows faults, and those paged.
+func (b *Bot) tellOutside(ctx context.Context, f *Fault) {
 	b.notify(ctx, f, fmt.Sprintf("declared by %s; commander %s", b.mention(f.DeclaredBy), b.mention(f.Commander)))
 	b.track(ctx, f, true)
 	b.pageAtDeclare(ctx, f)
-	return f, nil
 }
 
 func (b *Bot) setTopic(ctx context.Context, f *Fault) {

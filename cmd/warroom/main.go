@@ -157,6 +157,13 @@ func serve(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	notifier, err := newNotifier(cfg, e.clock, log)
+	if err != nil {
+		return fmt.Errorf("paging: %w", err)
+	}
+	if notifier != nil {
+		b.UseNotifier(notifier)
+	}
 
 	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log}
 	if r, ok := adapter.(routed); ok {
