@@ -46,12 +46,11 @@ func noticesAt(r *rig, ch string, from int, minute int) ([]string, int) {
 }
 
 // TestP1Hour fast-forwards through the first hour of a P1, a minute at a
-// time, and checks every reminder, escalation, DM, page and report.
+// time, and checks every reminder, escalation, DM, page, report and digest.
 func TestP1Hour(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	pg := &pager{}
-	r.bot.UseNotifier(pg)
+	pg := r.withPolicy(bot.P1, func(p *bot.LevelPolicy) { p.Notify = []string{"#exec"}; p.Digest = 20 * time.Minute })
 	f := r.declare("/fault declare P1 Ledger down service=ledger cause=queue")
 	ch := f.Channel
 	// ana (declarer, handler), ben, cy (cause contact), dee (commander on duty).
@@ -103,6 +102,12 @@ func TestP1Hour(t *testing.T) {
 	assert.Equal(t, "warroom-fault-1", pg.pages[0].Dedup)
 	assert.Len(t, r.chat.DMs("dee"), 4, "each escalation also DMs the commander")
 	assert.Empty(t, r.chat.DMs("ben"), "people who checked in are left alone")
+	exec := r.chat.Texts("#exec")
+	require.Len(t, exec, 5, "declare, the update at +25m, and digests at +20m, +40m, +60m")
+	assert.Contains(t, exec[1], "status digest: open for 20m0s; commander @dee, handler @ana; 3 of 4 checked in; no update yet")
+	assert.Contains(t, exec[2], "update from @ana: failover done")
+	assert.Contains(t, exec[3], "status digest: open for 40m0s")
+	assert.Contains(t, exec[4], "status digest: open for 1h0m0s; commander @dee, handler @ana; 3 of 4 checked in; last update 35m0s ago: failover done")
 
 	f = r.fault(f.ID)
 	assert.Equal(t, 6, f.Reminders)
