@@ -21,13 +21,16 @@ import (
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/bot/config"
 	"github.com/warroom/warroom/bot/httpapi"
+	"github.com/warroom/warroom/plans"
 	"github.com/warroom/warroom/store"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, clock: bot.SystemClock{}}))
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP) // reloads the plans directory
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, clock: bot.SystemClock{}, hup: hup}))
 }
 
 // env is what the process gets from outside, injected so that tests can run
@@ -41,6 +44,11 @@ type env struct {
 	// wrap, when set, wraps the bot's handler: tests move the fake clock
 	// between the events the adapter delivers.
 	wrap func(bot.Handler) bot.Handler
+	// hup delivers SIGHUP: reload the plans.
+	hup <-chan os.Signal
+	// getenv is the environment plan steps see (job ${VAR}s, scripts'
+	// allowed variables); nil means os.Getenv.
+	getenv func(string) string
 }
 
 const usage = `warroom: the incident war-room bot
@@ -49,6 +57,8 @@ Usage:
   warroom [-config FILE] [-db FILE] [-http ADDR] [-log LEVEL]   run the bot
   warroom check [-config FILE]                                   validate a config
   warroom export [-db FILE] [-config FILE] ID                    print a fault as JSON
+  warroom plans check [-config FILE] [DIR]                       validate the contingency-plan files
+  warroom plans reload [-config FILE]                            make the running warroom re-read its plans
   warroom example-config                                         print the embedded example config
 
 With no -config, warroom runs the console demo on its embedded example:
@@ -62,6 +72,8 @@ func run(ctx context.Context, args []string, e env) int {
 			return cmdCheck(args[1:], e)
 		case "export":
 			return cmdExport(ctx, args[1:], e)
+		case "plans":
+			return cmdPlans(ctx, args[1:], e)
 		case "example-config":
 			_, _ = e.stdout.Write(config.Example)
 			return 0
@@ -115,7 +127,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		return exitUsage(err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "warroom: unexpected argument %q; subcommands are check, export and example-config\n", fs.Arg(0))
+		fmt.Fprintf(e.stderr, "warroom: unexpected argument %q; subcommands are check, export, plans and example-config\n", fs.Arg(0))
 		return 2
 	}
 	var level slog.Level
@@ -129,7 +141,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "warroom: %v\n", err)
 		return 1
 	}
-	if err := serve(ctx, cfg, e, log); err != nil {
+	if err := serve(ctx, cfg, c.config == "", e, log); err != nil {
 		fmt.Fprintf(e.stderr, "warroom: %v\n", err)
 		return 1
 	}
@@ -138,7 +150,8 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 
 // serve runs the bot until the adapter stops (console: end of input) or ctx
 // is cancelled.
-func serve(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) error {
+// embedded says cfg is the embedded example (the demo).
+func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *slog.Logger) error {
 	db, err := store.Open(cfg.Database, e.clock)
 	if err != nil {
 		return fmt.Errorf("database %s: %w", cfg.Database, err)
@@ -164,8 +177,19 @@ func serve(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) err
 	if notifier != nil {
 		b.UseNotifier(notifier)
 	}
+	dir, cleanup, err := plansDir(cfg, embedded, log)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	loader := &planLoader{dir: dir, b: b, log: log}
+	if _, _, err := loader.reload(ctx); err != nil {
+		return err
+	}
+	b.UseRunner(&plans.Runner{Getenv: e.getenv})
+	go loader.watchReloads(ctx, e.hup)
 
-	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log}
+	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log, Plans: b.Plans, Reload: loader.reload}
 	if r, ok := adapter.(routed); ok {
 		api.Extra = r.Routes()
 	}
