@@ -57,17 +57,17 @@ func (r *Runner) runJob(ctx context.Context, req bot.StepRequest, out func(strin
 	headers := http.Header{}
 	for k, v := range job.Headers {
 		if strings.Contains(v, "{{") {
-			return fail("header %s: parameters are not allowed in headers", k)
+			return fail("%s header: parameters are not allowed in headers", k)
 		}
 		ev, err := expandEnv(v, r.getenv, used)
 		if err != nil {
-			return fail("header %s: %v", k, err)
+			return fail("%s header: %v", k, err)
 		}
 		headers.Set(k, ev)
 	}
 	red := newRedactor(used)
 	if err := checkURL(target, true); err != nil {
-		return fail("url: %v", err)
+		return fail("url %s: %v", job.URL, err)
 	}
 	value := func(name string) (string, error) { return param(req, name) }
 	target, err = fillURL(target, value)
@@ -119,8 +119,10 @@ func (r *Runner) runJob(ctx context.Context, req bot.StepRequest, out func(strin
 			}
 			break
 		}
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
-		resp.Body.Close()
+		if resp != nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // lets the connection be reused
+			resp.Body.Close()
+		}
 		wait := retryWait << attempt
 		sink.note(fmt.Sprintf("%s; trying again in %s (attempt %d of %d)", retry, wait, attempt+2, retries+1))
 		t := time.NewTimer(wait)

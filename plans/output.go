@@ -23,13 +23,13 @@ const (
 
 // secretPatterns find the obvious secrets a script or a job may print.
 // Each keeps its group 1 (the key or the scheme) and its group 3 (what
-// closes the secret), and hides the rest.
+// closes the secret), and hides the rest. None crosses a line.
 var secretPatterns = []*regexp.Regexp{
 	// Authorization: Bearer abc, Authorization: Basic dXNlcg==
-	regexp.MustCompile(`(?i)(\bauthorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token|digest)\s+)?[^\s"',;]+`),
-	regexp.MustCompile(`(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+`),
+	regexp.MustCompile(`(?i)(\bauthorization["']?[ \t]*[:=][ \t]*["']?)(?:(?:bearer|basic|token|digest)[ \t]+)?[^\s"',;]+`),
+	regexp.MustCompile(`(?i)(\bbearer[ \t]+)[A-Za-z0-9._~+/=-]+`),
 	// password=x, "api_key": "x", DB_PASSWORD: x, aws_secret_access_key=x
-	regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)["']?\s*[:=]\s*)("[^"\n]*"|'[^'\n]*'|[^\s"'&,;]+)`),
+	regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)["']?[ \t]*[:=][ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s"'&,;)\]}>]+)`),
 	// https://user:password@host
 	regexp.MustCompile(`(://[^/\s:@]+:)([^/\s@]+)(@)`),
 	// Slack tokens, AWS access key ids.
@@ -37,6 +37,11 @@ var secretPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`()\bxapp-[A-Za-z0-9-]+`),
 	regexp.MustCompile(`()\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`),
 }
+
+// triggers are words, in lower case, without one of which on a line no
+// secretPattern can match there: the patterns run only on lines that have
+// one, which keeps redaction at memory speed for ordinary output.
+var triggers = []string{"authorization", "bearer", "passw", "secret", "token", "key", "://", "xox", "xapp-", "akia", "asia"}
 
 // redactor hides secrets in output: the values of the ${VAR}s a step used,
 // and whatever secretPatterns find.
@@ -69,10 +74,73 @@ func (r *redactor) redact(s string) string {
 	if r.exact != nil {
 		s = r.exact.Replace(s)
 	}
-	for _, re := range secretPatterns {
-		s = replaceKeep(re, s)
+	lines := suspectLines(s)
+	if len(lines) == 0 {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0
+	for _, l := range lines {
+		b.WriteString(s[last:l[0]])
+		line := s[l[0]:l[1]]
+		for _, re := range secretPatterns {
+			line = replaceKeep(re, line)
+		}
+		b.WriteString(line)
+		last = l[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// suspectLines returns the [start, end) of each line of s holding a
+// trigger, in order.
+func suspectLines(s string) [][2]int {
+	low := asciiLower(s) // same length as s, so offsets carry over
+	var spans [][2]int
+	for _, t := range triggers {
+		for off := 0; off < len(low); {
+			i := strings.Index(low[off:], t)
+			if i < 0 {
+				break
+			}
+			i += off
+			start := strings.LastIndexByte(s[:i], '\n') + 1
+			end := strings.IndexByte(s[i:], '\n')
+			if end < 0 {
+				end = len(s)
+			} else {
+				end += i
+			}
+			spans = append(spans, [2]int{start, end})
+			off = end + 1
+		}
+	}
+	if len(spans) == 0 {
+		return nil
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	merged := spans[:1]
+	for _, sp := range spans[1:] {
+		if last := &merged[len(merged)-1]; sp[0] <= last[1] {
+			last[1] = max(last[1], sp[1])
+		} else {
+			merged = append(merged, sp)
+		}
+	}
+	return merged
+}
+
+// asciiLower lowers A-Z only, keeping every byte where it was.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // replaceKeep replaces each match of re by its group 1, redacted and its
