@@ -140,11 +140,22 @@ func (b *Bot) HandleMessage(ctx context.Context, in Incoming) {
 			b.reply(ctx, in.Channel, KindError, "internal error running that command; it is in warroom's log. Nothing recorded was lost.")
 		}
 	}()
+	var after *afterCommand
+	if s, ok := b.adapter.(Sequential); ok && s.Sequential() {
+		after = &afterCommand{}
+		ctx = context.WithValue(ctx, afterKey{}, after)
+	}
 	if err := b.run(ctx, in, cmd); err != nil {
 		if ErrorCode(err) == EINTERNAL {
 			b.log.Error("command failed", "text", in.Text, "err", err)
 		}
 		b.reply(ctx, in.Channel, KindError, "⚠️ "+ErrorMessage(err))
+	}
+	if after != nil {
+		ctx = context.WithValue(ctx, afterKey{}, nil) // what it starts goes to the background
+		for _, fn := range after.fns {
+			fn(ctx)
+		}
 	}
 }
 

@@ -24,32 +24,41 @@ const (
 // to be done; `done` calls continueRun. So the run's state is always the
 // timeline's, and a restart finds it there.
 
-// continueRun advances a run in the background until it ends or waits.
+// afterCommand collects work a command started, on Sequential adapters, to
+// be done once the command has answered and released the fault's lock.
+type afterCommand struct{ fns []func(context.Context) }
+
+type afterKey struct{}
+
+// continueRun advances a run until it ends or waits: in the background, or
+// right after the command on a Sequential adapter.
 func (b *Bot) continueRun(ctx context.Context, faultID int64, run int) {
-	b.background(ctx, func(ctx context.Context) {
-		if b.plans.runCtx != nil {
-			// The process's lifetime, so that shutdown stops scripts
-			// rather than waiting out their timeouts.
-			ctx = mergeCancel(ctx, b.plans.runCtx)
-		}
-		for {
-			next, ok := b.nextStep(ctx, faultID, run)
-			if !ok {
-				return
-			}
-			res := b.execStep(ctx, next)
-			if !b.endStep(ctx, next, res) {
-				return
-			}
-		}
-	})
+	if after, ok := ctx.Value(afterKey{}).(*afterCommand); ok {
+		after.fns = append(after.fns, func(ctx context.Context) { b.advance(ctx, faultID, run) })
+		return
+	}
+	b.background(ctx, func(ctx context.Context) { b.advance(ctx, faultID, run) })
 }
 
-// mergeCancel returns ctx (keeping its values) cancelled also when stop is.
-func mergeCancel(ctx, stop context.Context) context.Context {
-	ctx, cancel := context.WithCancel(ctx)
-	context.AfterFunc(stop, cancel)
-	return ctx
+func (b *Bot) advance(ctx context.Context, faultID int64, run int) {
+	if b.plans.runCtx != nil {
+		// The process's lifetime, so that shutdown stops scripts rather
+		// than waiting out their timeouts.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(b.plans.runCtx, cancel)()
+	}
+	for {
+		next, ok := b.nextStep(ctx, faultID, run)
+		if !ok {
+			return
+		}
+		res := b.execStep(ctx, next)
+		if !b.endStep(ctx, next, res) {
+			return
+		}
+	}
 }
 
 // stepWork is a step decided on and recorded as started.

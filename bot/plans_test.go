@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/warroom/warroom/adapters/memory"
 	"github.com/warroom/warroom/bot"
 )
 
@@ -443,4 +444,25 @@ func FuzzRunParams(f *testing.F) {
 		require.Regexp(t, `^ledger-[0-9]+$`, bound["node"])
 		require.Contains(t, []string{"soft", "hard"}, bound["mode"])
 	})
+}
+
+// seqChat is a Sequential platform, as the console is.
+type seqChat struct{ *memory.Adapter }
+
+func (seqChat) Sequential() bool { return true }
+
+func TestSequentialPlatformFinishesTheRunBeforeTheNextCommand(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	b, err := bot.New(r.db, seqChat{r.chat}, r.clock, testCatalog(), bot.Options{}, nil)
+	require.NoError(t, err)
+	r.bot = b
+	fr := r.withPlans(testPlan())
+	ch := r.declare("/fault declare P2 Ledger stuck service=ledger").Channel
+	r.say(ch, "ana", "/fault run drain-ledger node=ledger-1")
+	r.say(ch, "dee", "/fault approve 1")
+	// No Wait: the run went as far as it can before approve returned.
+	assert.Equal(t, []string{"drain(mode=soft node=ledger-1)", "rebalance(mode=soft node=ledger-1)"}, fr.Calls())
+	r.say(ch, "ana", "/fault done 1")
+	assert.Equal(t, bot.RunSucceeded, r.fault(1).Runs[0].Status)
 }

@@ -96,6 +96,15 @@ type Concurrent interface {
 	Concurrent() bool
 }
 
+// Sequential is an adapter whose input is a script read one line after
+// another (the console): work a command starts, such as a plan run, is
+// finished before the next line is handled, so a replayed scenario always
+// gives the same transcript. Chat platforms leave it out: their users act
+// at once, and a run goes on while the war room talks.
+type Sequential interface {
+	Sequential() bool
+}
+
 // VoiceRooms is an adapter that can open a voice channel beside a war room
 // (Discord): `/fault call` then makes one instead of posting a bridge URL.
 type VoiceRooms interface {

@@ -103,6 +103,11 @@ func (a *Adapter) write(prefix, text string) error {
 	return nil
 }
 
+// Sequential: a scenario piped in is replayed one line after another, and
+// what a line starts (a plan run) finishes before the next, so the
+// transcript is always the same.
+func (a *Adapter) Sequential() bool { return true }
+
 // event prints a "* " line; write errors are ignored as there is nobody to
 // tell.
 func (a *Adapter) event(format string, args ...any) {
