@@ -161,7 +161,7 @@ func decide(p *Plan, run *Run) (next int, outcome RunStatus, detail string) {
 		if len(failed) > 0 {
 			return 0, RunFailed, "failed and continued past: " + strings.Join(failed, ", ")
 		}
-		return 0, RunSucceeded, fmt.Sprintf("%d step(s) ok", len(run.Steps))
+		return 0, RunSucceeded, ""
 	}
 	first := len(p.Steps) + 1
 	if last < first && len(p.Rollback) > 0 {

@@ -100,14 +100,14 @@ func verbPlans(ctx context.Context, b *Bot, r *Request) error {
 	header := false
 	for i, p := range fit {
 		if p.Fits(f) > 0 && i == 0 {
-			lines = append(lines, fmt.Sprintf("Plans that fit %s (kind %s, service %s):", f.Ref(), orDash(f.Kind), b.services(f)))
+			lines = append(lines, fmt.Sprintf("Plans that fit %s (%s):", f.Ref(), b.services(f)))
 			header = true
 		}
 		if header && p.Fits(f) == 0 {
 			lines = append(lines, "Other plans:")
 			header = false
 		} else if i == 0 && p.Fits(f) == 0 {
-			lines = append(lines, fmt.Sprintf("No plan names this fault's kind (%s) or services (%s); all plans:", orDash(f.Kind), b.services(f)))
+			lines = append(lines, fmt.Sprintf("No plan names this fault's kind or services (%s); all plans:", b.services(f)))
 		}
 		lines = append(lines, "  "+b.planLine(p, f))
 	}

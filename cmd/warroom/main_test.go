@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -382,4 +384,63 @@ func TestDemoScript(t *testing.T) {
 	assert.NotContains(t, out.String(), "⚠️", "the demo makes no mistakes")
 	assert.NotContains(t, out.String(), "* cannot read")
 	assert.Contains(t, out.String(), "[#fault-1-checkout-api-5xx] warroom: ✅ fault 1 resolved: Checkout API 5xx (P2)\n")
+}
+
+// TestPlansDemoScript runs the server-breakdown example plan on the console
+// from request to summary: a real script, a job against a local job runner,
+// and a manual step.
+func TestPlansDemoScript(t *testing.T) {
+	t.Parallel()
+	var (
+		mu   sync.Mutex
+		jobs []string
+	)
+	jobsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		jobs = append(jobs, fmt.Sprintf("%s %s %s %s", r.Method, r.URL.Path, r.Header.Get("Authorization"), body))
+		mu.Unlock()
+		fmt.Fprintf(w, `{"id": 42, "status": "running", "echo": %q}`, r.Header.Get("Authorization"))
+	}))
+	t.Cleanup(jobsSrv.Close)
+	demo, err := os.ReadFile("testdata/plans-demo.txt")
+	require.NoError(t, err)
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		switch k {
+		case "JOBS_URL":
+			return jobsSrv.URL
+		case "JOBS_TOKEN":
+			return "s3cr3t-token-value"
+		}
+		return os.Getenv(k)
+	}
+	code := run(context.Background(), []string{"-db", filepath.Join(t.TempDir(), "plans.db"), "-http", "off"},
+		env{stdin: bytes.NewReader(demo), stdout: &out, stderr: &errb, clock: bot.NewFakeClock(start), getenv: getenv})
+	require.Equal(t, 0, code, errb.String())
+	assert.Empty(t, errb.String())
+	s := out.String()
+	ch := "[#fault-1-web-servers-not-answering] warroom: "
+	for _, want := range []string{
+		ch + "Plans that fit fault 1 (affected web · suspected cause — · kind server-down):",
+		ch + "  server-breakdown — Restart a broken web server and restore its session data (impact P3; approval: 1 of commander/handler, not the requester) host=<host>",
+		`host="web-3;reboot" does not match web-[0-9]{1,3}`,
+		ch + "🔐 Run #1: plan server-breakdown",
+		"you asked for run #1, and plan server-breakdown needs someone else's approval",
+		ch + "✅ run #1 (server-breakdown) approved by @erin — starting",
+		ch + "▶️ run #1 step 1/3 (restart): run scripts/restart-server.sh web-3",
+		"[demo] would take web-3 out of the load balancer pool",
+		ch + "✔️ run #1 step 1/3 (restart) ok",
+		ch + "✔️ run #1 step 2/3 (restore-data) ok",
+		ch + "☐ run #1 step 3/3 (verify) is manual, for @alice",
+		ch + "🏁 run #1 (server-breakdown) succeeded in 0s\n",
+		"Plans run: 1",
+		"#1 server-breakdown (sha256:",
+		"succeeded in 0s, 3 of 3 step(s) ok, approved by @erin\n",
+	} {
+		assert.Contains(t, s, want)
+	}
+	assert.NotContains(t, s, "s3cr3t-token-value", "the job's token is redacted from chat")
+	require.Len(t, jobs, 1)
+	assert.Equal(t, `POST /api/job/restore-sessions/run Bearer s3cr3t-token-value {"host": "web-3", "from": "latest-snapshot"}`, jobs[0])
 }
