@@ -187,7 +187,9 @@ func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *s
 		return err
 	}
 	b.UseRunner(&plans.Runner{Getenv: e.getenv})
-	go loader.watchReloads(ctx, e.hup)
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	go loader.watchReloads(watchCtx, e.hup)
 
 	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log, Plans: b.Plans, Reload: loader.reload}
 	if r, ok := adapter.(routed); ok {
