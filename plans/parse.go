@@ -324,6 +324,10 @@ func nameOf(n *yaml.Node, re *regexp.Regexp) string {
 
 func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 	var prm bot.Param
+	if isNull(n) {
+		p.errorf(n, path, "empty item; a parameter is {name: ..., pattern: ...}")
+		return prm, false
+	}
 	if name := nameOf(n, paramRe); name != "" {
 		path = "params." + name
 	}
@@ -428,6 +432,10 @@ func (p *parser) steps(section string, f field, sc *scope) []bot.Step {
 
 func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, bool) {
 	st := bot.Step{OnFailure: "stop"}
+	if isNull(n) {
+		p.errorf(n, path, "empty item; a step is {name: ..., script|job|manual: ...}")
+		return st, false
+	}
 	if name := nameOf(n, stepNameRe); name != "" {
 		path = section + "." + name
 	}

@@ -124,9 +124,11 @@ func (p *parser) yamlError(err error) {
 	p.errorf(&yaml.Node{Line: line}, "", "not valid YAML: %s", msg)
 }
 
+// lines counts the lines of the data as YAML does (\r\n, \r, \n).
 func (p *parser) lines() int {
-	n := bytes.Count(p.data, []byte("\n"))
-	if len(p.data) > 0 && p.data[len(p.data)-1] != '\n' {
+	d := bytes.ReplaceAll(p.data, []byte("\r\n"), []byte("\n"))
+	n := bytes.Count(d, []byte("\n")) + bytes.Count(d, []byte("\r"))
+	if len(d) > 0 && d[len(d)-1] != '\n' && d[len(d)-1] != '\r' {
 		n++
 	}
 	return max(n, 1)
