@@ -1,7 +1,12 @@
 package plans_test
 
 import (
+	"encoding/json"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,13 +28,41 @@ import (
 // argument, byte for byte. The seed corpus in testdata/fuzz holds the
 // classic injections: ;, $(...), backticks, newlines, leading --, ../,
 // unicode quotes.
+//
+// A job step gets the same value escaped for where it goes: one path
+// segment, one query value, one JSON string.
 func FuzzParamValue(f *testing.F) {
 	p := argvPlan(f)
 	r := &plans.Runner{Getenv: noEnv}
 	var n atomic.Int64
+
+	type got struct{ segment, query, body string }
+	calls := make(chan got, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ V string }
+		data, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(data, &body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		seg, _ := url.PathUnescape(strings.TrimPrefix(r.URL.EscapedPath(), "/x/"))
+		calls <- got{seg, r.URL.Query().Get("q"), body.V}
+	}))
+	f.Cleanup(srv.Close)
+	jp := jobPlan(f, `{method: POST, url: "${JOBS_URL}/x/{{host}}?q={{host}}", body: '{"v": "{{host}}"}'}`)
+	jr := jobRunner(srv)
+
 	f.Fuzz(func(t *testing.T, value string) {
 		if len(value) > 64<<10 {
 			t.Skip("longer than an argument may be")
+		}
+		if value != "" && value != "." && value != ".." {
+			res, _ := run(t, jr, jp, map[string]string{"host": value})
+			require.Equal(t, bot.StepOK, res.Status, res.Detail)
+			g := <-calls
+			require.Equal(t, value, g.segment)
+			require.Equal(t, value, g.query)
+			require.Equal(t, string([]rune(value)), g.body, "JSON carries text: each invalid byte is U+FFFD")
 		}
 		for _, name := range []string{"strict", "loose"} {
 			out := "f" + strconv.FormatInt(n.Add(1), 10)
