@@ -29,7 +29,8 @@
 //	  - {name: undo, script: [scripts/undo.sh, "{{host}}"]}
 //
 // Defaults: approval roles [commander], count 1, self false, expires 15m;
-// a step's timeout 10m and on_failure stop.
+// a step's timeout 10m and on_failure stop. Durations are at most 24h and
+// count at most 10.
 //
 // Rules beyond the list of keys:
 //   - A parameter must have a pattern or an enum: a value nobody constrained
