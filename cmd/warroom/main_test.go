@@ -426,17 +426,17 @@ func TestPlansDemoScript(t *testing.T) {
 		ch + "  server-breakdown — Restart a broken web server and restore its session data (impact P3; approval: 1 of commander/handler, not the requester) host=<host>",
 		`host="web-3;reboot" does not match web-[0-9]{1,3}`,
 		ch + "🔐 Run #1: plan server-breakdown",
-		"you asked for run #1, and plan server-breakdown needs someone else's approval",
-		ch + "✅ run #1 (server-breakdown) approved by @erin — starting",
+		"only the commander or handler may approve run #1",
+		ch + "✅ run #1 (server-breakdown) approved by @alice — starting",
 		ch + "▶️ run #1 step 1/3 (restart): run scripts/restart-server.sh web-3",
 		"[demo] would take web-3 out of the load balancer pool",
 		ch + "✔️ run #1 step 1/3 (restart) ok",
 		ch + "✔️ run #1 step 2/3 (restore-data) ok",
-		ch + "☐ run #1 step 3/3 (verify) is manual, for @alice",
+		ch + "☐ run #1 step 3/3 (verify) is manual, for @carol",
 		ch + "🏁 run #1 (server-breakdown) succeeded in 0s\n",
 		"Plans run: 1",
 		"#1 server-breakdown (sha256:",
-		"succeeded in 0s, 3 of 3 step(s) ok, approved by @erin\n",
+		"succeeded in 0s, 3 of 3 step(s) ok, approved by @alice\n",
 	} {
 		assert.Contains(t, s, want)
 	}
