@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/warroom/warroom/bot/yamlnode"
 )
 
 // envRefs returns the names of the ${VAR}s in s, checking their syntax. A $
@@ -17,11 +19,11 @@ func envRefs(s string) ([]string, error) {
 		}
 		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
-			return nil, fmt.Errorf("%q has a ${ without its closing }", clip(s))
+			return nil, fmt.Errorf("%q has a ${ without its closing }", yamlnode.Clip(s))
 		}
 		name := s[i+2 : i+j]
 		if !envNameRe.MatchString(name) {
-			return nil, fmt.Errorf("${%s} is not an environment variable name (letters, digits, _)", clip(name))
+			return nil, fmt.Errorf("${%s} is not an environment variable name (letters, digits, _)", yamlnode.Clip(name))
 		}
 		names = append(names, name)
 		s = s[i+j+1:]
@@ -77,34 +79,34 @@ func checkURL(s string, resolved bool) error {
 	}
 	if !resolved && strings.Contains(prefix, "${") {
 		if !strings.HasPrefix(s, "${") && !hasHTTPScheme(s) {
-			return fmt.Errorf("%q is not an http(s) URL", clip(s))
+			return fmt.Errorf("%q is not an http(s) URL", yamlnode.Clip(s))
 		}
 		if first >= 0 {
 			after := prefix[strings.LastIndexByte(prefix, '}')+1:]
 			if !strings.ContainsAny(after, "/?") {
-				return fmt.Errorf("%q: a {{parameter}} right after a ${VAR} could change the host; put it after a /", clip(s))
+				return fmt.Errorf("%q: a {{parameter}} right after a ${VAR} could change the host; put it after a /", yamlnode.Clip(s))
 			}
 		}
 		return nil
 	}
 	if !hasHTTPScheme(s) {
-		return fmt.Errorf("%q is not an http(s) URL", clip(s))
+		return fmt.Errorf("%q is not an http(s) URL", yamlnode.Clip(s))
 	}
 	u, err := url.Parse(placeholder.ReplaceAllString(s, "x"))
 	if err != nil {
-		return fmt.Errorf("%q is not a URL: %v", clip(s), unwrapURLError(err))
+		return fmt.Errorf("%q is not a URL: %v", yamlnode.Clip(s), unwrapURLError(err))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("%q has no host", clip(s))
+		return fmt.Errorf("%q has no host", yamlnode.Clip(s))
 	}
 	if u.User != nil {
-		return fmt.Errorf("%q has credentials in it; send them in a header from a ${VAR}", clip(redactURL(s)))
+		return fmt.Errorf("%q has credentials in it; send them in a header from a ${VAR}", yamlnode.Clip(redactURL(s)))
 	}
 	if first >= 0 {
 		rest := s[strings.Index(s, "://")+3:]
 		hostEnd := strings.IndexAny(rest, "/?#")
 		if hostEnd < 0 || strings.Index(s, "://")+3+hostEnd > first {
-			return fmt.Errorf("%q: a {{parameter}} may be in the URL's path or query, not its host", clip(s))
+			return fmt.Errorf("%q: a {{parameter}} may be in the URL's path or query, not its host", yamlnode.Clip(s))
 		}
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom/bot"
+	"github.com/warroom/warroom/bot/yamlnode"
 )
 
 const (
@@ -143,7 +144,7 @@ func (r *Runner) runJob(ctx context.Context, req bot.StepRequest, out func(strin
 		return stopped(ctx, timedOut(), timeout, sink)
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		res.Status = bot.StepFailed
-		res.Detail = fmt.Sprintf("HTTP %d: redirect to %s not followed", resp.StatusCode, red.redact(clip(resp.Header.Get("Location"))))
+		res.Detail = fmt.Sprintf("HTTP %d: redirect to %s not followed", resp.StatusCode, red.redact(yamlnode.Clip(resp.Header.Get("Location"))))
 	case resp.StatusCode < 200 || resp.StatusCode >= 300:
 		res.Status = bot.StepFailed
 		first := firstLine(sink.text.String())

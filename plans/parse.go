@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/warroom/warroom/bot"
+	"github.com/warroom/warroom/bot/yamlnode"
 )
 
 // Defaults a plan file may leave out.
@@ -114,7 +115,7 @@ type scope struct {
 }
 
 func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
-	if isNull(root) {
+	if yamlnode.IsNull(root) {
 		p.errorf(nil, "", "empty file: a plan needs at least name, title, impact and steps")
 		return nil
 	}
@@ -123,7 +124,7 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 	for _, f := range p.mapping("", nil, root, planKeys) {
 		fields[f.key] = f
 	}
-	if deref(root).Kind != yaml.MappingNode {
+	if yamlnode.Deref(root).Kind != yaml.MappingNode {
 		return nil
 	}
 	missing := func(key, hint string) {
@@ -141,9 +142,9 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 			if nameRe.MatchString(s) {
 				plan.Name, p.nameLine = s, f.k.Line
 			} else {
-				p.errorf(f.k, "name", "%q is not a plan name: a-z, 0-9 and -, starting with a letter or digit (e.g. restart-web)", clip(s))
+				p.errorf(f.k, "name", "%q is not a plan name: a-z, 0-9 and -, starting with a letter or digit (e.g. restart-web)", yamlnode.Clip(s))
 			}
-		} else if isNull(f.v) {
+		} else if yamlnode.IsNull(f.v) {
 			p.errorf(f.k, "name", "empty; the plan's name, e.g. restart-web")
 		}
 	}
@@ -163,7 +164,7 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 		items, nodes := p.strs("faults", f.k, f.v, "[server-down]")
 		for i, s := range items {
 			if !kindRe.MatchString(s) {
-				p.errorf(nodes[i], "faults", "%q is not a kind of fault: a-z, 0-9 and - (e.g. server-down)", clip(s))
+				p.errorf(nodes[i], "faults", "%q is not a kind of fault: a-z, 0-9 and - (e.g. server-down)", yamlnode.Clip(s))
 				continue
 			}
 			if !slices.Contains(plan.Faults, s) {
@@ -175,7 +176,7 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 		items, nodes := p.strs("services", f.k, f.v, "[web, payments-db]")
 		for i, s := range items {
 			if !serviceRe.MatchString(s) {
-				p.errorf(nodes[i], "services", "%q is not a service name: a-z, 0-9, ., _ and -", clip(s))
+				p.errorf(nodes[i], "services", "%q is not a service name: a-z, 0-9, ., _ and -", yamlnode.Clip(s))
 				continue
 			}
 			if !slices.Contains(plan.Services, s) {
@@ -188,9 +189,9 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 			if l, err := bot.ParseLevel(s); err == nil {
 				plan.Impact = l
 			} else {
-				p.errorf(f.k, "impact", "%q is not a level: P1, P2, P3 or P4 (P1 is the worst)", clip(s))
+				p.errorf(f.k, "impact", "%q is not a level: P1, P2, P3 or P4 (P1 is the worst)", yamlnode.Clip(s))
 			}
-		} else if isNull(f.v) {
+		} else if yamlnode.IsNull(f.v) {
 			p.errorf(f.k, "impact", "empty; P1, P2, P3 or P4")
 		}
 	}
@@ -203,7 +204,7 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 	}
 	if f, ok := fields["steps"]; ok {
 		plan.Steps = p.steps("steps", f, sc)
-		if n := deref(f.v); (isNull(n) || n.Kind == yaml.SequenceNode && len(n.Content) == 0) && !p.hasProblemAt(f.k) {
+		if n := yamlnode.Deref(f.v); (yamlnode.IsNull(n) || n.Kind == yaml.SequenceNode && len(n.Content) == 0) && !p.hasProblemAt(f.k) {
 			p.errorf(f.k, "steps", "empty; a plan needs at least one step")
 		}
 	}
@@ -224,7 +225,7 @@ func (p *parser) hasProblemAt(n *yaml.Node) bool {
 
 func (p *parser) approval(a *bot.Approval, f field) {
 	for _, g := range p.mapping("approval", f.k, f.v, approvalKeys) {
-		path := join("approval", g.key)
+		path := yamlnode.Join("approval", g.key)
 		switch g.key {
 		case "roles":
 			items, nodes := p.strs(path, g.k, g.v, "[commander]")
@@ -236,7 +237,7 @@ func (p *parser) approval(a *bot.Approval, f field) {
 			for i, s := range items {
 				r := bot.Role(strings.ToLower(s))
 				if !slices.Contains(bot.Roles, r) {
-					p.errorf(nodes[i], path, "unknown role %q%s", clip(s), suggest(s, names))
+					p.errorf(nodes[i], path, "unknown role %q%s", yamlnode.Clip(s), yamlnode.Suggest(s, names, 0))
 					continue
 				}
 				if !slices.Contains(roles, r) {
@@ -253,7 +254,7 @@ func (p *parser) approval(a *bot.Approval, f field) {
 			if s, ok := p.scalar(path, g.k, g.v); ok {
 				n, err := strconv.Atoi(s)
 				if err != nil || n < 1 || n > maxCount {
-					p.errorf(g.k, path, "%q is not a number of approvers from 1 to %d", clip(s), maxCount)
+					p.errorf(g.k, path, "%q is not a number of approvers from 1 to %d", yamlnode.Clip(s), maxCount)
 				} else {
 					a.Count = n
 				}
@@ -279,13 +280,13 @@ func (p *parser) duration(path string, k, v *yaml.Node) (time.Duration, bool) {
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil && isDigits(s):
-		p.errorf(k, path, "%q has no unit; write e.g. %ss or %sm", clip(s), s, s)
+		p.errorf(k, path, "%q has no unit; write e.g. %ss or %sm", yamlnode.Clip(s), s, s)
 	case err != nil:
-		p.errorf(k, path, "%q is not a duration (e.g. 90s, 2m, 1h30m)", clip(s))
+		p.errorf(k, path, "%q is not a duration (e.g. 90s, 2m, 1h30m)", yamlnode.Clip(s))
 	case d <= 0:
-		p.errorf(k, path, "%q must be more than 0", clip(s))
+		p.errorf(k, path, "%q must be more than 0", yamlnode.Clip(s))
 	case d > maxDuration:
-		p.errorf(k, path, "%q is more than %s", clip(s), "24h")
+		p.errorf(k, path, "%q is more than %s", yamlnode.Clip(s), "24h")
 	default:
 		return d, true
 	}
@@ -310,12 +311,12 @@ func (p *parser) params(f field, sc *scope) []bot.Param {
 // the item are then reported under it ("steps.restart") rather than its
 // position ("steps[2]").
 func nameOf(n *yaml.Node, re *regexp.Regexp) string {
-	n = deref(n)
+	n = yamlnode.Deref(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return ""
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k, v := deref(n.Content[i]), deref(n.Content[i+1]); k != nil && v != nil && k.Value == "name" && v.Kind == yaml.ScalarNode && re.MatchString(v.Value) {
+		if k, v := yamlnode.Deref(n.Content[i]), yamlnode.Deref(n.Content[i+1]); k != nil && v != nil && k.Value == "name" && v.Kind == yaml.ScalarNode && re.MatchString(v.Value) {
 			return v.Value
 		}
 	}
@@ -324,7 +325,7 @@ func nameOf(n *yaml.Node, re *regexp.Regexp) string {
 
 func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 	var prm bot.Param
-	if isNull(n) {
+	if yamlnode.IsNull(n) {
 		p.errorf(n, path, "empty item; a parameter is {name: ..., pattern: ...}")
 		return prm, false
 	}
@@ -337,19 +338,19 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 	}
 	before := len(p.probs)
 	if f, ok := fields["name"]; ok {
-		s, _ := p.scalar(join(path, "name"), f.k, f.v)
+		s, _ := p.scalar(yamlnode.Join(path, "name"), f.k, f.v)
 		switch {
 		case s == "" && !p.hasProblemAt(f.k):
-			p.errorf(f.k, join(path, "name"), "empty; the key a run gives it, e.g. host")
+			p.errorf(f.k, yamlnode.Join(path, "name"), "empty; the key a run gives it, e.g. host")
 		case s == "":
 		case !paramRe.MatchString(s):
-			p.errorf(f.k, join(path, "name"), "%q is not a parameter name: a-z, 0-9, _ and -, starting with a letter", clip(s))
+			p.errorf(f.k, yamlnode.Join(path, "name"), "%q is not a parameter name: a-z, 0-9, _ and -, starting with a letter", yamlnode.Clip(s))
 		case sc.params[s].Name != "" || slices.Contains(sc.names, s):
-			p.errorf(f.k, join(path, "name"), "%q is declared twice", s)
+			p.errorf(f.k, yamlnode.Join(path, "name"), "%q is declared twice", s)
 		default:
 			prm.Name = s
 		}
-	} else if deref(n) != nil && deref(n).Kind == yaml.MappingNode {
+	} else if yamlnode.Deref(n) != nil && yamlnode.Deref(n).Kind == yaml.MappingNode {
 		p.errorf(n, path, "name: missing; the key a run gives it, e.g. name: host")
 	}
 	if prm.Name != "" {
@@ -358,32 +359,32 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 	badPattern := false
 	if f, ok := fields["pattern"]; ok {
 		badPattern = true
-		if s, ok := p.scalar(join(path, "pattern"), f.k, f.v); ok && s != "" {
+		if s, ok := p.scalar(yamlnode.Join(path, "pattern"), f.k, f.v); ok && s != "" {
 			re, err := regexp.Compile(`^(?:` + s + `)$`)
 			if err != nil {
 				msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
-				p.errorf(f.k, join(path, "pattern"), "%q is not a regular expression: %s", clip(s), msg)
+				p.errorf(f.k, yamlnode.Join(path, "pattern"), "%q is not a regular expression: %s", yamlnode.Clip(s), msg)
 			} else {
 				prm.Pattern, prm.Re, badPattern = s, re, false
 			}
-		} else if ok || isNull(f.v) {
-			p.errorf(f.k, join(path, "pattern"), "empty; the pattern the whole value must match")
+		} else if ok || yamlnode.IsNull(f.v) {
+			p.errorf(f.k, yamlnode.Join(path, "pattern"), "empty; the pattern the whole value must match")
 		}
 	}
 	if f, ok := fields["enum"]; ok {
-		items, nodes := p.strs(join(path, "enum"), f.k, f.v, "[syn-flood, udp-flood]")
+		items, nodes := p.strs(yamlnode.Join(path, "enum"), f.k, f.v, "[syn-flood, udp-flood]")
 		for i, s := range items {
 			switch {
 			case slices.Contains(prm.Enum, s):
-				p.errorf(nodes[i], join(path, "enum"), "%q is listed twice", clip(s))
+				p.errorf(nodes[i], yamlnode.Join(path, "enum"), "%q is listed twice", yamlnode.Clip(s))
 			case prm.Re != nil && !prm.Re.MatchString(s):
-				p.errorf(nodes[i], join(path, "enum"), "%q does not match the pattern %s", clip(s), prm.Pattern)
+				p.errorf(nodes[i], yamlnode.Join(path, "enum"), "%q does not match the pattern %s", yamlnode.Clip(s), prm.Pattern)
 			default:
 				prm.Enum = append(prm.Enum, s)
 			}
 		}
 		if len(items) == 0 && !p.hasProblemAt(f.k) {
-			p.errorf(f.k, join(path, "enum"), "empty; list the values it may take")
+			p.errorf(f.k, yamlnode.Join(path, "enum"), "empty; list the values it may take")
 		}
 	}
 	if _, ok := fields["pattern"]; !ok {
@@ -394,22 +395,22 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 		}
 	}
 	if f, ok := fields["required"]; ok {
-		prm.Required, _ = p.boolean(join(path, "required"), f.k, f.v)
+		prm.Required, _ = p.boolean(yamlnode.Join(path, "required"), f.k, f.v)
 	}
 	if f, ok := fields["help"]; ok {
-		s, _ := p.scalar(join(path, "help"), f.k, f.v)
+		s, _ := p.scalar(yamlnode.Join(path, "help"), f.k, f.v)
 		prm.Help = strings.TrimSpace(s)
 	}
 	if f, ok := fields["default"]; ok {
-		if s, ok := p.scalar(join(path, "default"), f.k, f.v); ok && s != "" {
+		if s, ok := p.scalar(yamlnode.Join(path, "default"), f.k, f.v); ok && s != "" {
 			prm.Default = s
 			if !badPattern {
 				if err := prm.Check(s); err != nil {
-					p.errorf(f.k, join(path, "default"), "%v", err)
+					p.errorf(f.k, yamlnode.Join(path, "default"), "%v", err)
 				}
 			}
 			if prm.Required {
-				p.errorf(f.k, join(path, "default"), "a required parameter never uses its default; drop one of required and default")
+				p.errorf(f.k, yamlnode.Join(path, "default"), "a required parameter never uses its default; drop one of required and default")
 			}
 		}
 	}
@@ -432,7 +433,7 @@ func (p *parser) steps(section string, f field, sc *scope) []bot.Step {
 
 func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, bool) {
 	st := bot.Step{OnFailure: "stop"}
-	if isNull(n) {
+	if yamlnode.IsNull(n) {
 		p.errorf(n, path, "empty item; a step is {name: ..., script|job|manual: ...}")
 		return st, false
 	}
@@ -444,19 +445,19 @@ func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, 
 	for _, g := range p.mapping(path, n, n, stepKeys) {
 		fields[g.key] = g
 	}
-	if deref(n) == nil || deref(n).Kind != yaml.MappingNode {
+	if yamlnode.Deref(n) == nil || yamlnode.Deref(n).Kind != yaml.MappingNode {
 		return st, false
 	}
 	if f, ok := fields["name"]; ok {
-		s, _ := p.scalar(join(path, "name"), f.k, f.v)
+		s, _ := p.scalar(yamlnode.Join(path, "name"), f.k, f.v)
 		switch {
 		case s == "" && !p.hasProblemAt(f.k):
-			p.errorf(f.k, join(path, "name"), "empty; a short name for the step, e.g. restart")
+			p.errorf(f.k, yamlnode.Join(path, "name"), "empty; a short name for the step, e.g. restart")
 		case s == "":
 		case !stepNameRe.MatchString(s):
-			p.errorf(f.k, join(path, "name"), "%q is not a step name: a-z, 0-9, _ and -", clip(s))
+			p.errorf(f.k, yamlnode.Join(path, "name"), "%q is not a step name: a-z, 0-9, _ and -", yamlnode.Clip(s))
 		case sc.steps[s] != 0:
-			p.errorf(f.k, join(path, "name"), "%q is already a step (line %d); step names are unique in a plan, rollback included", s, sc.steps[s])
+			p.errorf(f.k, yamlnode.Join(path, "name"), "%q is already a step (line %d); step names are unique in a plan, rollback included", s, sc.steps[s])
 		default:
 			st.Name = s
 			sc.steps[s] = f.k.Line
@@ -479,32 +480,32 @@ func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, 
 		p.errorf(fields[kinds[1]].k, path, "has %s; a step is exactly one of script, job and manual: make them separate steps", strings.Join(kinds, " and "))
 	}
 	if f, ok := fields["script"]; ok {
-		st.Script = p.script(join(path, "script"), f, sc)
+		st.Script = p.script(yamlnode.Join(path, "script"), f, sc)
 	}
 	if f, ok := fields["job"]; ok {
-		st.Job = p.job(join(path, "job"), f, sc)
+		st.Job = p.job(yamlnode.Join(path, "job"), f, sc)
 	}
 	if f, ok := fields["manual"]; ok {
-		s, _ := p.scalar(join(path, "manual"), f.k, f.v)
+		s, _ := p.scalar(yamlnode.Join(path, "manual"), f.k, f.v)
 		st.Manual = strings.TrimSpace(s)
 		if st.Manual == "" && !p.hasProblemAt(f.k) {
-			p.errorf(f.k, join(path, "manual"), "empty; what a person must do or check")
+			p.errorf(f.k, yamlnode.Join(path, "manual"), "empty; what a person must do or check")
 		}
 	}
 	if _, ok := fields["manual"]; !ok {
 		st.Timeout = DefaultTimeout
 	}
 	if f, ok := fields["timeout"]; ok {
-		if d, ok := p.duration(join(path, "timeout"), f.k, f.v); ok {
+		if d, ok := p.duration(yamlnode.Join(path, "timeout"), f.k, f.v); ok {
 			st.Timeout = d
 		}
 	}
 	if f, ok := fields["on_failure"]; ok {
-		if s, ok := p.scalar(join(path, "on_failure"), f.k, f.v); ok {
+		if s, ok := p.scalar(yamlnode.Join(path, "on_failure"), f.k, f.v); ok {
 			if slices.Contains(onFailures, s) {
 				st.OnFailure = s
 			} else {
-				p.errorf(f.k, join(path, "on_failure"), "%q is not stop or continue%s", clip(s), suggest(s, onFailures))
+				p.errorf(f.k, yamlnode.Join(path, "on_failure"), "%q is not stop or continue%s", yamlnode.Clip(s), yamlnode.Suggest(s, onFailures, 0))
 			}
 		}
 	}
@@ -514,7 +515,7 @@ func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, 
 // script checks an argv: a file in the plan's directory, then literal
 // arguments and whole-argument parameters.
 func (p *parser) script(path string, f field, sc *scope) []string {
-	if n := deref(f.v); n != nil && n.Kind == yaml.ScalarNode && !isNull(n) {
+	if n := yamlnode.Deref(f.v); n != nil && n.Kind == yaml.ScalarNode && !yamlnode.IsNull(n) {
 		var args []string
 		for _, a := range strings.Fields(n.Value) {
 			if strings.ContainsAny(a, "{}[],:#'\"&*!|>%@`") {
@@ -522,7 +523,7 @@ func (p *parser) script(path string, f field, sc *scope) []string {
 			}
 			args = append(args, a)
 		}
-		p.errorf(f.k, path, "an argv list, not a command line: no shell runs it; write [%s]", clip(strings.Join(args, ", ")))
+		p.errorf(f.k, path, "an argv list, not a command line: no shell runs it; write [%s]", yamlnode.Clip(strings.Join(args, ", ")))
 		return nil
 	}
 	items := p.list(path, f.k, f.v, `[scripts/restart.sh, "{{host}}"]`)
@@ -535,7 +536,7 @@ func (p *parser) script(path string, f field, sc *scope) []string {
 	var argv []string
 	for i, n := range items {
 		s, ok := p.scalar(path, n, n)
-		if !ok && isNull(n) {
+		if !ok && yamlnode.IsNull(n) {
 			p.errorf(n, path, "empty item; write \"\" for an empty argument")
 		}
 		if !ok {
@@ -543,7 +544,7 @@ func (p *parser) script(path string, f field, sc *scope) []string {
 		}
 		if i == 0 {
 			if _, isParam := wholeParam(s); isParam {
-				p.errorf(n, path, "%q: the program cannot be a parameter; name a script in the plan's directory", clip(s))
+				p.errorf(n, path, "%q: the program cannot be a parameter; name a script in the plan's directory", yamlnode.Clip(s))
 				continue
 			}
 			if err := checkScriptPath(sc.dir, s); err != nil {
@@ -577,14 +578,14 @@ func checkArg(arg string, sc *scope) error {
 	if m := placeholder.FindStringSubmatch(arg); m != nil {
 		pre, _, _ := strings.Cut(arg, m[0])
 		if strings.TrimSpace(m[1]) != m[1] {
-			return fmt.Errorf("%q: write {{%s}} without spaces", clip(arg), strings.TrimSpace(m[1]))
+			return fmt.Errorf("%q: write {{%s}} without spaces", yamlnode.Clip(arg), strings.TrimSpace(m[1]))
 		}
 		if pre != "" && strings.HasSuffix(pre, "=") {
-			return fmt.Errorf("%q: a parameter must be a whole argument; write %q, %q", clip(arg), strings.TrimSuffix(pre, "="), m[0])
+			return fmt.Errorf("%q: a parameter must be a whole argument; write %q, %q", yamlnode.Clip(arg), strings.TrimSuffix(pre, "="), m[0])
 		}
-		return fmt.Errorf("%q: a parameter must be a whole argument, %q, so a value can never be spliced into another", clip(arg), m[0])
+		return fmt.Errorf("%q: a parameter must be a whole argument, %q, so a value can never be spliced into another", yamlnode.Clip(arg), m[0])
 	}
-	return fmt.Errorf("%q has a {{ that is not a whole {{parameter}} argument", clip(arg))
+	return fmt.Errorf("%q has a {{ that is not a whole {{parameter}} argument", yamlnode.Clip(arg))
 }
 
 func checkParamRef(name string, sc *scope) error {
@@ -598,9 +599,9 @@ func checkParamRef(name string, sc *scope) error {
 		return nil // declared, with its own problem reported there
 	}
 	if len(sc.names) == 0 {
-		return fmt.Errorf("{{%s}}: the plan declares no parameters; add it under params", clip(name))
+		return fmt.Errorf("{{%s}}: the plan declares no parameters; add it under params", yamlnode.Clip(name))
 	}
-	return fmt.Errorf("{{%s}} is not a parameter of this plan%s", clip(name), suggest(name, sc.names))
+	return fmt.Errorf("{{%s}} is not a parameter of this plan%s", yamlnode.Clip(name), yamlnode.Suggest(name, sc.names, 0))
 }
 
 // checkRefs checks every {{name}} in a job's url or body.
@@ -611,7 +612,7 @@ func checkRefs(s string, sc *scope) error {
 		}
 	}
 	if rest := placeholder.ReplaceAllString(s, ""); strings.Contains(rest, "{{") {
-		return fmt.Errorf("%q has a {{ that is not a {{parameter}}", clip(s))
+		return fmt.Errorf("%q has a {{ that is not a {{parameter}}", yamlnode.Clip(s))
 	}
 	return nil
 }
@@ -622,59 +623,59 @@ func (p *parser) job(path string, f field, sc *scope) *bot.Job {
 	for _, g := range p.mapping(path, f.k, f.v, jobKeys) {
 		fields[g.key] = g
 	}
-	if isNull(f.v) {
+	if yamlnode.IsNull(f.v) {
 		p.errorf(f.k, path, "empty; an HTTP call: method, url, and optionally headers and body")
 		return job
 	}
-	if deref(f.v).Kind != yaml.MappingNode {
+	if yamlnode.Deref(f.v).Kind != yaml.MappingNode {
 		return job
 	}
 	if g, ok := fields["method"]; ok {
-		if s, ok := p.scalar(join(path, "method"), g.k, g.v); ok {
+		if s, ok := p.scalar(yamlnode.Join(path, "method"), g.k, g.v); ok {
 			m := strings.ToUpper(s)
 			if slices.Contains(methods, m) {
 				job.Method = m
 			} else {
-				p.errorf(g.k, join(path, "method"), "%q is not GET, POST, PUT, PATCH or DELETE%s", clip(s), suggest(m, methods))
+				p.errorf(g.k, yamlnode.Join(path, "method"), "%q is not GET, POST, PUT, PATCH or DELETE%s", yamlnode.Clip(s), yamlnode.Suggest(m, methods, 0))
 			}
 		}
 	} else {
 		p.errorf(f.k, path, "method: missing; GET, POST, PUT, PATCH or DELETE")
 	}
 	if g, ok := fields["url"]; ok {
-		if s, ok := p.scalar(join(path, "url"), g.k, g.v); ok && s != "" {
+		if s, ok := p.scalar(yamlnode.Join(path, "url"), g.k, g.v); ok && s != "" {
 			job.URL = s
 			if err := checkRefs(s, sc); err != nil {
-				p.errorf(g.k, join(path, "url"), "%v", err)
+				p.errorf(g.k, yamlnode.Join(path, "url"), "%v", err)
 			} else if _, err := envRefs(s); err != nil {
-				p.errorf(g.k, join(path, "url"), "%v", err)
+				p.errorf(g.k, yamlnode.Join(path, "url"), "%v", err)
 			} else if err := checkURL(s, false); err != nil {
-				p.errorf(g.k, join(path, "url"), "%v", err)
+				p.errorf(g.k, yamlnode.Join(path, "url"), "%v", err)
 			}
 		} else if !p.hasProblemAt(g.k) {
-			p.errorf(g.k, join(path, "url"), "empty; the job's URL, e.g. \"${JOBS_URL}/api/job/restore/run\"")
+			p.errorf(g.k, yamlnode.Join(path, "url"), "empty; the job's URL, e.g. \"${JOBS_URL}/api/job/restore/run\"")
 		}
 	} else {
 		p.errorf(f.k, path, "url: missing; the job's URL, e.g. \"${JOBS_URL}/api/job/restore/run\"")
 	}
 	if g, ok := fields["headers"]; ok {
-		hpath := join(path, "headers")
+		hpath := yamlnode.Join(path, "headers")
 		seen := map[string]bool{}
 		for _, h := range p.mapping(hpath, g.k, g.v, nil) {
-			v, ok := p.scalar(join(hpath, keyName(h.key)), h.k, h.v)
+			v, ok := p.scalar(yamlnode.Join(hpath, yamlnode.KeyName(h.key)), h.k, h.v)
 			switch {
 			case !headerRe.MatchString(h.key):
-				p.errorf(h.k, hpath, "%q is not a header name", clip(h.key))
+				p.errorf(h.k, hpath, "%q is not a header name", yamlnode.Clip(h.key))
 			case seen[strings.ToLower(h.key)]:
-				p.errorf(h.k, hpath, "%q is given twice (header names ignore case)", clip(h.key))
+				p.errorf(h.k, hpath, "%q is given twice (header names ignore case)", yamlnode.Clip(h.key))
 			case !ok && !p.hasProblemAt(h.k):
-				p.errorf(h.k, join(hpath, h.key), "empty")
+				p.errorf(h.k, yamlnode.Join(hpath, h.key), "empty")
 			case !ok:
 			case strings.Contains(v, "{{"):
-				p.errorf(h.k, join(hpath, h.key), "parameters are not allowed in headers; headers come from the file and ${VAR}s")
+				p.errorf(h.k, yamlnode.Join(hpath, h.key), "parameters are not allowed in headers; headers come from the file and ${VAR}s")
 			default:
 				if _, err := envRefs(v); err != nil {
-					p.errorf(h.k, join(hpath, h.key), "%v", err)
+					p.errorf(h.k, yamlnode.Join(hpath, h.key), "%v", err)
 					continue
 				}
 				seen[strings.ToLower(h.key)] = true
@@ -686,13 +687,13 @@ func (p *parser) job(path string, f field, sc *scope) *bot.Job {
 		}
 	}
 	if g, ok := fields["body"]; ok {
-		if s, ok := p.scalar(join(path, "body"), g.k, g.v); ok {
+		if s, ok := p.scalar(yamlnode.Join(path, "body"), g.k, g.v); ok {
 			job.Body = s
 			if err := checkRefs(s, sc); err != nil {
-				p.errorf(g.k, join(path, "body"), "%v", err)
+				p.errorf(g.k, yamlnode.Join(path, "body"), "%v", err)
 			} else if isJSON(s, job.Headers) {
 				if err := checkJSONBody(s); err != nil {
-					p.errorf(g.k, join(path, "body"), "%v", err)
+					p.errorf(g.k, yamlnode.Join(path, "body"), "%v", err)
 				}
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/warroom/warroom/bot/yamlnode"
 )
 
 // checkScriptPath is the load-time check of a script step's program. With
@@ -31,9 +33,9 @@ func scriptName(name string) error {
 	case name == "":
 		return errors.New("the script is empty; name a file in the plan's directory, e.g. scripts/restart.sh")
 	case strings.ContainsRune(name, 0):
-		return fmt.Errorf("%q has a NUL byte", clip(name))
+		return fmt.Errorf("%q has a NUL byte", yamlnode.Clip(name))
 	case slices.Contains(strings.Split(filepath.ToSlash(name), "/"), ".."):
-		return fmt.Errorf("%q: a script path may not contain ..; scripts live in the plan's directory", clip(name))
+		return fmt.Errorf("%q: a script path may not contain ..; scripts live in the plan's directory", yamlnode.Clip(name))
 	}
 	return nil
 }
@@ -58,21 +60,21 @@ func resolveScript(dir, name string) (string, error) {
 	real, err := filepath.EvalSymlinks(full)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("%q does not exist in the plan's directory %s (a script step runs a file there, with no shell)", clip(name), dir)
+			return "", fmt.Errorf("%q does not exist in the plan's directory %s (a script step runs a file there, with no shell)", yamlnode.Clip(name), dir)
 		}
-		return "", fmt.Errorf("%q: %v", clip(name), err)
+		return "", fmt.Errorf("%q: %v", yamlnode.Clip(name), err)
 	}
 	if !inside(root, real) {
-		return "", fmt.Errorf("%q resolves to %s, outside the plan's directory %s", clip(name), real, dir)
+		return "", fmt.Errorf("%q resolves to %s, outside the plan's directory %s", yamlnode.Clip(name), real, dir)
 	}
 	fi, err := os.Stat(real)
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("%q: %v", clip(name), err)
+		return "", fmt.Errorf("%q: %v", yamlnode.Clip(name), err)
 	case !fi.Mode().IsRegular():
-		return "", fmt.Errorf("%q is not a regular file", clip(name))
+		return "", fmt.Errorf("%q is not a regular file", yamlnode.Clip(name))
 	case fi.Mode().Perm()&0o111 == 0:
-		return "", fmt.Errorf("%q is not executable (chmod +x %s)", clip(name), name)
+		return "", fmt.Errorf("%q is not executable (chmod +x %s)", yamlnode.Clip(name), name)
 	}
 	return real, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom/bot"
+	"github.com/warroom/warroom/bot/yamlnode"
 )
 
 const (
@@ -52,7 +53,7 @@ func (r *Runner) runScript(ctx context.Context, req bot.StepRequest, out func(st
 			}
 			a = v
 		} else if strings.Contains(a, "{{") {
-			return failed(fmt.Sprintf("argument %q: a parameter must be a whole argument", clip(a)))
+			return failed(fmt.Sprintf("argument %q: a parameter must be a whole argument", yamlnode.Clip(a)))
 		}
 		argv[i+1] = a
 	}

@@ -2,22 +2,18 @@ package plans
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/warroom/warroom/bot"
+	"github.com/warroom/warroom/bot/yamlnode"
 )
 
 // This file walks yaml.v3 nodes the way bot/config does, so that every
-// problem has a line and a field path. The helpers are small enough that
-// a copy is cheaper than a shared package both would have to agree on.
+// problem has a line and a field path; the helpers both share are in
+// bot/yamlnode.
 
 // Problem is one thing wrong in a plan file (or with the directory).
 type Problem struct {
@@ -42,8 +38,6 @@ func (p Problem) String() string {
 	b.WriteString(p.Message)
 	return b.String()
 }
-
-var yamlErrRe = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
 
 type parser struct {
 	file     string
@@ -70,53 +64,22 @@ func (p *parser) document() (root *yaml.Node) {
 			root = nil
 		}
 	}()
-	dec := yaml.NewDecoder(bytes.NewReader(p.data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if !errors.Is(err, io.EOF) {
-			p.yamlError(err)
-		}
-		return nil
-	}
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case err == nil:
-		if n := content(&extra); n != nil && !isNull(n) {
-			p.errorf(n, "", "a second YAML document (after ---): one plan per file")
-		}
-	case !errors.Is(err, io.EOF):
+	root, second, err := yamlnode.Decode(p.data)
+	if err != nil {
 		p.yamlError(err)
 	}
-	return content(&doc)
-}
-
-func content(doc *yaml.Node) *yaml.Node {
-	if doc.Kind == yaml.DocumentNode {
-		if len(doc.Content) == 0 {
-			return nil
-		}
-		return doc.Content[0]
+	if second != nil {
+		p.errorf(second, "", "a second YAML document (after ---): one plan per file")
 	}
-	if doc.Kind == 0 {
-		return nil
-	}
-	return doc
+	return root
 }
 
 func (p *parser) yamlError(err error) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if m := yamlErrRe.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	}
+	line, msg := yamlnode.SplitError(err)
 	// yaml.v3 reports the parser's marks 0-based, the scanner's 1-based
 	// (see bot/config); a line past the end is clamped to the last.
-	for _, prefix := range []string{"did not find expected", "found duplicate %", "found incompatible YAML document", "found undefined tag handle"} {
-		if strings.HasPrefix(msg, prefix) {
-			line++
-			break
-		}
+	if yamlnode.IsParserError(msg) {
+		line++
 	}
 	if n := p.lines(); line > n {
 		line = n
@@ -134,60 +97,6 @@ func (p *parser) lines() int {
 	return max(n, 1)
 }
 
-// deref follows aliases to the anchored node.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	n = deref(n)
-	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
-}
-
-func kindName(n *yaml.Node) string {
-	n = deref(n)
-	switch {
-	case n == nil:
-		return "nothing"
-	case n.Kind == yaml.MappingNode:
-		return "a mapping"
-	case n.Kind == yaml.SequenceNode:
-		return "a list"
-	case n.Kind == yaml.ScalarNode:
-		return fmt.Sprintf("%q", clip(n.Value))
-	}
-	return "something else"
-}
-
-// clip shortens a value quoted in a message.
-func clip(s string) string {
-	if r := []rune(s); len(r) > 60 {
-		return string(r[:57]) + "..."
-	}
-	return s
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// suggest is "; did you mean x?" or the known candidates.
-func suggest(s string, candidates []string) string {
-	if best := bot.Closest(s, candidates); best != "" {
-		return fmt.Sprintf("; did you mean %s?", best)
-	}
-	if len(candidates) == 0 {
-		return ""
-	}
-	return "; known: " + strings.Join(candidates, ", ")
-}
-
 // field is one key: value pair of a mapping.
 type field struct {
 	key  string
@@ -197,8 +106,8 @@ type field struct {
 // mapping checks that v (the value of key k at path) is a mapping and
 // returns its pairs, reporting duplicate and unknown keys. Null is empty.
 func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
-	n := deref(v)
-	if isNull(n) {
+	n := yamlnode.Deref(v)
+	if yamlnode.IsNull(n) {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
@@ -206,16 +115,16 @@ func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
 		if path == "" {
 			what = "expected a plan: a mapping of name, title, steps..."
 		}
-		p.errorf(lineOf(k, v), path, "%s, got %s", what, kindName(n))
+		p.errorf(yamlnode.LineOf(k, v), path, "%s, got %s", what, yamlnode.KindName(n))
 		return nil
 	}
 	seen := map[string]int{}
 	var out []field
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
-		kd := deref(kn)
+		kd := yamlnode.Deref(kn)
 		if kd == nil || kd.Kind != yaml.ScalarNode {
-			p.errorf(kn, path, "a key must be a plain word, got %s", kindName(kd))
+			p.errorf(kn, path, "a key must be a plain word, got %s", yamlnode.KindName(kd))
 			continue
 		}
 		if kd.ShortTag() == "!!merge" {
@@ -224,12 +133,12 @@ func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
 		}
 		key := kd.Value
 		if first, dup := seen[key]; dup {
-			p.errorf(kn, join(path, keyName(key)), "duplicate key (first on line %d)", first)
+			p.errorf(kn, yamlnode.Join(path, yamlnode.KeyName(key)), "duplicate key (first on line %d)", first)
 			continue
 		}
 		seen[key] = kn.Line
 		if known != nil && !slices.Contains(known, key) {
-			p.errorf(kn, path, "unknown key %q%s", clip(key), suggest(key, known))
+			p.errorf(kn, path, "unknown key %q%s", yamlnode.Clip(key), yamlnode.Suggest(key, known, 0))
 			continue
 		}
 		out = append(out, field{key: key, k: kn, v: vn})
@@ -237,32 +146,14 @@ func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
 	return out
 }
 
-var plainKeyRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,60}$`)
-
-// keyName is a key as a message shows it: quoted unless a plain word.
-func keyName(key string) string {
-	if plainKeyRe.MatchString(key) {
-		return key
-	}
-	return strconv.Quote(clip(key))
-}
-
-// lineOf is the node a problem with a value points at: its key if any.
-func lineOf(k, v *yaml.Node) *yaml.Node {
-	if k != nil {
-		return k
-	}
-	return v
-}
-
 // list checks that v is a list and returns its items. Null is empty.
 func (p *parser) list(path string, k, v *yaml.Node, example string) []*yaml.Node {
-	n := deref(v)
-	if isNull(n) {
+	n := yamlnode.Deref(v)
+	if yamlnode.IsNull(n) {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		p.errorf(lineOf(k, v), path, "expected a list like %s, got %s", example, kindName(n))
+		p.errorf(yamlnode.LineOf(k, v), path, "expected a list like %s, got %s", example, yamlnode.KindName(n))
 		return nil
 	}
 	return n.Content
@@ -271,12 +162,12 @@ func (p *parser) list(path string, k, v *yaml.Node, example string) []*yaml.Node
 // scalar returns a single value's text; ok is false for null and after a
 // problem (which it reports).
 func (p *parser) scalar(path string, k, v *yaml.Node) (string, bool) {
-	n := deref(v)
-	if isNull(n) {
+	n := yamlnode.Deref(v)
+	if yamlnode.IsNull(n) {
 		return "", false
 	}
 	if n.Kind != yaml.ScalarNode {
-		p.errorf(lineOf(k, v), path, "expected a single value, got %s", kindName(n))
+		p.errorf(yamlnode.LineOf(k, v), path, "expected a single value, got %s", yamlnode.KindName(n))
 		return "", false
 	}
 	return n.Value, true
@@ -293,7 +184,7 @@ func (p *parser) boolean(path string, k, v *yaml.Node) (bool, bool) {
 	case "false", "no", "off":
 		return false, true
 	}
-	p.errorf(lineOf(k, v), path, "%q is not true or false", clip(s))
+	p.errorf(yamlnode.LineOf(k, v), path, "%q is not true or false", yamlnode.Clip(s))
 	return false, false
 }
 
@@ -304,7 +195,7 @@ func (p *parser) strs(path string, k, v *yaml.Node, example string) ([]string, [
 	for _, n := range p.list(path, k, v, example) {
 		s, ok := p.scalar(path, n, n)
 		if !ok {
-			if isNull(n) {
+			if yamlnode.IsNull(n) {
 				p.errorf(n, path, "empty item")
 			}
 			continue

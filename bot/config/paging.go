@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/warroom/warroom/bot"
+	"github.com/warroom/warroom/bot/yamlnode"
 )
 
 // Limits of the paging settings.
@@ -28,9 +29,9 @@ func (p *parser) digest(path string, n *yaml.Node, s string, def time.Duration) 
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil:
-		p.errorf(n, "%s: %q is not a duration (e.g. 30m, 1h) or off", path, clip(s))
+		p.errorf(n, "%s: %q is not a duration (e.g. 30m, 1h) or off", path, yamlnode.Clip(s))
 	case d < minDigest:
-		p.errorf(n, "%s: %q is too often; at least 1m, or off", path, clip(s))
+		p.errorf(n, "%s: %q is too often; at least 1m, or off", path, yamlnode.Clip(s))
 	default:
 		return d
 	}
@@ -56,7 +57,7 @@ func (p *parser) need(s section, key, val, envVar, example string) bool {
 	if val != "" {
 		return true
 	}
-	path := join(s.path, key)
+	path := yamlnode.Join(s.path, key)
 	n, present := s.lines[key]
 	switch {
 	case s.bad[key]:
@@ -80,7 +81,7 @@ func (p *parser) fromEnv(path string, k, v *yaml.Node) (val, envVar string) {
 	if !ok {
 		return "", ""
 	}
-	s, vars, ok := p.expand(path, lineOf(k, v), raw)
+	s, vars, ok := p.expand(path, yamlnode.LineOf(k, v), raw)
 	if !ok {
 		return "", ""
 	}
@@ -93,12 +94,12 @@ func (p *parser) fromEnv(path string, k, v *yaml.Node) (val, envVar string) {
 func (p *parser) pagingSection(f field) Paging {
 	var out Paging
 	for _, g := range p.mapping("paging", f.k, f.v, pagingKeys) {
-		if isNull(g.v) {
+		if yamlnode.IsNull(g.v) {
 			continue // `twilio:` with nothing under it: not configured
 		}
-		path := join("paging", g.key)
-		if n := deref(g.v); n.Kind != yaml.MappingNode {
-			p.errorf(g.k, "%s: expected a mapping of settings (key: value), got %s", path, kindName(n))
+		path := yamlnode.Join("paging", g.key)
+		if n := yamlnode.Deref(g.v); n.Kind != yaml.MappingNode {
+			p.errorf(g.k, "%s: expected a mapping of settings (key: value), got %s", path, yamlnode.KindName(n))
 			continue
 		}
 		switch g.key {
@@ -118,7 +119,7 @@ func (p *parser) twilio(path string, f field) *Twilio {
 	s := newSection(path, f.k)
 	sidVar, tokenVar, fromVar := "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", ""
 	for _, g := range p.mapping(path, f.k, f.v, twilioKeys) {
-		kp := join(path, g.key)
+		kp := yamlnode.Join(path, g.key)
 		s.lines[g.key] = g.k
 		before := len(p.probs)
 		switch g.key {
@@ -129,7 +130,7 @@ func (p *parser) twilio(path string, f field) *Twilio {
 				sidVar = "TWILIO_ACCOUNT_SID"
 			}
 			if v != "" && !twSIDRe.MatchString(v) {
-				p.errorf(g.k, "%s: %q is not a Twilio Account SID (AC and 32 hex digits, on the Twilio console's dashboard)", kp, clip(v))
+				p.errorf(g.k, "%s: %q is not a Twilio Account SID (AC and 32 hex digits, on the Twilio console's dashboard)", kp, yamlnode.Clip(v))
 				break
 			}
 			t.AccountSID = v
@@ -139,7 +140,7 @@ func (p *parser) twilio(path string, f field) *Twilio {
 			var v string
 			if v, fromVar = p.fromEnv(kp, g.k, g.v); v != "" {
 				if !phoneRe.MatchString(v) {
-					msg := fmt.Sprintf("%s: %q is not an E.164 phone number (+ then digits, e.g. +15550199): the Twilio number texts and calls come from", kp, clip(v))
+					msg := fmt.Sprintf("%s: %q is not an E.164 phone number (+ then digits, e.g. +15550199): the Twilio number texts and calls come from", kp, yamlnode.Clip(v))
 					if d := strings.Map(keepPhone, v); phoneRe.MatchString(d) {
 						msg += "; did you mean " + d + "?"
 					}
@@ -176,7 +177,7 @@ func (p *parser) pagerDuty(path string, f field) *PagerDuty {
 	keyVar := "PAGERDUTY_ROUTING_KEY"
 	ok := true
 	for _, g := range p.mapping(path, f.k, f.v, pdKeys) {
-		kp := join(path, g.key)
+		kp := yamlnode.Join(path, g.key)
 		s.lines[g.key] = g.k
 		before := len(p.probs)
 		switch g.key {
@@ -189,7 +190,7 @@ func (p *parser) pagerDuty(path string, f field) *PagerDuty {
 				ok = false
 			}
 		case "levels":
-			if isNull(g.v) {
+			if yamlnode.IsNull(g.v) {
 				continue // the default
 			}
 			var good bool
@@ -209,7 +210,7 @@ func (p *parser) pagerDuty(path string, f field) *PagerDuty {
 // levelList reads a list of levels: at least one, each once.
 func (p *parser) levelList(path string, k, v *yaml.Node) ([]bot.Level, bool) {
 	items := p.list(path, k, v)
-	if deref(v).Kind != yaml.SequenceNode {
+	if yamlnode.Deref(v).Kind != yaml.SequenceNode {
 		return nil, false // not a list: reported
 	}
 	var out []bot.Level
@@ -222,7 +223,7 @@ func (p *parser) levelList(path string, k, v *yaml.Node) ([]bot.Level, bool) {
 		}
 		l := bot.Level(s)
 		if !slices.Contains(bot.Levels, l) {
-			msg := fmt.Sprintf("%s: %q is not a level", path, clip(s))
+			msg := fmt.Sprintf("%s: %q is not a level", path, yamlnode.Clip(s))
 			if u := bot.Level(strings.ToUpper(s)); slices.Contains(bot.Levels, u) {
 				msg += "; did you mean " + string(u) + "?"
 			} else {
@@ -252,7 +253,7 @@ func (p *parser) webhook(path string, f field) *Webhook {
 	secretVar, urlVar := "WARROOM_WEBHOOK_SECRET", ""
 	ok := true
 	for _, g := range p.mapping(path, f.k, f.v, webhookKeys) {
-		kp := join(path, g.key)
+		kp := yamlnode.Join(path, g.key)
 		s.lines[g.key] = g.k
 		before := len(p.probs)
 		switch g.key {
@@ -284,7 +285,7 @@ func (p *parser) httpURL(path string, k, v *yaml.Node) (val, envVar string) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		p.errorf(lineOf(k, v), "%s: %q is not an http(s) URL", path, clip(s))
+		p.errorf(yamlnode.LineOf(k, v), "%s: %q is not an http(s) URL", path, yamlnode.Clip(s))
 		return "", envVar
 	}
 	return s, envVar

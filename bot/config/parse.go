@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"regexp"
@@ -18,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/warroom/warroom/bot"
+	"github.com/warroom/warroom/bot/yamlnode"
 )
 
 // Parse parses a config file's contents. name is how problems refer to the
@@ -61,7 +61,6 @@ var (
 	slackIDRe = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	snowRe    = regexp.MustCompile(`^[0-9]{15,21}$`)
 	channelRe = regexp.MustCompile(`^#[^\s#@,]+$`)
-	yamlErrRe = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
 	twSIDRe   = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
 )
 
@@ -100,48 +99,20 @@ func (p *parser) document() (root *yaml.Node) {
 			root = nil
 		}
 	}()
-	dec := yaml.NewDecoder(bytes.NewReader(p.data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if !errors.Is(err, io.EOF) {
-			p.yamlError(err)
-		}
-		return nil
-	}
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case err == nil:
-		if n := content(&extra); n != nil && !isNull(n) {
-			p.errorf(n, "a second YAML document (after ---): put all the settings in one document")
-		}
-	case !errors.Is(err, io.EOF):
+	root, second, err := yamlnode.Decode(p.data)
+	if err != nil {
 		p.yamlError(err)
 	}
-	return content(&doc)
-}
-
-func content(doc *yaml.Node) *yaml.Node {
-	if doc.Kind == yaml.DocumentNode {
-		if len(doc.Content) == 0 {
-			return nil
-		}
-		return doc.Content[0]
+	if second != nil {
+		p.errorf(second, "a second YAML document (after ---): put all the settings in one document")
 	}
-	if doc.Kind == 0 {
-		return nil
-	}
-	return doc
+	return root
 }
 
 func (p *parser) yamlError(err error) {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if m := yamlErrRe.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	}
+	line, msg := yamlnode.SplitError(err)
 	switch {
-	case isParserError(msg):
+	case yamlnode.IsParserError(msg):
 		// yaml.v3 reports the parser's marks 0-based (and line 0 not at
 		// all), the scanner's 1-based; the mark of the end of the stream
 		// can be one past the last line.
@@ -162,15 +133,6 @@ func (p *parser) yamlError(err error) {
 		text += ` (a # starts a comment in YAML: quote channel names, "#status")`
 	}
 	p.probs = append(p.probs, Problem{Line: line, Message: text})
-}
-
-func isParserError(msg string) bool {
-	for _, prefix := range []string{"did not find expected", "found duplicate %", "found incompatible YAML document", "found undefined tag handle"} {
-		if strings.HasPrefix(msg, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 // isScannerError tells the scanner's errors, which have a position, from the
@@ -202,69 +164,12 @@ func (p *parser) line(n int) string {
 	return string(lines[n-1])
 }
 
-// deref follows aliases to the anchored node.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
-		n = n.Alias
-	}
-	return n
-}
-
-func isNull(n *yaml.Node) bool {
-	n = deref(n)
-	return n == nil || n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
-}
-
-func kindName(n *yaml.Node) string {
-	n = deref(n)
-	switch {
-	case n == nil:
-		return "nothing"
-	case n.Kind == yaml.MappingNode:
-		return "a mapping"
-	case n.Kind == yaml.SequenceNode:
-		return "a list"
-	case n.Kind == yaml.ScalarNode:
-		return fmt.Sprintf("%q", clip(n.Value))
-	}
-	return "something else"
-}
-
-// clip shortens a value quoted in a message.
-func clip(s string) string {
-	if r := []rune(s); len(r) > 60 {
-		return string(r[:57]) + "..."
-	}
-	return s
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
 // at prefixes a message with its key path.
 func at(path, msg string) string {
 	if path == "" {
 		return msg
 	}
 	return path + ": " + msg
-}
-
-// suggest is ", did you mean x?" or the known candidates, as in package bot.
-func suggest(s string, candidates []string) string {
-	if best := bot.Closest(s, candidates); best != "" {
-		return fmt.Sprintf("; did you mean %s?", best)
-	}
-	switch {
-	case len(candidates) == 0:
-		return ""
-	case len(candidates) > 12:
-		return fmt.Sprintf("; known: %s, ...", strings.Join(candidates[:12], ", "))
-	}
-	return fmt.Sprintf("; known: %s", strings.Join(candidates, ", "))
 }
 
 // field is one key: value pair of a mapping.
@@ -277,8 +182,8 @@ type field struct {
 // returns its pairs, reporting duplicate keys and, when known is not nil,
 // unknown keys. A null value is an empty mapping.
 func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
-	n := deref(v)
-	if isNull(n) {
+	n := yamlnode.Deref(v)
+	if yamlnode.IsNull(n) {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
@@ -286,16 +191,16 @@ func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
 		if path == "" {
 			what = "expected a mapping of settings (key: value)"
 		}
-		p.errorf(lineOf(k, v), "%s", at(path, what+", got "+kindName(n)))
+		p.errorf(yamlnode.LineOf(k, v), "%s", at(path, what+", got "+yamlnode.KindName(n)))
 		return nil
 	}
 	seen := map[string]int{}
 	var out []field
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn, vn := n.Content[i], n.Content[i+1]
-		kd := deref(kn)
+		kd := yamlnode.Deref(kn)
 		if kd == nil || kd.Kind != yaml.ScalarNode {
-			p.errorf(kn, "%s", at(path, "a key must be a plain word, got "+kindName(kd)))
+			p.errorf(kn, "%s", at(path, "a key must be a plain word, got "+yamlnode.KindName(kd)))
 			continue
 		}
 		if kd.ShortTag() == "!!merge" {
@@ -304,12 +209,12 @@ func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
 		}
 		key := kd.Value
 		if first, dup := seen[key]; dup {
-			p.errorf(kn, "%s: duplicate key (first on line %d)", join(path, keyName(key)), first)
+			p.errorf(kn, "%s: duplicate key (first on line %d)", yamlnode.Join(path, yamlnode.KeyName(key)), first)
 			continue
 		}
 		seen[key] = kn.Line
 		if known != nil && !slices.Contains(known, key) {
-			p.errorf(kn, "%s", at(path, fmt.Sprintf("unknown key %q%s", clip(key), suggest(key, known))))
+			p.errorf(kn, "%s", at(path, fmt.Sprintf("unknown key %q%s", yamlnode.Clip(key), yamlnode.Suggest(key, known, 12))))
 			continue
 		}
 		out = append(out, field{key: key, k: kn, v: vn})
@@ -317,37 +222,18 @@ func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
 	return out
 }
 
-var plainKeyRe = regexp.MustCompile(`^[A-Za-z0-9._-]{1,60}$`)
-
-// keyName is a key as a message shows it: quoted unless it is a plain word.
-func keyName(key string) string {
-	if plainKeyRe.MatchString(key) {
-		return key
-	}
-	return strconv.Quote(clip(key))
-}
-
-// lineOf is the node whose line a problem with a value reports: its key when
-// it has one.
-func lineOf(k, v *yaml.Node) *yaml.Node {
-	if k != nil {
-		return k
-	}
-	return v
-}
-
 // list checks that v is a list and returns its items. Null is empty.
 func (p *parser) list(path string, k, v *yaml.Node) []*yaml.Node {
-	n := deref(v)
-	if isNull(n) {
+	n := yamlnode.Deref(v)
+	if yamlnode.IsNull(n) {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
 		hint := ""
-		if n.Kind == yaml.ScalarNode && plainKeyRe.MatchString(n.Value) {
+		if n.Kind == yaml.ScalarNode && yamlnode.PlainKey.MatchString(n.Value) {
 			hint = fmt.Sprintf(" (write [%s])", n.Value)
 		}
-		p.errorf(lineOf(k, v), "%s: expected a list like [a, b], got %s%s", path, kindName(n), hint)
+		p.errorf(yamlnode.LineOf(k, v), "%s: expected a list like [a, b], got %s%s", path, yamlnode.KindName(n), hint)
 		return nil
 	}
 	return n.Content
@@ -356,12 +242,12 @@ func (p *parser) list(path string, k, v *yaml.Node) []*yaml.Node {
 // scalar returns the raw text of a single value, before ${VAR} expansion. set
 // is false for null and after a problem (which it reports).
 func (p *parser) scalar(path string, k, v *yaml.Node) (raw string, set bool) {
-	n := deref(v)
-	if isNull(n) {
+	n := yamlnode.Deref(v)
+	if yamlnode.IsNull(n) {
 		return "", false
 	}
 	if n.Kind != yaml.ScalarNode {
-		p.errorf(lineOf(k, v), "%s: expected a single value, got %s", path, kindName(n))
+		p.errorf(yamlnode.LineOf(k, v), "%s: expected a single value, got %s", path, yamlnode.KindName(n))
 		return "", false
 	}
 	return n.Value, true
@@ -374,7 +260,7 @@ func (p *parser) str(path string, k, v *yaml.Node) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	s, _, ok := p.expand(path, lineOf(k, v), raw)
+	s, _, ok := p.expand(path, yamlnode.LineOf(k, v), raw)
 	if !ok || s == "" && raw != "" {
 		return "", false
 	}
@@ -386,7 +272,7 @@ func (p *parser) str(path string, k, v *yaml.Node) (string, bool) {
 func (p *parser) item(path string, n *yaml.Node, hint string) (string, bool) {
 	raw, ok := p.scalar(path, n, n)
 	if !ok {
-		if isNull(n) {
+		if yamlnode.IsNull(n) {
 			p.errorf(n, "%s: empty item%s", path, hint)
 		}
 		return "", false
@@ -396,7 +282,7 @@ func (p *parser) item(path string, n *yaml.Node, hint string) (string, bool) {
 	case !ok:
 		return "", false
 	case s == "" && len(vars) > 0:
-		p.errorf(n, "%s: %q is empty; set %s in the environment", path, clip(raw), strings.Join(vars, ", "))
+		p.errorf(n, "%s: %q is empty; set %s in the environment", path, yamlnode.Clip(raw), strings.Join(vars, ", "))
 		return "", false
 	case s == "":
 		p.errorf(n, "%s: empty item", path)
@@ -421,12 +307,12 @@ func (p *parser) expand(path string, n *yaml.Node, s string) (out string, vars [
 		b.WriteString(s[:i])
 		j := strings.IndexByte(s[i:], '}')
 		if j < 0 {
-			p.errorf(n, "%s: %q has a ${ without its closing }", path, clip(s))
+			p.errorf(n, "%s: %q has a ${ without its closing }", path, yamlnode.Clip(s))
 			return "", nil, false
 		}
 		name := s[i+2 : i+j]
 		if !envNameRe.MatchString(name) {
-			p.errorf(n, "%s: %q is not an environment variable name (letters, digits, _)", path, clip(name))
+			p.errorf(n, "%s: %q is not an environment variable name (letters, digits, _)", path, yamlnode.Clip(name))
 			return "", nil, false
 		}
 		vars = append(vars, name)
@@ -444,10 +330,10 @@ func (p *parser) secret(path string, k, v *yaml.Node, def string) (val, envVar s
 		return "", envVar
 	}
 	if !strings.Contains(raw, "${") {
-		p.errorf(lineOf(k, v), "%s: put the secret in the environment and write \"${%s}\"", path, def)
+		p.errorf(yamlnode.LineOf(k, v), "%s: put the secret in the environment and write \"${%s}\"", path, def)
 		return "", envVar
 	}
-	s, vars, ok := p.expand(path, lineOf(k, v), raw)
+	s, vars, ok := p.expand(path, yamlnode.LineOf(k, v), raw)
 	if !ok {
 		return "", envVar
 	}
@@ -468,7 +354,7 @@ func (p *parser) boolean(path string, k, v *yaml.Node) (bool, bool) {
 	case "false", "no", "off":
 		return false, true
 	}
-	p.errorf(lineOf(k, v), "%s: %q is not true or false", path, clip(s))
+	p.errorf(yamlnode.LineOf(k, v), "%s: %q is not true or false", path, yamlnode.Clip(s))
 	return false, false
 }
 
@@ -479,7 +365,7 @@ func (p *parser) apiURL(path string, k, v *yaml.Node) string {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		p.errorf(lineOf(k, v), "%s: %q is not an http(s) URL", path, clip(s))
+		p.errorf(yamlnode.LineOf(k, v), "%s: %q is not an http(s) URL", path, yamlnode.Clip(s))
 		return ""
 	}
 	return s
@@ -523,9 +409,9 @@ func (p *parser) config(root *yaml.Node) *Config {
 		if s, ok := p.str(f.key, f.k, f.v); ok {
 			switch {
 			case strings.HasPrefix(s, "/") && commandRe.MatchString(s[1:]):
-				p.errorf(f.k, "command: %q: write the word without the slash: %s", clip(s), s[1:])
+				p.errorf(f.k, "command: %q: write the word without the slash: %s", yamlnode.Clip(s), s[1:])
 			case !commandRe.MatchString(s):
-				p.errorf(f.k, "command: %q is not a single word of a-z, 0-9, _ and - (at most 32), e.g. fault", clip(s))
+				p.errorf(f.k, "command: %q is not a single word of a-z, 0-9, _ and - (at most 32), e.g. fault", yamlnode.Clip(s))
 			default:
 				cfg.Command = s
 			}
@@ -536,7 +422,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 			if slices.Contains(adapters, s) {
 				cfg.Adapter = s
 			} else {
-				p.errorf(f.k, "adapter: %q is not console, slack or discord%s", clip(s), suggest(s, adapters))
+				p.errorf(f.k, "adapter: %q is not console, slack or discord%s", yamlnode.Clip(s), yamlnode.Suggest(s, adapters, 12))
 			}
 		}
 	}
@@ -558,7 +444,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 		if s, ok := p.str(f.key, f.k, f.v); ok {
 			s = strings.Trim(s, ":")
 			if s == "" || strings.ContainsFunc(s, isSpace) {
-				p.errorf(f.k, "checkin_emoji: %q is not an emoji name, e.g. white_check_mark", clip(s))
+				p.errorf(f.k, "checkin_emoji: %q is not an emoji name, e.g. white_check_mark", yamlnode.Clip(s))
 			} else {
 				cfg.CheckinEmoji = s
 			}
@@ -578,7 +464,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 			cfg.Bridge = s
 			for _, ph := range placeholderRe.FindAllString(s, -1) {
 				if ph != "{id}" {
-					p.errorf(f.k, "bridge: unknown placeholder %q; the only one is {id}, the fault's number", clip(ph))
+					p.errorf(f.k, "bridge: unknown placeholder %q; the only one is {id}, the fault's number", yamlnode.Clip(ph))
 				}
 			}
 		}
@@ -587,7 +473,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 	slackLines := map[string]*yaml.Node{}
 	if f, ok := fields["slack"]; ok {
 		for _, g := range p.mapping("slack", f.k, f.v, slackKeys) {
-			path := join("slack", g.key)
+			path := yamlnode.Join("slack", g.key)
 			slackLines[g.key] = g.k
 			switch g.key {
 			case "bot_token":
@@ -607,7 +493,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 	discordLines := map[string]*yaml.Node{}
 	if f, ok := fields["discord"]; ok {
 		for _, g := range p.mapping("discord", f.k, f.v, discordKeys) {
-			path := join("discord", g.key)
+			path := yamlnode.Join("discord", g.key)
 			discordLines[g.key] = g.k
 			switch g.key {
 			case "token":
@@ -617,7 +503,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 					if snowRe.MatchString(s) {
 						cfg.Discord.Guild = s
 					} else {
-						p.errorf(g.k, "%s: %q is not a Discord server id (a number like 123456789012345678: Developer Mode, then Copy Server ID)", path, clip(s))
+						p.errorf(g.k, "%s: %q is not a Discord server id (a number like 123456789012345678: Developer Mode, then Copy Server ID)", path, yamlnode.Clip(s))
 					}
 				}
 			case "api_url":
@@ -686,7 +572,7 @@ func (p *parser) needToken(section, key, what, val, envVar string, n *yaml.Node,
 	if val != "" || (present && p.hasProblemAt(n)) {
 		return
 	}
-	path := join(section, key)
+	path := yamlnode.Join(section, key)
 	if present {
 		p.errorf(n, "%s: adapter is %s but the %s is empty; set %s in the environment", path, section, what, envVar)
 		return
@@ -701,28 +587,28 @@ func (p *parser) httpAddr(f field, s string) string {
 	host, port, err := net.SplitHostPort(s)
 	n, perr := strconv.Atoi(port)
 	if err != nil || perr != nil || n < 1 || n > 65535 || strings.ContainsFunc(host, isSpace) {
-		p.errorf(f.k, "http: %q is not a host:port address (e.g. 127.0.0.1:8080, or :8080 for every interface); write off to disable", clip(s))
+		p.errorf(f.k, "http: %q is not a host:port address (e.g. 127.0.0.1:8080, or :8080 for every interface); write off to disable", yamlnode.Clip(s))
 		return DefaultHTTP
 	}
 	return s
 }
 
 func (p *parser) peopleSection(c *bot.Catalog, f field) {
-	n := deref(f.v)
-	if !isNull(n) && n.Kind != yaml.MappingNode {
+	n := yamlnode.Deref(f.v)
+	if !yamlnode.IsNull(n) && n.Kind != yaml.MappingNode {
 		p.noPeople = true
 	}
 	slackIDs, discordIDs := map[string]string{}, map[string]string{}
 	for _, g := range p.mapping("people", f.k, f.v, nil) {
 		id := g.key
 		p.people[id] = true
-		path := join("people", id)
+		path := yamlnode.Join("people", id)
 		switch {
 		case id == bot.CommanderDuty || id == bot.CommanderStability:
 			p.errorf(g.k, "people: %q is reserved (a level's commander rule); pick another id", id)
 			continue
 		case !idRe.MatchString(id):
-			msg := fmt.Sprintf("people: %q is not a person id (a-z, 0-9, . _ -)", clip(id))
+			msg := fmt.Sprintf("people: %q is not a person id (a-z, 0-9, . _ -)", yamlnode.Clip(id))
 			if l := strings.ToLower(id); idRe.MatchString(l) {
 				msg += "; did you mean " + l + "?"
 			}
@@ -730,12 +616,12 @@ func (p *parser) peopleSection(c *bot.Catalog, f field) {
 			continue
 		}
 		person := bot.Person{ID: id}
-		if v := deref(g.v); v != nil && v.Kind != yaml.MappingNode && !isNull(v) {
-			p.errorf(g.k, "%s: expected a mapping like {name: Alice Chen, email: alice@example.com}, got %s", path, kindName(v))
+		if v := yamlnode.Deref(g.v); v != nil && v.Kind != yaml.MappingNode && !yamlnode.IsNull(v) {
+			p.errorf(g.k, "%s: expected a mapping like {name: Alice Chen, email: alice@example.com}, got %s", path, yamlnode.KindName(v))
 			continue
 		}
 		for _, h := range p.mapping(path, g.k, g.v, personKeys) {
-			kp := join(path, h.key)
+			kp := yamlnode.Join(path, h.key)
 			s, ok := p.str(kp, h.k, h.v)
 			if !ok || s == "" {
 				continue
@@ -745,12 +631,12 @@ func (p *parser) peopleSection(c *bot.Catalog, f field) {
 				person.Name = s
 			case "email":
 				if !emailRe.MatchString(s) {
-					p.errorf(h.k, "%s: %q is not an email address", kp, clip(s))
+					p.errorf(h.k, "%s: %q is not an email address", kp, yamlnode.Clip(s))
 				}
 				person.Email = s
 			case "phone":
 				if !phoneRe.MatchString(s) {
-					msg := fmt.Sprintf("%s: %q is not an E.164 phone number (+ then digits, e.g. +15550100)", kp, clip(s))
+					msg := fmt.Sprintf("%s: %q is not an E.164 phone number (+ then digits, e.g. +15550100)", kp, yamlnode.Clip(s))
 					if d := strings.Map(keepPhone, s); phoneRe.MatchString(d) {
 						msg += "; did you mean " + d + "?"
 					}
@@ -759,7 +645,7 @@ func (p *parser) peopleSection(c *bot.Catalog, f field) {
 				person.Phone = s
 			case "slack":
 				if !slackIDRe.MatchString(s) {
-					p.errorf(h.k, "%s: %q is not a Slack member id (like U01ALICE: the profile's ⋮ menu, Copy member ID)", kp, clip(s))
+					p.errorf(h.k, "%s: %q is not a Slack member id (like U01ALICE: the profile's ⋮ menu, Copy member ID)", kp, yamlnode.Clip(s))
 				} else if other, dup := slackIDs[s]; dup {
 					p.errorf(h.k, "%s: %s is also %s's Slack id", kp, s, other)
 				}
@@ -767,7 +653,7 @@ func (p *parser) peopleSection(c *bot.Catalog, f field) {
 				person.Slack = s
 			case "discord":
 				if !snowRe.MatchString(s) {
-					p.errorf(h.k, "%s: %q is not a Discord user id (a number like 81234567890123456: Developer Mode, then Copy User ID)", kp, clip(s))
+					p.errorf(h.k, "%s: %q is not a Discord user id (a number like 81234567890123456: Developer Mode, then Copy User ID)", kp, yamlnode.Clip(s))
 				} else if other, dup := discordIDs[s]; dup {
 					p.errorf(h.k, "%s: %s is also %s's Discord id", kp, s, other)
 				}
@@ -797,7 +683,7 @@ func (p *parser) person(c *bot.Catalog, path string, n *yaml.Node, s string) (st
 	if p.noPeople || p.people[id] {
 		return "", false // the definition is already reported
 	}
-	p.errorf(n, "%s: unknown person %q%s", path, clip(s), p.suggestPerson(c, id))
+	p.errorf(n, "%s: unknown person %q%s", path, yamlnode.Clip(s), p.suggestPerson(c, id))
 	return "", false
 }
 
@@ -805,7 +691,7 @@ func (p *parser) suggestPerson(c *bot.Catalog, id string) string {
 	if len(c.People) == 0 {
 		return "; people: lists no one"
 	}
-	return suggest(id, sortedKeys(c.People))
+	return yamlnode.Suggest(id, sortedKeys(c.People), 12)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -842,9 +728,9 @@ func (p *parser) peopleList(c *bot.Catalog, path string, k, v *yaml.Node, unique
 func (p *parser) servicesSection(c *bot.Catalog, f field) {
 	for _, g := range p.mapping("services", f.k, f.v, nil) {
 		name := g.key
-		path := join("services", name)
+		path := yamlnode.Join("services", name)
 		if !idRe.MatchString(name) {
-			msg := fmt.Sprintf("services: %q is not a service name (a-z, 0-9, . _ -)", clip(name))
+			msg := fmt.Sprintf("services: %q is not a service name (a-z, 0-9, . _ -)", yamlnode.Clip(name))
 			if l := strings.ToLower(name); idRe.MatchString(l) {
 				msg += "; did you mean " + l + "?"
 			}
@@ -853,18 +739,18 @@ func (p *parser) servicesSection(c *bot.Catalog, f field) {
 		}
 		svc := bot.Service{Name: name}
 		var hasContacts bool
-		if v := deref(g.v); !isNull(v) && v.Kind != yaml.MappingNode {
-			p.errorf(g.k, "%s: expected a mapping like {contacts: [alice, bob], stability: bob}, got %s", path, kindName(v))
+		if v := yamlnode.Deref(g.v); !yamlnode.IsNull(v) && v.Kind != yaml.MappingNode {
+			p.errorf(g.k, "%s: expected a mapping like {contacts: [alice, bob], stability: bob}, got %s", path, yamlnode.KindName(v))
 			continue
 		}
 		for _, h := range p.mapping(path, g.k, g.v, serviceKeys) {
-			kp := join(path, h.key)
+			kp := yamlnode.Join(path, h.key)
 			switch h.key {
 			case "contacts":
 				hasContacts = true
 				var n int
 				svc.Contacts, n = p.peopleList(c, kp, h.k, h.v, true)
-				if n == 0 && (isNull(h.v) || deref(h.v).Kind == yaml.SequenceNode) {
+				if n == 0 && (yamlnode.IsNull(h.v) || yamlnode.Deref(h.v).Kind == yaml.SequenceNode) {
 					p.errorf(h.k, "%s: list at least one person", kp)
 				}
 			case "stability":
@@ -883,21 +769,21 @@ func (p *parser) servicesSection(c *bot.Catalog, f field) {
 func (p *parser) dutySection(c *bot.Catalog, f field) {
 	var startSet bool
 	for _, g := range p.mapping("duty", f.k, f.v, dutyKeys) {
-		path := join("duty", g.key)
+		path := yamlnode.Join("duty", g.key)
 		switch g.key {
 		case "rotation":
 			if s, ok := p.str(path, g.k, g.v); ok {
 				if slices.Contains(rotations, s) {
 					c.Duty.Rotation = bot.Rotation(s)
 				} else {
-					p.errorf(g.k, "%s: %q is not daily or weekly%s", path, clip(s), suggest(s, rotations))
+					p.errorf(g.k, "%s: %q is not daily or weekly%s", path, yamlnode.Clip(s), yamlnode.Suggest(s, rotations, 12))
 				}
 			}
 		case "start":
 			if s, ok := p.str(path, g.k, g.v); ok {
 				t, err := time.Parse(time.RFC3339, s)
 				if err != nil {
-					p.errorf(g.k, "%s: %q is not an RFC 3339 time (e.g. 2026-01-05T09:00:00Z)", path, clip(s))
+					p.errorf(g.k, "%s: %q is not an RFC 3339 time (e.g. 2026-01-05T09:00:00Z)", path, yamlnode.Clip(s))
 				} else {
 					c.Duty.Start = t
 				}
@@ -916,7 +802,7 @@ func (p *parser) levelsSection(c *bot.Catalog, f field) {
 	for _, g := range p.mapping("levels", f.k, f.v, nil) {
 		l := bot.Level(g.key)
 		if !slices.Contains(bot.Levels, l) {
-			msg := fmt.Sprintf("levels: unknown level %q", clip(g.key))
+			msg := fmt.Sprintf("levels: unknown level %q", yamlnode.Clip(g.key))
 			norm := strings.ToUpper(strings.Map(func(r rune) rune {
 				if r == ' ' || r == '-' || r == '_' {
 					return -1
@@ -931,16 +817,16 @@ func (p *parser) levelsSection(c *bot.Catalog, f field) {
 			p.errorf(g.k, "%s", msg)
 			continue
 		}
-		path := join("levels", g.key)
-		if v := deref(g.v); v == nil || v.Kind != yaml.MappingNode {
-			if !isNull(v) {
-				p.errorf(g.k, "%s: expected a mapping like {commander: duty, checkin_within: 10m}, got %s", path, kindName(v))
+		path := yamlnode.Join("levels", g.key)
+		if v := yamlnode.Deref(g.v); v == nil || v.Kind != yaml.MappingNode {
+			if !yamlnode.IsNull(v) {
+				p.errorf(g.k, "%s: expected a mapping like {commander: duty, checkin_within: 10m}, got %s", path, yamlnode.KindName(v))
 			}
 			continue
 		}
 		pol := c.Levels[l]
 		for _, h := range p.mapping(path, g.k, g.v, levelKeys) {
-			kp := join(path, h.key)
+			kp := yamlnode.Join(path, h.key)
 			switch h.key {
 			case "commander":
 				if s, ok := p.str(kp, h.k, h.v); ok {
@@ -951,9 +837,9 @@ func (p *parser) levelsSection(c *bot.Catalog, f field) {
 					d, err := time.ParseDuration(s)
 					switch {
 					case err != nil:
-						p.errorf(h.k, "%s: %q is not a duration (e.g. 10m, 1h30m)", kp, clip(s))
+						p.errorf(h.k, "%s: %q is not a duration (e.g. 10m, 1h30m)", kp, yamlnode.Clip(s))
 					case d <= 0:
-						p.errorf(h.k, "%s: %q must be more than zero", kp, clip(s))
+						p.errorf(h.k, "%s: %q must be more than zero", kp, yamlnode.Clip(s))
 					default:
 						pol.CheckinWithin = d
 					}
@@ -963,7 +849,7 @@ func (p *parser) levelsSection(c *bot.Catalog, f field) {
 					if strings.EqualFold(s, "off") {
 						pol.Remind = ""
 					} else if err := checkCron(s); err != nil {
-						p.errorf(h.k, "%s: %q is not a cron schedule (minute hour day-of-month month day-of-week, e.g. \"*/15 * * * *\"): %v", kp, clip(s), err)
+						p.errorf(h.k, "%s: %q is not a cron schedule (minute hour day-of-month month day-of-week, e.g. \"*/15 * * * *\"): %v", kp, yamlnode.Clip(s), err)
 					} else {
 						pol.Remind = s
 					}
@@ -992,7 +878,7 @@ func (p *parser) commander(c *bot.Catalog, path string, n *yaml.Node, s, def str
 	}
 	if !p.noPeople && !p.people[id] {
 		cands := append([]string{bot.CommanderDuty, bot.CommanderStability}, sortedKeys(c.People)...)
-		p.errorf(n, "%s: %q is not duty, stability or a known person%s", path, clip(s), suggest(id, cands))
+		p.errorf(n, "%s: %q is not duty, stability or a known person%s", path, yamlnode.Clip(s), yamlnode.Suggest(id, cands, 12))
 	}
 	return def
 }
@@ -1024,13 +910,13 @@ func (p *parser) notify(c *bot.Catalog, path string, k, v *yaml.Node) []string {
 		switch {
 		case strings.HasPrefix(s, "#"):
 			if !channelRe.MatchString(s) {
-				p.errorf(item, "%s: %q is not a channel name", path, clip(s))
+				p.errorf(item, "%s: %q is not a channel name", path, yamlnode.Clip(s))
 				continue
 			}
 			val = s
 		case strings.HasPrefix(s, "+"):
 			if !phoneRe.MatchString(s) {
-				p.errorf(item, "%s: %q is not an E.164 phone number (+ then digits, e.g. +15550100)", path, clip(s))
+				p.errorf(item, "%s: %q is not an E.164 phone number (+ then digits, e.g. +15550100)", path, yamlnode.Clip(s))
 				continue
 			}
 			val = s
@@ -1043,11 +929,11 @@ func (p *parser) notify(c *bot.Catalog, path string, k, v *yaml.Node) []string {
 			if p.noPeople || p.people[id] {
 				continue
 			}
-			msg := fmt.Sprintf("%s: %q is not a #channel, a known person or a +phone number", path, clip(s))
+			msg := fmt.Sprintf("%s: %q is not a #channel, a known person or a +phone number", path, yamlnode.Clip(s))
 			if best := bot.Closest(id, sortedKeys(c.People)); best != "" {
 				msg += "; did you mean " + best + "?"
 			} else if channelRe.MatchString("#" + s) {
-				msg += fmt.Sprintf("; for a channel write \"#%s\" (quoted)", clip(s))
+				msg += fmt.Sprintf("; for a channel write \"#%s\" (quoted)", yamlnode.Clip(s))
 			}
 			p.errorf(item, "%s", msg)
 			continue
