@@ -103,6 +103,22 @@ func newFlags(name string, e env, c *commonFlags, withServe bool) *flag.FlagSet 
 	return fs
 }
 
+// helpText is a subcommand's -h: its usage and what it does.
+func helpText(e env, text string) func() {
+	return func() { fmt.Fprintln(e.stderr, text) }
+}
+
+// subcommandConfig loads a subcommand's config, saying every problem (by
+// line) when it is broken.
+func subcommandConfig(c commonFlags, e env) (*config.Config, bool) {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s\n", joinLines(err.Error()))
+		return nil, false
+	}
+	return cfg, true
+}
+
 func loadConfig(c commonFlags) (*config.Config, error) {
 	cfg := config.Default()
 	if c.config != "" {

@@ -114,9 +114,7 @@ func cmdPlans(ctx context.Context, args []string, e env) int {
 func cmdPlansCheck(args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom plans check", e, &c, false)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: warroom plans check [-config FILE] [DIR]\n\nValidates every plan file (*.yaml, *.yml) in DIR (default: the config's plans directory; without -config and without ./plans, the embedded examples). Prints each problem as file:line: field: message and exits 1 if there is any; good plans are listed.")
-	}
+	fs.Usage = helpText(e, "Usage: warroom plans check [-config FILE] [DIR]\n\nValidates every plan file (*.yaml, *.yml) in DIR (default: the config's plans directory; without -config and without ./plans, the embedded examples). Prints each problem as file:line: field: message and exits 1 if there is any; good plans are listed.")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
@@ -124,15 +122,15 @@ func cmdPlansCheck(args []string, e env) int {
 		fmt.Fprintln(e.stderr, "warroom plans check: give at most one directory")
 		return 2
 	}
-	cfg, err := loadConfig(c)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s\n", joinLines(err.Error()))
+	cfg, ok := subcommandConfig(c, e)
+	if !ok {
 		return 1
 	}
 	dir := fs.Arg(0)
 	cleanup := func() {}
 	if dir == "" {
 		quiet := slog.New(slog.DiscardHandler)
+		var err error
 		if dir, cleanup, err = plansDir(cfg, c.config == "", quiet); err != nil {
 			fmt.Fprintf(e.stderr, "warroom plans check: %v\n", err)
 			return 1
@@ -149,15 +147,12 @@ func cmdPlansCheck(args []string, e env) int {
 func cmdPlansReload(ctx context.Context, args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom plans reload", e, &c, true)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: warroom plans reload [-config FILE] [-http ADDR]\n\nAsks the warroom running on this machine (at the config's http address, or ADDR) to re-read its plans directory, and prints what it loaded and any problem. Sending the process SIGHUP does the same.")
-	}
+	fs.Usage = helpText(e, "Usage: warroom plans reload [-config FILE] [-http ADDR]\n\nAsks the warroom running on this machine (at the config's http address, or ADDR) to re-read its plans directory, and prints what it loaded and any problem. Sending the process SIGHUP does the same.")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	cfg, err := loadConfig(c)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s\n", joinLines(err.Error()))
+	cfg, ok := subcommandConfig(c, e)
+	if !ok {
 		return 1
 	}
 	if cfg.HTTP == "" || cfg.HTTP == "off" {

@@ -15,15 +15,12 @@ import (
 func cmdCheck(args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom check", e, &c, false)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: warroom check [-config FILE]\n\nValidates the config (the embedded example without -config) and prints a one-line summary; exits 1 with every problem, by line, if it is broken.")
-	}
+	fs.Usage = helpText(e, "Usage: warroom check [-config FILE]\n\nValidates the config (the embedded example without -config) and prints a one-line summary; exits 1 with every problem, by line, if it is broken.")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	cfg, err := loadConfig(c)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s\n", joinLines(err.Error()))
+	cfg, ok := subcommandConfig(c, e)
+	if !ok {
 		return 1
 	}
 	name := c.config
@@ -39,9 +36,7 @@ func cmdCheck(args []string, e env) int {
 func cmdExport(ctx context.Context, args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom export", e, &c, false)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "Usage: warroom export [-db FILE] [-config FILE] ID\n\nPrints fault ID as JSON: the fault, roles, participants and check-ins, tasks, timeline and metrics (the same document as GET /api/incidents/ID).")
-	}
+	fs.Usage = helpText(e, "Usage: warroom export [-db FILE] [-config FILE] ID\n\nPrints fault ID as JSON: the fault, roles, participants and check-ins, tasks, timeline and metrics (the same document as GET /api/incidents/ID).")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
@@ -50,9 +45,8 @@ func cmdExport(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "warroom export: give one fault id, as in: warroom export 3")
 		return 2
 	}
-	cfg, err := loadConfig(c)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s\n", joinLines(err.Error()))
+	cfg, ok := subcommandConfig(c, e)
+	if !ok {
 		return 1
 	}
 	if _, err := os.Stat(cfg.Database); err != nil { // do not create an empty database
