@@ -317,7 +317,7 @@ func (b *Bot) interruptRuns(ctx context.Context, f *Fault) {
 func (b *Bot) expireRuns(ctx context.Context, f *Fault, now time.Time) error {
 	for i := range f.Runs {
 		run := &f.Runs[i]
-		if run.Status != RunPending || now.Before(run.ExpiresAt) {
+		if !run.Expired(now) {
 			continue
 		}
 		if err := b.record(ctx, f, Event{Type: EventRunExpired, Actor: ActorBot, Run: run.Num}); err != nil {

@@ -142,8 +142,7 @@ func (b *Bot) pageAtDeclare(ctx context.Context, f *Fault) {
 // stakeholders keep hearing until the fault is resolved even when nobody
 // posts updates. Recorded first, so a second tick does not send it again.
 func (b *Bot) digest(ctx context.Context, f *Fault, now time.Time) error {
-	pol := b.catalog.Levels[f.Level]
-	if pol.Digest <= 0 || len(pol.Notify) == 0 || now.Before(latest(f.DeclaredAt, f.LastDigestAt).Add(pol.Digest)) {
+	if !digestDue(b.catalog.Levels[f.Level], f, now) {
 		return nil
 	}
 	if err := b.record(ctx, f, Event{Type: EventDigestSent, At: now, Actor: ActorBot}); err != nil {
@@ -151,6 +150,12 @@ func (b *Bot) digest(ctx context.Context, f *Fault, now time.Time) error {
 	}
 	b.notify(ctx, f, b.digestText(f, now))
 	return nil
+}
+
+// digestDue reports whether the level's digest interval has passed since
+// the declaration or the last digest.
+func digestDue(pol LevelPolicy, f *Fault, now time.Time) bool {
+	return pol.Digest > 0 && len(pol.Notify) > 0 && !now.Before(latest(f.DeclaredAt, f.LastDigestAt).Add(pol.Digest))
 }
 
 func (b *Bot) digestText(f *Fault, now time.Time) string {

@@ -188,6 +188,14 @@ func (p *Plan) Fits(f *Fault) int {
 	return score
 }
 
+// ByFit returns the plans best fit to f first (Plan.Fits), keeping their
+// order otherwise.
+func ByFit(plans []*Plan, f *Fault) []*Plan {
+	out := append([]*Plan(nil), plans...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Fits(f) > out[j].Fits(f) })
+	return out
+}
+
 // MoreSevere reports whether level a is worse than b (P1 is the worst).
 func MoreSevere(a, b Level) bool { return a.Rank() < b.Rank() }
 

@@ -94,20 +94,16 @@ func verbPlans(ctx context.Context, b *Bot, r *Request) error {
 		return err
 	}
 	f := r.Fault
-	fit := append([]*Plan(nil), plans...)
-	sort.SliceStable(fit, func(i, j int) bool { return fit[i].Fits(f) > fit[j].Fits(f) })
+	fit := ByFit(plans, f)
 	var lines []string
-	header := false
+	if fit[0].Fits(f) > 0 {
+		lines = append(lines, fmt.Sprintf("Plans that fit %s (%s):", f.Ref(), b.services(f)))
+	} else {
+		lines = append(lines, fmt.Sprintf("No plan names this fault's kind or services (%s); all plans:", b.services(f)))
+	}
 	for i, p := range fit {
-		if p.Fits(f) > 0 && i == 0 {
-			lines = append(lines, fmt.Sprintf("Plans that fit %s (%s):", f.Ref(), b.services(f)))
-			header = true
-		}
-		if header && p.Fits(f) == 0 {
+		if i > 0 && p.Fits(f) == 0 && fit[i-1].Fits(f) > 0 {
 			lines = append(lines, "Other plans:")
-			header = false
-		} else if i == 0 && p.Fits(f) == 0 {
-			lines = append(lines, fmt.Sprintf("No plan names this fault's kind or services (%s); all plans:", b.services(f)))
 		}
 		lines = append(lines, "  "+b.planLine(p, f))
 	}
@@ -423,7 +419,7 @@ func verbApprove(ctx context.Context, b *Bot, r *Request) error {
 	if run.Status != RunPending {
 		return b.notPending(run)
 	}
-	if !now.Before(run.ExpiresAt) {
+	if run.Expired(now) {
 		if err := b.record(ctx, f, Event{Type: EventRunExpired, Actor: ActorBot, Run: run.Num}); err != nil {
 			return err
 		}

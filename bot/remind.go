@@ -124,12 +124,12 @@ func (b *Bot) due(f *Fault, now time.Time) bool {
 		return false
 	}
 	pol := b.catalog.Levels[f.Level]
-	for _, r := range f.Runs {
-		if r.Status == RunPending && !now.Before(r.ExpiresAt) {
+	for i := range f.Runs {
+		if f.Runs[i].Expired(now) {
 			return true
 		}
 	}
-	if pol.Digest > 0 && len(pol.Notify) > 0 && !now.Before(latest(f.DeclaredAt, f.LastDigestAt).Add(pol.Digest)) {
+	if digestDue(pol, f, now) {
 		return true
 	}
 	if pol.Remind != "" {

@@ -63,6 +63,9 @@ type Run struct {
 // Ended reports whether the run is over, one way or another.
 func (r *Run) Ended() bool { return r.Status != RunPending && r.Status != RunRunning }
 
+// Expired reports whether the run still waits for approval past its expiry.
+func (r *Run) Expired(now time.Time) bool { return r.Status == RunPending && !now.Before(r.ExpiresAt) }
+
 // Approved reports whether someone has approved the run.
 func (r *Run) Approved(person string) bool {
 	for _, a := range r.Approvers {

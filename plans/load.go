@@ -38,12 +38,11 @@ func (s *Set) Names() []string {
 // then by name.
 func (s *Set) Fitting(f *bot.Fault) []*bot.Plan {
 	var out []*bot.Plan
-	for _, p := range s.Plans {
+	for _, p := range bot.ByFit(s.Plans, f) {
 		if p.Fits(f) > 0 {
 			out = append(out, p)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Fits(f) > out[j].Fits(f) })
 	return out
 }
 
