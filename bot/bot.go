@@ -16,6 +16,10 @@ type Options struct {
 	// Bridge is the conference URL template ({id} is the fault number), used
 	// by `call` where the platform cannot open a voice channel itself.
 	Bridge string
+	// Permissions is who may run each command; nil is the default table
+	// (DefaultPermissions). A config's `permissions:` rows are applied with
+	// DefaultPermissions().With(rows).
+	Permissions Permissions
 }
 
 // Bot is the war-room core. It turns what users do on the chat platform

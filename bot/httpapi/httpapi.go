@@ -27,6 +27,11 @@ type Server struct {
 	Reload func(ctx context.Context) (loaded int, problems []string, err error)
 	// Extra are more routes (pattern → handler), e.g. an adapter's webhooks.
 	Extra map[string]http.Handler
+	// Core runs the commands that change a fault (POST /api/incidents...),
+	// under the same rules as chat; nil serves reads only.
+	Core *bot.Bot
+	// Tokens are the bearer tokens of api_tokens; each acts as its person.
+	Tokens []bot.APIToken
 }
 
 // Handler returns the routes.
