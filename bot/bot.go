@@ -168,23 +168,16 @@ func (b *Bot) run(ctx context.Context, in Incoming, cmd Command) error {
 	if err != nil {
 		return err
 	}
-	r := &Request{Channel: in.Channel, Actor: b.identify(ctx, in.User), Cmd: cmd}
+	r := &Request{Channel: in.Channel, Actor: b.identify(ctx, in.User), Cmd: cmd, verb: v.Name}
 	if v.Scope == AnyChannel {
 		return v.Run(ctx, b, r)
 	}
-	f, err := b.store.FaultByChannel(ctx, in.Channel)
-	if ErrorCode(err) == ENOTFOUND {
+	// The use case locks and reloads the fault; this copy names it and
+	// words the parse errors.
+	if r.Fault, err = b.store.FaultByChannel(ctx, in.Channel); ErrorCode(err) == ENOTFOUND {
 		return b.notAWarRoom(ctx, v)
 	} else if err != nil {
 		return err
-	}
-	defer b.lock(f.ID)()
-	if r.Fault, err = b.store.Fault(ctx, f.ID); err != nil { // reload under the lock
-		return err
-	}
-	if !r.Fault.Open() && !v.WhenResolved {
-		return Errorf(EINVALID, "%s was resolved at %s; only status, timeline and help work in its war room now",
-			r.Fault.Ref(), ClockTime(r.Fault.ResolvedAt, b.clock.Now()))
 	}
 	return v.Run(ctx, b, r)
 }
@@ -220,11 +213,6 @@ func (b *Bot) HandleReaction(ctx context.Context, r Reaction) {
 		}
 		return
 	}
-	defer b.lock(f.ID)()
-	if f, err = b.store.Fault(ctx, f.ID); err != nil {
-		b.log.Error("reaction: loading the fault", "fault", f.ID, "err", err)
-		return
-	}
 	if r.Message != f.Kickoff || !f.Open() {
 		return
 	}
@@ -232,7 +220,16 @@ func (b *Bot) HandleReaction(ctx context.Context, r Reaction) {
 	if pt, ok := f.Participant(p.ID); ok && pt.CheckedIn() {
 		return // a second ✅ is not news
 	}
-	if err := b.checkin(ctx, f, p, "reaction"); err != nil {
+	a := Actor{Person: p, Via: ViaChat}
+	_, err = b.act(ctx, a, f.ID, ask{command: "checkin"}, func(f *Fault) (string, error) {
+		if pt, ok := f.Participant(p.ID); ok && pt.CheckedIn() {
+			return "", nil // checked in meanwhile
+		}
+		return b.checkin(ctx, f, p, CheckinReaction)
+	})
+	if ErrorCode(err) == EFORBIDDEN {
+		b.reply(ctx, r.Channel, KindError, "⚠️ "+ErrorMessage(err))
+	} else if err != nil {
 		b.log.Warn("reaction check-in", "fault", f.ID, "person", p.ID, "err", err)
 	}
 }

@@ -151,7 +151,7 @@ func TestLifecycleAndSummary(t *testing.T) {
 
 	r.clock.Advance(90 * time.Second)
 	r.bot.HandleReaction(r.ctx, bot.Reaction{Channel: ch, Message: f.Kickoff, User: "ben", Emoji: "✅"})
-	assert.Contains(t, r.chat.Texts(ch)[1], "@ben checked in (+1m30s) — 1 of 3 checked in")
+	assert.Contains(t, r.chat.Texts(ch)[1], "@ben checked in (+1m30s) — 2 of 3 checked in")
 	r.clock.Advance(30 * time.Second)
 	r.bot.HandleReaction(r.ctx, bot.Reaction{Channel: ch, Message: f.Kickoff, User: "ben", Emoji: "white_check_mark"})
 	r.bot.HandleReaction(r.ctx, bot.Reaction{Channel: ch, Message: f.Kickoff, User: "dee", Emoji: "eyes"})
@@ -159,8 +159,7 @@ func TestLifecycleAndSummary(t *testing.T) {
 	assert.Len(t, r.chat.Posts(ch), 2, "a second ✅, another emoji or another message check nobody in")
 
 	r.clock.Advance(time.Minute) // +3m
-	assert.Contains(t, r.say(ch, "ana", "/fault checkin"), "@ana checked in (+3m0s) — 2 of 3")
-	assert.Contains(t, r.say(ch, "ana", "/fault checkin"), "checked in already, at 14:03:00 (+3m0s)")
+	assert.Contains(t, r.say(ch, "ana", "/fault checkin"), "@ana checked in already, at 14:00:00 (+0s)", "declaring checked her in")
 
 	assert.Equal(t, "@cy is now responder", r.say(ch, "ana", "/fault role responder @cy"))
 	assert.Equal(t, []string{"ana", "ben", "dee", "cy"}, r.chat.Members(ch), "a role holder not yet in the room is invited")
@@ -170,7 +169,7 @@ func TestLifecycleAndSummary(t *testing.T) {
 	assert.Contains(t, r.say(ch, "dee", "/fault task @cy check the replica lag"), "task #1 for @cy: check the replica lag")
 	assert.Contains(t, r.say(ch, "dee", "/fault task @ben roll back 4.2"), "task #2")
 	r.clock.Advance(5 * time.Minute) // +10m
-	assert.Contains(t, r.say(ch, "cy", "/fault checkin"), "@cy checked in (+10m0s) — 3 of 4")
+	assert.Contains(t, r.say(ch, "cy", "/fault checkin"), "@cy checked in (+10m0s) — 4 of 4")
 	assert.Contains(t, r.say(ch, "cy", "/fault done 1"), "task #1 done: check the replica lag — 1 open")
 	assert.Contains(t, r.say(ch, "ben", "/fault update rolled back to 4.2; error rate falling"), "update #1 from @ben")
 	r.clock.Advance(10 * time.Minute) // +20m
@@ -183,11 +182,11 @@ func TestLifecycleAndSummary(t *testing.T) {
 	for _, want := range []string{
 		"fault 1 resolved: Ledger writes time out (P2)",
 		"Time to first check-in: 1m30s (@ben)",
-		"Check-in rate: 3/4 (75%)",
+		"Check-in rate: 4/4 (100%)",
 		"@ben checked in at 14:01:30, 1m30s after declare, by reaction",
-		"@ana checked in at 14:03:00, 3m0s after declare, by command",
+		"@ana checked in at 14:00:00, 0s after declare, by declared",
+		"@dee checked in at 14:03:00, 3m0s after declare, by presence",
 		"@cy checked in at 14:10:00, 10m0s after declare (7m0s after their invitation), by command",
-		"@dee did not check in",
 		"Time to mitigate: 20m0s · time to resolve: 45m0s",
 		`Updates posted: 1, one every 10m0s on average (asked on "*/15 * * * *"); reminders 0, escalations 0`,
 		"Commander: @dee · Handler: @ben · Responders: @cy",
@@ -257,20 +256,19 @@ func TestBadInputAnswersAndLosesNothing(t *testing.T) {
 		{ch, "/fault level P0", `unknown level "P0"`},
 		{ch, "/fault level P2", "fault 1 is already P2"},
 		{ch, "/fault task @cy", "a person and the task are needed"},
-		{ch, "/fault task @cy look", "only the commander (@dee) or the handler (@ana) assigns tasks"},
 		{ch, "/fault done", "a task number is needed, such as 1 or #1; no task is open"},
 		{ch, "/fault done 7", "there is no task #7"},
 		{ch, "/fault update", "the update's text is needed"},
 		{ch, "/fault help nope", `unknown command "nope"`},
 	} {
-		got := r.say(tc.channel, "cy", tc.text)
+		got := r.say(tc.channel, "ana", tc.text) // the handler: the rules let her try all of it
 		assert.Contains(t, got, tc.want, tc.text)
 		assert.True(t, strings.HasPrefix(got, "⚠️ "), "errors are marked: %q", got)
 		assert.NotContains(t, got, "\n", "errors are one line: %q", got)
 	}
 	assert.Equal(t, before, r.fault(f.ID).Seq, "no bad command recorded anything")
 	assert.Len(t, r.chat.Channels(), 1, "no bad declare opened a war room")
-	assert.Equal(t, "everyone named is already in the war room", r.say(ch, "cy", "/fault invite @ana"))
+	assert.Equal(t, "everyone named is already in the war room", r.say(ch, "ana", "/fault invite @ben"))
 	assert.Empty(t, r.say("general", "cy", "lunch anyone? /fault is great"), "chat that is not a command is left alone")
 	assert.Contains(t, r.say("general", "cy", "/fault help"), "/fault role commander|handler|responder @person — give someone a role")
 	assert.Contains(t, r.say("general", "cy", "/fault help role"), "type it in the fault's war room")
@@ -283,7 +281,7 @@ func TestTaskPermissionsAndDone(t *testing.T) {
 	ch := f.Channel
 	r.say(ch, "dee", "/fault task @gus look at the graphs")
 	assert.Contains(t, r.chat.Members(ch), "gus", "a task's assignee is brought in")
-	assert.Contains(t, r.say(ch, "cy", "/fault done #1"), "task #1 is @gus's; they, the commander or the handler can close it")
+	assert.Contains(t, r.say(ch, "cy", "/fault done #1"), "you may not /fault done: only the task's assignee (@gus), the commander (@dee) or the handler (@ana) may")
 	assert.Contains(t, r.say(ch, "gus", "/fault done #1"), "task #1 done")
 	assert.Contains(t, r.say(ch, "gus", "/fault done #1"), "task #1 was done already, by @gus")
 }
@@ -304,15 +302,15 @@ func TestStatePersistsAcrossRestart(t *testing.T) {
 	for _, want := range []string{
 		"P1 fault 1: Ledger down — open for 1m0s",
 		"Commander: @dee · Handler: @ana · Responders: @cy",
-		"Checked in (1/4): @ben (+1m0s)",
-		"Not checked in: @ana, @dee, @cy",
+		"Checked in (3/4): @ana (+0s), @ben (+1m0s), @dee (+1m0s)", // declaring and typing are being there
+		"Not checked in: @cy",
 		"#1 @cy: restart the primary",
 		"Last update (0s ago, 1 in all): failing over",
 	} {
 		assert.Contains(t, status, want)
 	}
-	r.bot.HandleReaction(r.ctx, bot.Reaction{Channel: ch, Message: f.Kickoff, User: "ana", Emoji: ":white_check_mark:"})
-	assert.Equal(t, 2, r.fault(f.ID).CheckedIn(), "the kickoff still takes check-ins after a restart")
+	r.bot.HandleReaction(r.ctx, bot.Reaction{Channel: ch, Message: f.Kickoff, User: "cy", Emoji: ":white_check_mark:"})
+	assert.Equal(t, 4, r.fault(f.ID).CheckedIn(), "the kickoff still takes check-ins after a restart")
 	f2 := r.declare("/fault declare P3 Queue slow service=queue")
 	assert.Equal(t, int64(2), f2.ID, "ids continue")
 }

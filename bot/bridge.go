@@ -15,35 +15,41 @@ func (b *Bot) bridgeURL(f *Fault) string {
 	return strings.ReplaceAll(b.opts.Bridge, "{id}", strconv.FormatInt(f.ID, 10))
 }
 
-// verbCall gives the fault its conference: a voice channel next to the war
-// room where the platform can make one, else the configured bridge URL.
 func verbCall(ctx context.Context, b *Bot, r *Request) error {
-	f := r.Fault
-	if f.Bridge != "" && (f.VoiceChannel != "" || b.voice() == nil) {
-		return b.say(ctx, r, "🎧 the conference for %s is at %s", f.Ref(), f.Bridge)
-	}
-	if v := b.voice(); v != nil {
-		people := make([]Person, 0, len(f.Participants))
-		for _, p := range f.Participants {
-			people = append(people, b.person(p.Person))
+	_, err := b.Call(ctx, r.as(), r.Fault.ID)
+	return err
+}
+
+// Call gives the fault its conference: a voice channel next to the war room
+// where the platform can make one, else the configured bridge URL.
+func (b *Bot) Call(ctx context.Context, a Actor, id int64) (Result, error) {
+	return b.act(ctx, a, id, ask{command: "call"}, func(f *Fault) (string, error) {
+		if f.Bridge != "" && (f.VoiceChannel != "" || b.voice() == nil) {
+			return b.announce(ctx, f, "🎧 the conference for %s is at %s", f.Ref(), f.Bridge), nil
 		}
-		ch, url, err := v.CreateVoice(ctx, f.Channel, f.ChannelName+"-call", people)
-		if err != nil {
-			return Errorf(EUNAVAILABLE, "could not open a voice channel: %v", err)
+		if v := b.voice(); v != nil {
+			people := make([]Person, 0, len(f.Participants))
+			for _, p := range f.Participants {
+				people = append(people, b.person(p.Person))
+			}
+			ch, url, err := v.CreateVoice(ctx, f.Channel, f.ChannelName+"-call", people)
+			if err != nil {
+				return "", Errorf(EUNAVAILABLE, "could not open a voice channel: %v", err)
+			}
+			if err := b.record(ctx, f, Event{Type: EventBridgeOpened, Actor: a.Person.ID, Channel: ch.ID, Text: url}); err != nil {
+				return "", err
+			}
+			return b.announce(ctx, f, "🎧 voice channel for %s: %s — everyone in the war room can join", f.Ref(), url), nil
 		}
-		if err := b.record(ctx, f, Event{Type: EventBridgeOpened, Actor: r.Actor.ID, Channel: ch.ID, Text: url}); err != nil {
-			return err
+		url := b.bridgeURL(f)
+		if url == "" {
+			return "", Errorf(EINVALID, "no conference bridge is configured: set bridge: https://meet.example.com/fault-{id} in the config")
 		}
-		return b.say(ctx, r, "🎧 voice channel for %s: %s — everyone in the war room can join", f.Ref(), url)
-	}
-	url := b.bridgeURL(f)
-	if url == "" {
-		return Errorf(EINVALID, "no conference bridge is configured: set bridge: https://meet.example.com/fault-{id} in the config")
-	}
-	if err := b.record(ctx, f, Event{Type: EventBridgeOpened, Actor: r.Actor.ID, Text: url}); err != nil {
-		return err
-	}
-	return b.say(ctx, r, "🎧 conference bridge for %s: %s", f.Ref(), url)
+		if err := b.record(ctx, f, Event{Type: EventBridgeOpened, Actor: a.Person.ID, Text: url}); err != nil {
+			return "", err
+		}
+		return b.announce(ctx, f, "🎧 conference bridge for %s: %s", f.Ref(), url), nil
+	})
 }
 
 func (b *Bot) voice() VoiceRooms {

@@ -15,6 +15,9 @@ type DeclareRequest struct {
 	Cause   string // suspected-cause service; optional
 	Kind    string // kind of fault, matched against plans; optional
 	Origin  string // channel it was declared in, to answer there; optional
+	// Via is where it came from (ViaChat, ViaAPI, ViaAlert...). A fault an
+	// alert declares has no human handler: the first to check in becomes it.
+	Via string
 }
 
 const declareUsage = "P1|P2|P3|P4 <title...> [service=<name>] [cause=<name>] [kind=<kind>]"
@@ -39,7 +42,7 @@ func (b *Bot) parseDeclare(r *Request) (DeclareRequest, error) {
 	return DeclareRequest{
 		Actor: r.Actor.ID, Level: lvl, Title: strings.Join(a.Words[1:], " "),
 		Service: a.Options["service"], Cause: a.Options["cause"], Kind: a.Options["kind"],
-		Origin: r.Channel,
+		Origin: r.Channel, Via: ViaChat,
 	}, nil
 }
 
@@ -81,6 +84,13 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	if err := req.validate(b.catalog, b.opts.Command); err != nil {
 		return nil, err
 	}
+	human := req.Via != ViaAlert
+	if human {
+		if err := b.authorize(nil, req.Actor, ask{command: "declare"}); err != nil {
+			b.log.Info("declare refused", "actor", req.Actor, "via", req.Via)
+			return nil, err
+		}
+	}
 	now := b.clock.Now()
 	evs := []Event{{Type: EventDeclared, At: now, Actor: req.Actor, Level: req.Level,
 		Text: strings.TrimSpace(req.Title), Service: req.Service, Cause: req.Cause, Kind: req.Kind}}
@@ -88,7 +98,9 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	if commander != "" {
 		evs = append(evs, Event{Type: EventRoleAssigned, At: now, Actor: ActorBot, Role: RoleCommander, Person: commander, Text: "policy"})
 	}
-	evs = append(evs, Event{Type: EventRoleAssigned, At: now, Actor: ActorBot, Role: RoleHandler, Person: req.Actor, Text: "declared it"})
+	if human {
+		evs = append(evs, Event{Type: EventRoleAssigned, At: now, Actor: ActorBot, Role: RoleHandler, Person: req.Actor, Text: "declared it"})
+	}
 	id, err := b.store.CreateFault(ctx, evs)
 	if err != nil {
 		return nil, err
@@ -111,7 +123,10 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	var people []invitee
 	people = append(people, b.contactsOf(f.Service, "contact of "+f.Service)...)
 	people = append(people, b.contactsOf(f.Cause, "contact of "+f.Cause+", the suspected cause")...)
-	people = append(people, invitee{commander, fmt.Sprintf("commander for %s", f.Level)}, invitee{req.Actor, "declared it"})
+	people = append(people, invitee{commander, fmt.Sprintf("commander for %s", f.Level)})
+	if human {
+		people = append(people, invitee{req.Actor, "declared it"})
+	}
 	plan := b.planInvites(f, ActorBot, people)
 	kickoff := b.kickoff(f, plan.ids())
 
@@ -139,7 +154,11 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	if postErr != nil {
 		return f, Errorf(EUNAVAILABLE, "declared %s in #%s but the kickoff could not be posted: %v", f.Ref(), f.ChannelName, postErr)
 	}
-	if err := b.record(ctx, f, Event{Type: EventKickoffPosted, Actor: ActorBot, Message: msgID}); err != nil {
+	evs = []Event{{Type: EventKickoffPosted, Actor: ActorBot, Message: msgID}}
+	if human && f.Invited(req.Actor) { // declaring is being there
+		evs = append(evs, Event{Type: EventCheckedIn, Actor: req.Actor, Person: req.Actor, Via: CheckinDeclared})
+	}
+	if err := b.record(ctx, f, evs...); err != nil {
 		return f, err
 	}
 	if concurrent {

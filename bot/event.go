@@ -34,6 +34,9 @@ const (
 	EventNotifyFailed   EventType = "notify_failed"   // Person=recipient (#channel, person, +phone), Text=why
 	EventPaged          EventType = "paged"           // Person, Via=why ("level" or "no chat account"), Text=failure if any
 	EventDigestSent     EventType = "digest_sent"     // a status digest went to the level's notify recipients
+	// EventRefused is an audit row: a command the rules refused. It changes
+	// nothing and is told to no stakeholder.
+	EventRefused EventType = "refused" // Via=command, Text=reason
 
 	// A plan run's life: requested, approved (by one or more people) or
 	// denied or expired, started, its steps, ended (or interrupted by a
@@ -246,6 +249,8 @@ func (e Event) Describe() string {
 		return fmt.Sprintf("escalated to @%s: %s", e.Person, e.Text)
 	case EventDigestSent:
 		return "status digest sent to stakeholders"
+	case EventRefused:
+		return fmt.Sprintf("%s was refused %s: %s", who, e.Via, e.Text)
 	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
 		EventStepStarted, EventStepEnded, EventRunEnded:
 		return describeRun(e, who)

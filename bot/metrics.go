@@ -34,7 +34,7 @@ func (c CheckinTime) CheckedIn() bool { return !c.At.IsZero() }
 // Durations are nil until the moment they measure has happened.
 type Metrics struct {
 	DeclaredAt         time.Time     `json:"declared_at"`
-	TimeToFirstCheckin *Seconds      `json:"time_to_first_checkin_s,omitempty"`
+	TimeToFirstCheckin *Seconds      `json:"time_to_first_checkin_s,omitempty"` // the declarer's own check-in aside
 	FirstCheckin       string        `json:"first_checkin,omitempty"`
 	Checkins           []CheckinTime `json:"checkins"`
 	Invited            int           `json:"invited"`
@@ -96,7 +96,9 @@ func ComputeMetrics(events []Event) Metrics {
 			c.AfterDeclare = Seconds(p.CheckedInAt.Sub(f.DeclaredAt))
 			c.AfterInvite = Seconds(p.CheckedInAt.Sub(p.InvitedAt))
 			m.CheckedIn++
-			if first.IsZero() || p.CheckedInAt.Before(first) {
+			// The declarer is there by declaring; the figure measures how
+			// soon anyone else answered.
+			if p.CheckinVia != CheckinDeclared && (first.IsZero() || p.CheckedInAt.Before(first)) {
 				first, m.FirstCheckin = p.CheckedInAt, p.Person
 			}
 		}

@@ -93,7 +93,10 @@ func verbPlans(ctx context.Context, b *Bot, r *Request) error {
 		_, err := b.plan("")
 		return err
 	}
-	f := r.Fault
+	return b.read(ctx, r, func(f *Fault) (string, error) { return b.plansText(f, plans), nil })
+}
+
+func (b *Bot) plansText(f *Fault, plans []*Plan) string {
 	fit := ByFit(plans, f)
 	var lines []string
 	if fit[0].Fits(f) > 0 {
@@ -108,7 +111,7 @@ func verbPlans(ctx context.Context, b *Bot, r *Request) error {
 		lines = append(lines, "  "+b.planLine(p, f))
 	}
 	lines = append(lines, fmt.Sprintf("Ask to run one: /%s run <plan> key=value...", b.opts.Command))
-	return b.say(ctx, r, "%s", strings.Join(lines, "\n"))
+	return strings.Join(lines, "\n")
 }
 
 func (b *Bot) planLine(p *Plan, f *Fault) string {
@@ -141,65 +144,6 @@ func approvalText(a Approval) string {
 		s += ", not the requester"
 	}
 	return s
-}
-
-func verbRun(ctx context.Context, b *Bot, r *Request) error {
-	a, err := Tokenize(r.Cmd.Rest)
-	if err != nil {
-		return b.usageErr("run", ErrorMessage(err))
-	}
-	if len(a.Words) != 1 {
-		if len(a.Words) == 0 {
-			return b.usageErr("run", "a plan name is needed (/"+b.opts.Command+" plans lists them)")
-		}
-		return b.usageErr("run", fmt.Sprintf("one plan name, then parameters as key=value; %q is neither", a.Words[1]))
-	}
-	p, err := b.plan(a.Words[0])
-	if err != nil {
-		return err
-	}
-	if b.plans.runner == nil {
-		return Errorf(EUNAVAILABLE, "plans cannot run here: warroom has no runner configured")
-	}
-	f := r.Fault
-	override, overridden := a.Options["override"]
-	delete(a.Options, "override")
-	params, err := p.Bind(a.Options)
-	if err != nil {
-		return err
-	}
-	rule := p.Approval
-	rule.Count = max(rule.Count, 1)
-	if rule.Expires <= 0 {
-		rule.Expires = DefaultApprovalExpiry
-	}
-	if MoreSevere(p.Impact, f.Level) {
-		why := fmt.Sprintf("plan %s may itself cause %s-level impact, more severe than this %s fault", p.Name, p.Impact, f.Level)
-		if !overridden || strings.TrimSpace(override) == "" {
-			return Errorf(EFORBIDDEN, "%s; only the commander (%s) can ask for it, adding override=\"<reason>\", and it then needs two approvers", why, b.mention(f.Commander))
-		}
-		if r.Actor.ID != f.Commander {
-			return Errorf(EFORBIDDEN, "%s; only the commander (%s) can override that", why, b.mention(f.Commander))
-		}
-		// An override always takes two people, and the war room's leads may
-		// be among them whatever roles the plan names.
-		rule.Count = max(rule.Count, 2)
-		rule.Roles = unionRoles(rule.Roles, RoleCommander, RoleHandler)
-	} else if overridden {
-		return Errorf(EINVALID, "override is only for a plan more severe than the fault (plan %s is %s, the fault %s); drop it", p.Name, p.Impact, f.Level)
-	}
-	now := b.clock.Now()
-	n := len(f.Runs) + 1
-	ev := Event{Type: EventRunRequested, Actor: r.Actor.ID, Run: n, Plan: p.Name, Version: p.Version,
-		Params: params, Approval: &rule, Until: now.Add(rule.Expires), Text: strings.TrimSpace(override)}
-	if err := b.record(ctx, f, ev); err != nil {
-		return err
-	}
-	run, _ := f.Run(n)
-	if _, err := b.adapter.Post(ctx, f.Channel, b.approvalCard(f, p, run)); err != nil {
-		return Errorf(EUNAVAILABLE, "run #%d is recorded, but its approval card could not be posted: %v; /%s approve %d still works", n, err, b.opts.Command, n)
-	}
-	return nil
 }
 
 func unionRoles(have []Role, add ...Role) []Role {
@@ -358,17 +302,55 @@ func substituteWhole(arg string, params map[string]string) string {
 	return arg
 }
 
-func (b *Bot) runArg(verb string, r *Request) (*Run, string, error) {
+// runArg reads a run number (`3` or `#3`) and what follows it.
+func (b *Bot) runArg(verb string, r *Request) (int, string, error) {
 	arg, rest := SplitFirst(r.Cmd.Rest)
 	n, err := strconv.Atoi(strings.TrimPrefix(arg, "#"))
 	if err != nil || n <= 0 {
-		return nil, "", b.usageErr(verb, "a run number is needed, such as 1 or #1"+pendingRunsHint(r.Fault))
+		return 0, "", b.usageErr(verb, "a run number is needed, such as 1 or #1"+pendingRunsHint(r.Fault))
 	}
-	run, ok := r.Fault.Run(n)
-	if !ok {
-		return nil, "", Errorf(ENOTFOUND, "there is no run #%d%s", n, pendingRunsHint(r.Fault))
+	return n, rest, nil
+}
+
+func verbRun(ctx context.Context, b *Bot, r *Request) error {
+	a, err := Tokenize(r.Cmd.Rest)
+	if err != nil {
+		return b.usageErr("run", ErrorMessage(err))
 	}
-	return run, rest, nil
+	if len(a.Words) != 1 {
+		if len(a.Words) == 0 {
+			return b.usageErr("run", "a plan name is needed (/"+b.opts.Command+" plans lists them)")
+		}
+		return b.usageErr("run", fmt.Sprintf("one plan name, then parameters as key=value; %q is neither", a.Words[1]))
+	}
+	override, overridden := a.Options["override"]
+	delete(a.Options, "override")
+	if overridden && strings.TrimSpace(override) == "" {
+		return b.usageErr("run", "override= needs the reason, in quotes")
+	}
+	_, err = b.RequestRun(ctx, r.as(), r.Fault.ID, RunRequest{Plan: a.Words[0], Params: a.Options, Override: override})
+	return err
+}
+
+func verbApprove(ctx context.Context, b *Bot, r *Request) error {
+	n, rest, err := b.runArg("approve", r)
+	if err != nil {
+		return err
+	}
+	if rest != "" {
+		return b.usageErr("approve", "only a run number is needed")
+	}
+	_, err = b.Approve(ctx, r.as(), r.Fault.ID, n)
+	return err
+}
+
+func verbDeny(ctx context.Context, b *Bot, r *Request) error {
+	n, reason, err := b.runArg("deny", r)
+	if err != nil {
+		return err
+	}
+	_, err = b.Deny(ctx, r.as(), r.Fault.ID, n, reason)
+	return err
 }
 
 func pendingRunsHint(f *Fault) string {
@@ -407,85 +389,13 @@ func (b *Bot) runCommand(run *Run) string {
 	return s
 }
 
-func verbApprove(ctx context.Context, b *Bot, r *Request) error {
-	run, rest, err := b.runArg("approve", r)
-	if err != nil {
-		return err
-	}
-	if rest != "" {
-		return b.usageErr("approve", "only a run number is needed")
-	}
-	f, now := r.Fault, b.clock.Now()
-	if run.Status != RunPending {
-		return b.notPending(run)
-	}
-	if run.Expired(now) {
-		if err := b.record(ctx, f, Event{Type: EventRunExpired, Actor: ActorBot, Run: run.Num}); err != nil {
-			return err
-		}
-		return b.notPending(run)
-	}
-	actor := r.Actor.ID
-	if !b.mayApprove(f, run, actor) {
-		return Errorf(EFORBIDDEN, "only the %s may approve run #%d (now %s); you are not", rolesText(run.Approval.Roles), run.Num, b.mentions(b.approvers(f, run)))
-	}
-	if !run.Approval.Self && actor == run.RequestedBy {
-		return Errorf(EFORBIDDEN, "you asked for run #%d, and plan %s needs someone else's approval: %s", run.Num, run.Plan, b.mentions(b.approvers(f, run)))
-	}
-	if run.Approved(actor) {
-		return Errorf(EINVALID, "you approved run #%d already; it needs %d more, from %s", run.Num, run.Approval.Count-len(run.Approvers), b.mentions(b.approvers(f, run)))
-	}
-	p, err := b.plan(run.Plan)
-	if err != nil {
-		return err
-	}
-	if p.Version != run.Version {
-		return Errorf(ECONFLICT, "plan %s changed since run #%d was asked for (%s, now %s); deny it and ask again: %s",
-			p.Name, run.Num, run.Version, p.Version, b.runCommand(run))
-	}
-	evs := []Event{{Type: EventRunApproved, Actor: actor, Run: run.Num}}
-	start := len(run.Approvers)+1 >= run.Approval.Count
-	if start {
-		evs = append(evs, Event{Type: EventRunStarted, Actor: ActorBot, Run: run.Num})
-	}
-	if err := b.record(ctx, f, evs...); err != nil {
-		return err
-	}
-	if !start {
-		left := run.Approval.Count - len(run.Approvers)
-		return b.say(ctx, r, "👍 %s approved run #%d (%s): %d more approval needed, from %s",
-			b.mention(actor), run.Num, run.Plan, left, b.mentions(b.approvers(f, run)))
-	}
-	_ = b.say(ctx, r, "✅ run #%d (%s) approved by %s — starting", run.Num, run.Plan, b.mentions(run.Approvers))
-	b.continueRun(ctx, f.ID, run.Num)
-	return nil
-}
-
-func verbDeny(ctx context.Context, b *Bot, r *Request) error {
-	run, reason, err := b.runArg("deny", r)
-	if err != nil {
-		return err
-	}
-	f := r.Fault
-	if run.Status != RunPending {
-		return b.notPending(run)
-	}
-	actor := r.Actor.ID
-	if !b.mayApprove(f, run, actor) && actor != run.RequestedBy && actor != f.Commander {
-		return Errorf(EFORBIDDEN, "only the %s, the commander or the requester may deny run #%d", rolesText(run.Approval.Roles), run.Num)
-	}
-	if err := b.record(ctx, f, Event{Type: EventRunDenied, Actor: actor, Run: run.Num, Text: reason}); err != nil {
-		return err
-	}
-	return b.say(ctx, r, "🚫 run #%d (%s) denied by %s%s", run.Num, run.Plan, b.mention(actor), colon(reason))
-}
-
 func verbRuns(ctx context.Context, b *Bot, r *Request) error {
-	f := r.Fault
-	if len(f.Runs) == 0 {
-		return b.say(ctx, r, "no plan has been run in %s; /%s plans lists those that fit", f.Ref(), b.opts.Command)
-	}
-	return b.say(ctx, r, "%s", strings.Join(b.runLines(f), "\n"))
+	return b.read(ctx, r, func(f *Fault) (string, error) {
+		if len(f.Runs) == 0 {
+			return fmt.Sprintf("no plan has been run in %s; /%s plans lists those that fit", f.Ref(), b.opts.Command), nil
+		}
+		return strings.Join(b.runLines(f), "\n"), nil
+	})
 }
 
 // runLines describes each run in a line: plan, outcome, duration.

@@ -222,26 +222,34 @@ func TestPlanMoreSevereThanFaultNeedsCommanderOverride(t *testing.T) {
 	ch := r.declare("/fault declare P3 Ledger slow service=ledger").Channel // ben commands (stability), ana handles
 
 	assert.Contains(t, r.say(ch, "ana", "/fault run drain-ledger node=ledger-1"),
-		"plan drain-ledger may itself cause P1-level impact, more severe than this P3 fault; only the commander (@ben) can ask for it, adding override=\"<reason>\"")
-	assert.Contains(t, r.say(ch, "ana", `/fault run drain-ledger node=ledger-1 override="it is on fire"`), "only the commander (@ben) can override that")
+		"plan drain-ledger may itself cause P1-level impact, more severe than this P3 fault; ask again adding override=\"<reason>\"")
+	assert.Contains(t, r.say(ch, "ana", `/fault run drain-ledger node=ledger-1 override=""`), "override= needs the reason")
 	assert.Empty(t, r.fault(1).Runs)
 
-	r.say(ch, "ben", `/fault run drain-ledger node=ledger-1 override="customers are down anyway"`)
+	// Asked for by someone other than the commander, with a reason: the
+	// commander's approval.
+	r.say(ch, "ana", `/fault run drain-ledger node=ledger-1 override="it is on fire"`)
 	run := r.fault(1).Runs[0]
-	assert.Equal(t, 2, run.Approval.Count, "an override always needs two approvers")
-	assert.Equal(t, "customers are down anyway", run.Override)
-	card := r.lastPost(ch, bot.KindApproval)
-	assert.Contains(t, card.Text, "commander's override: customers are down anyway")
-	assert.Contains(t, card.Text, "2 of: commander or handler (not the requester) — now @ana; too few can approve")
-
-	r.say(ch, "ana", "/fault approve 1")
+	assert.Equal(t, []bot.Role{bot.RoleCommander}, run.Approval.Roles)
+	assert.Equal(t, 1, run.Approval.Count)
+	assert.Contains(t, r.lastPost(ch, bot.KindApproval).Text, "commander's override: it is on fire")
 	r.say(ch, "ana", "/fault role responder @cy")
-	assert.Contains(t, r.say(ch, "cy", "/fault approve 1"), "only the commander or handler may approve")
-	r.say(ch, "ben", "/fault role handler @fay")
-	r.say(ch, "fay", "/fault approve 1")
+	assert.Contains(t, r.say(ch, "cy", "/fault approve 1"), "only the commander may approve run #1")
+	assert.Contains(t, r.say(ch, "ben", "/fault approve 1"), "approved by @ben — starting")
 	r.bot.Wait()
-	assert.Equal(t, []string{"drain(mode=soft node=ledger-1)"}, fr.Calls())
 	assert.Equal(t, bot.RunSucceeded, r.fault(1).Runs[0].Status)
+
+	// Asked for by the commander: one approval from someone else among the
+	// plan's roles and the handler.
+	r.say(ch, "ben", `/fault run drain-ledger node=ledger-1 override="customers are down anyway"`)
+	run = r.fault(1).Runs[1]
+	assert.Equal(t, "customers are down anyway", run.Override)
+	assert.Contains(t, r.lastPost(ch, bot.KindApproval).Text, "1 of: commander or handler (not the requester) — now @ana")
+	assert.Contains(t, r.say(ch, "ben", "/fault approve 2"), "you asked for run #2")
+	assert.Contains(t, r.say(ch, "ana", "/fault approve 2"), "approved by @ana — starting")
+	r.bot.Wait()
+	assert.Equal(t, []string{"drain(mode=soft node=ledger-1)", "drain(mode=soft node=ledger-1)"}, fr.Calls())
+	assert.Equal(t, bot.RunSucceeded, r.fault(1).Runs[1].Status)
 
 	// An override where none is needed is refused rather than ignored.
 	p2 := testPlan()

@@ -21,8 +21,14 @@ type Request struct {
 	Channel string // where it was typed
 	Actor   Person // who typed it
 	Cmd     Command
-	Fault   *Fault // the war room's fault (Scope WarRoom), locked for the run
+	// Fault is the war room's fault (Scope WarRoom) as it was found: the
+	// use case the verb calls locks and reloads it.
+	Fault *Fault
+	verb  string // the verb's name (not the alias typed): its permissions row
 }
+
+// as is the request's actor, for the use cases.
+func (r *Request) as() Actor { return Actor{Person: r.Actor, Via: ViaChat} }
 
 // Verb is a chat command. Capabilities (plans, reminders, the bridge)
 // register their own verbs; help is generated from the registry.

@@ -125,7 +125,7 @@ func TestScenarioDeclareToResolve(t *testing.T) {
 		{0, "#fault-1-invoices-stuck-in-pending"},
 		{45 * time.Second, "omar: +✅"},
 		{2 * time.Minute, "pia: +:white_check_mark:"},
-		{3 * time.Minute, "sam: /fault checkin"},
+		{3 * time.Minute, "sam: /fault role handler @omar"},
 		{4 * time.Minute, "rui: /fault role responder @pia"},
 		{5 * time.Minute, "rui: /fault task @pia drain the consumer lag"},
 		{9 * time.Minute, "omar: /fault update consumers restarted; backlog draining"},
@@ -141,21 +141,21 @@ func TestScenarioDeclareToResolve(t *testing.T) {
 		room + "🚨 P2 fault 1: Invoices stuck in pending",
 		room + "Commander: @rui · Handler: @sam · Responders: nobody",
 		"[#general] warroom: 🚨 declared fault 1 (P2): Invoices stuck in pending — war room #fault-1-invoices-stuck-in-pending, 5 invited",
-		room + "✅ @omar checked in (+45s) — 1 of 5 checked in",
-		room + "✅ @pia checked in (+2m0s) — 2 of 5 checked in",
-		room + "✅ @sam checked in (+3m0s) — 3 of 5 checked in",
+		room + "✅ @omar checked in (+45s) — 2 of 5 checked in",
+		room + "✅ @pia checked in (+2m0s) — 3 of 5 checked in",
+		room + "@omar is now handler (was @sam)",
 		room + "📋 task #1 for @pia: drain the consumer lag (close it with /fault done 1)",
 		room + "✅ fault 1 resolved: Invoices stuck in pending (P2)",
 		room + "Time to first check-in: 45s (@omar)",
-		room + "Check-in rate: 3/5 (60%)",
+		room + "Check-in rate: 4/5 (80%)",
+		room + "  @sam checked in at 08:00:00, 0s after declare, by declared",
 		room + "  @omar checked in at 08:00:45, 45s after declare, by reaction",
 		room + "  @pia checked in at 08:02:00, 2m0s after declare, by reaction",
-		room + "  @sam checked in at 08:03:00, 3m0s after declare, by command",
+		room + "  @rui checked in at 08:04:00, 4m0s after declare, by presence",
 		room + "  @nadia did not check in",
-		room + "  @rui did not check in",
 		room + "Time to mitigate: 20m0s · time to resolve: 31m0s",
 		room + `Updates posted: 1, one every 9m0s on average (asked on "*/15 * * * *"); reminders 0, escalations 0`,
-		room + "Commander: @rui · Handler: @sam · Responders: @pia",
+		room + "Commander: @rui · Handler: @omar · Responders: @pia",
 		room + "Tasks: 1 done, 0 open",
 	} {
 		assert.Contains(t, out, want+"\n")
@@ -169,7 +169,7 @@ func TestScenarioDeclareToResolve(t *testing.T) {
 	})
 	require.Equal(t, 0, code, out)
 	assert.Contains(t, out, room+"P2 fault 1: Invoices stuck in pending — resolved for 31m0s\n")
-	assert.Contains(t, out, room+"Checked in (3/5): @omar (+45s), @pia (+2m0s), @sam (+3m0s)\n")
+	assert.Contains(t, out, room+"Checked in (4/5): @omar (+45s), @pia (+2m0s), @rui (+4m0s), @sam (+0s)\n")
 	assert.Contains(t, out, "* created #fault-2-ledger-export-slow\n")
 	assert.Contains(t, out, "* invited @nadia, @omar to #fault-2-ledger-export-slow\n", "P3: the stability contact omar commands")
 }
@@ -195,7 +195,7 @@ func TestScenarioRestartKeepsOpenFault(t *testing.T) {
 	room := "[#fault-1-card-payments-failing] warroom: "
 	assert.Contains(t, out, room+"P1 fault 1: Card payments failing — open for 5m0s\n")
 	assert.Contains(t, out, room+"  #1 @quinn: call the acquirer\n")
-	assert.Contains(t, out, room+"✅ @quinn checked in (+6m0s) — 2 of 4 checked in\n")
+	assert.Contains(t, out, room+"✅ @quinn checked in (+6m0s) — 4 of 4 checked in\n", "nadia declared, omar checked in, rui typed a command")
 	assert.Contains(t, out, room+"☑️ task #1 done: call the acquirer — 0 open\n")
 }
 
@@ -269,7 +269,7 @@ func TestHTTPAPI(t *testing.T) {
 	assert.Equal(t, "Invoices stuck", list.Incidents[0].Title)
 	assert.Equal(t, "fault-1-invoices-stuck", list.Incidents[0].Channel)
 	assert.Equal(t, "rui", list.Incidents[0].Commander)
-	assert.Equal(t, 1, list.Incidents[0].CheckedIn)
+	assert.Equal(t, 2, list.Incidents[0].CheckedIn, "nadia by declaring, omar by checkin")
 
 	code, body = get("/api/incidents/1")
 	require.Equal(t, 200, code)
