@@ -27,7 +27,7 @@ import (
 type Config struct {
 	Token   string // bot token, with or without the "Bot " prefix
 	Guild   string // the server (guild) warroom works in
-	APIURL  string // "" = https://discord.com; else REST and gateway lookups go there
+	APIURL  string // "" = https://discord.com; else REST and gateway lookups go there (see apiBase)
 	Command string // the slash-command word; default "fault"
 	Log     *slog.Logger
 
@@ -117,7 +117,15 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Client = client(cfg.HTTPClient, cfg.APIURL)
+	hc, stated, err := client(cfg.HTTPClient, cfg.APIURL)
+	if err != nil {
+		return nil, err
+	}
+	if stated != "" && stated != discordgo.APIVersion {
+		cfg.Log.Info("api_url names another Discord API version; warroom speaks the one its Discord library does",
+			"api_url", cfg.APIURL, "named", "v"+stated, "used", "v"+discordgo.APIVersion)
+	}
+	s.Client = hc
 	s.Identify.Intents = Intents
 	s.SyncEvents = true // handlers only queue; order is kept
 	s.StateEnabled = false

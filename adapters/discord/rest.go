@@ -14,42 +14,122 @@ import (
 	"github.com/warroom/warroom/bot"
 )
 
-// rewrite sends discordgo's requests, built on https://discord.com, to
-// another base URL (a REST proxy, a test server).
+// apiBase reads api_url: the scheme, host and path prefix that discordgo's
+// requests, built on https://discord.com/api/v9/..., are sent under instead.
+// The path may stop at the host (http://proxy:8080), or go on to /api or
+// /api/vN as Discord's docs write the base URL (http://proxy:8080/api/v10);
+// anything before that is a proxy's own prefix and is kept
+// (http://gw/discord/api/v10 → http://gw/discord/api/v9/...).
+//
+// The version is always discordgo's (APIVersion, 9 in v0.29.0), whatever
+// api_url names: the gateway is opened with ?v=9 and the JSON is decoded as
+// v9, so sending REST calls as another version would make one client speak
+// two. A REST proxy (nirn-proxy) or Discord itself serves every version
+// under one base, so the version in api_url only marks where the base ends.
+// stated is the version api_url named ("" if none), for a log line.
+func apiBase(apiURL string) (base *url.URL, stated string, err error) {
+	u, err := url.Parse(apiURL)
+	switch {
+	case err != nil:
+		return nil, "", fmt.Errorf("discord.api_url: %q is not a URL: %v", apiURL, err)
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		return nil, "", fmt.Errorf("discord.api_url: %q is not an http(s) URL with a host, such as http://proxy:8080", apiURL)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, "", fmt.Errorf("discord.api_url: %q has a query or fragment; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10", apiURL)
+	case u.User != nil:
+		return nil, "", fmt.Errorf("discord.api_url: %q has a user name or password, which Discord's REST API does not take; give the base URL only", apiURL)
+	}
+	prefix, stated, ok := splitAPIPath(u.Path)
+	if !ok {
+		return nil, "", fmt.Errorf("discord.api_url: %q: the path should end at /api or /api/vN (the base URL, such as http://proxy:8080/api/v10), not go past it", apiURL)
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: prefix}, stated, nil
+}
+
+// splitAPIPath splits api_url's path into the prefix before a final /api or
+// /api/vN (slashes trimmed) and N. ok is false when an "api" segment
+// followed by a "v..." one is left in the prefix: an endpoint's path
+// (/api/v10/users/@me) or a misspelt version (/api/vten), which would be
+// doubled under discordgo's own /api/v9.
+func splitAPIPath(p string) (prefix, version string, ok bool) {
+	segs := strings.FieldsFunc(p, func(r rune) bool { return r == '/' })
+	if n := len(segs); n >= 2 && segs[n-2] == "api" && isVersion(segs[n-1]) {
+		version, segs = segs[n-1][1:], segs[:n-2]
+	} else if n >= 1 && segs[n-1] == "api" {
+		segs = segs[:n-1]
+	}
+	for i := 0; i+1 < len(segs); i++ {
+		if segs[i] == "api" && strings.HasPrefix(segs[i+1], "v") {
+			return "", "", false
+		}
+	}
+	if len(segs) == 0 {
+		return "", version, true
+	}
+	return "/" + strings.Join(segs, "/"), version, true
+}
+
+func isVersion(s string) bool {
+	d, ok := strings.CutPrefix(s, "v")
+	return ok && d != "" && strings.Trim(d, "0123456789") == ""
+}
+
+// discordHost is the host discordgo's REST endpoints are built on.
+var discordHost = func() string {
+	u, err := url.Parse(discordgo.EndpointAPI)
+	if err != nil {
+		return "discord.com"
+	}
+	return u.Host
+}()
+
+// rewrite sends discordgo's REST requests, bound for https://discord.com/api/,
+// to base (a REST proxy, a test server). It belongs to one session's
+// http.Client, so two adapters with different api_urls in one process do
+// not meet; discordgo's Endpoint* globals are never changed. Requests for
+// other hosts (the CDN) are left alone.
 type rewrite struct {
 	base *url.URL
 	next http.RoundTripper
 }
 
 func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host != discordHost || !strings.HasPrefix(r.URL.Path, "/api/") {
+		return t.next.RoundTrip(r)
+	}
 	r = r.Clone(r.Context())
 	r.URL.Scheme, r.URL.Host = t.base.Scheme, t.base.Host
-	if p := strings.TrimSuffix(t.base.Path, "/"); p != "" {
-		r.URL.Path = p + r.URL.Path
+	if t.base.Path != "" {
+		if r.URL.RawPath != "" {
+			r.URL.RawPath = t.base.EscapedPath() + r.URL.RawPath
+		}
+		r.URL.Path = t.base.Path + r.URL.Path
 	}
 	r.Host = t.base.Host
 	return t.next.RoundTrip(r)
 }
 
-func client(base *http.Client, apiURL string) *http.Client {
-	c := &http.Client{Timeout: 20 * time.Second}
+// client is the session's http.Client: base (or one with a 20 s timeout)
+// with its transport wrapped to reach apiURL ("" = discord.com).
+func client(base *http.Client, apiURL string) (c *http.Client, stated string, err error) {
+	c = &http.Client{Timeout: 20 * time.Second}
 	if base != nil {
 		cp := *base
 		c = &cp
 	}
 	if apiURL == "" {
-		return c
+		return c, "", nil
 	}
-	u, err := url.Parse(apiURL)
-	if err != nil || u.Host == "" {
-		return c // config validation names a bad api_url; keep discord.com
+	u, stated, err := apiBase(apiURL)
+	if err != nil {
+		return nil, "", err
 	}
 	next := c.Transport
 	if next == nil {
 		next = http.DefaultTransport
 	}
 	c.Transport = rewrite{base: u, next: next}
-	return c
+	return c, stated, nil
 }
 
 // call runs one REST call through discordgo's limiter, bounded by ctx: a 429
@@ -135,5 +215,3 @@ func missingPerms(err error) bool {
 	_, code := restCode(err)
 	return code == codeMissingPermissions || code == codeMissingAccess
 }
-
-var _ = fmt.Sprint

@@ -261,6 +261,20 @@ func TestBadConfigs(t *testing.T) {
 			`t.yaml:5: slack.signing_secret: Slack's Events API posts over HTTP, but http is off; set http: or use app_token (Socket Mode)`},
 		{"discord guild absent", "adapter: discord\ndiscord: {token: \"${SLACK_APP_TOKEN}\"}\n", slackEnv,
 			`t.yaml:2: discord.guild: adapter is discord but no guild is configured; the server id the bot works in, e.g. guild: "123456789012345678"`},
+		{"discord api_url without scheme", "discord:\n  api_url: proxy:8080\n", nil,
+			`t.yaml:2: discord.api_url: "proxy:8080" is not an http(s) URL`},
+		{"discord api_url not http", "discord:\n  api_url: ws://proxy:8080\n", nil,
+			`t.yaml:2: discord.api_url: "ws://proxy:8080" is not an http(s) URL`},
+		{"discord api_url without host", "discord:\n  api_url: http:///api/v10\n", nil,
+			`t.yaml:2: discord.api_url: "http:///api/v10" is not an http(s) URL`},
+		{"discord api_url with query", "discord:\n  api_url: \"http://proxy:8080/api?v=10\"\n", nil,
+			`t.yaml:2: discord.api_url: "http://proxy:8080/api?v=10" has a query or fragment; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10`},
+		{"discord api_url with user", "discord: {api_url: \"http://me:pw@proxy:8080\"}\n", nil,
+			`t.yaml:1: discord.api_url: "http://me:pw@proxy:8080" has a user name or password; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10`},
+		{"discord api_url past the version", "discord:\n  api_url: http://proxy:8080/api/v10/users/@me\n", nil,
+			`t.yaml:2: discord.api_url: "http://proxy:8080/api/v10/users/@me" has a path past /api/vN; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10`},
+		{"discord api_url bad version", "discord:\n  api_url: http://proxy:8080/api/vten\n", nil,
+			`t.yaml:2: discord.api_url: "http://proxy:8080/api/vten" has a path past /api/vN; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10`},
 		{"bad adapter", "adapter: Slack\n", nil,
 			`t.yaml:1: adapter: "Slack" is not console, slack or discord; did you mean slack?`},
 		{"command with slash", "command: /fault\n", nil,
@@ -334,6 +348,19 @@ func TestBadConfigs(t *testing.T) {
 			assert.Equal(t, "t.yaml", cerr.File)
 			assert.Len(t, cerr.Problems, 1)
 		})
+	}
+}
+
+// TestDiscordAPIURLForms: api_url is taken with or without Discord's
+// /api/vN path, and under a proxy's prefix; it is kept as written (the
+// adapter reads the base out of it).
+func TestDiscordAPIURLForms(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"http://proxy:8080", "http://proxy:8080/", "http://proxy:8080/api", "https://proxy:8080/api/v9",
+		"http://proxy:8080/api/v10", "http://proxy:8080/api/v10/", "http://gw.example.com/discord/api/v10"} {
+		cfg, err := config.Parse([]byte("discord: {api_url: \""+u+"\"}\n"), "t.yaml", noenv)
+		require.NoError(t, err, u)
+		assert.Equal(t, u, cfg.Discord.APIURL)
 	}
 }
 

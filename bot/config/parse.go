@@ -371,6 +371,50 @@ func (p *parser) apiURL(path string, k, v *yaml.Node) string {
 	return s
 }
 
+// discordAPIURL is apiURL plus what the Discord adapter needs of its base
+// URL (adapters/discord apiBase, which New checks again): no query, fragment
+// or user info, and a path that stops at the host, at /api or at /api/vN
+// (a proxy's own prefix before it is fine), so discordgo's /api/v9/... is
+// not put under another /api/vN.
+func (p *parser) discordAPIURL(path string, k, v *yaml.Node) string {
+	s := p.apiURL(path, k, v)
+	if s == "" {
+		return ""
+	}
+	u, _ := url.Parse(s) // apiURL parsed it
+	bad := ""
+	switch {
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		bad = "has a query or fragment"
+	case u.User != nil:
+		bad = "has a user name or password"
+	case !discordAPIPath(u.Path):
+		bad = "has a path past /api/vN"
+	}
+	if bad != "" {
+		p.errorf(yamlnode.LineOf(k, v), "%s: %q %s; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10", path, yamlnode.Clip(s), bad)
+		return ""
+	}
+	return s
+}
+
+// discordAPIPath: after a final /api or /api/vN is dropped, no "api"
+// segment followed by a "v..." one is left (/api/v10/users, /api/vten).
+func discordAPIPath(p string) bool {
+	segs := strings.FieldsFunc(p, func(r rune) bool { return r == '/' })
+	if n := len(segs); n >= 2 && segs[n-2] == "api" && versionRe.MatchString(segs[n-1]) {
+		segs = segs[:n-2]
+	}
+	for i := 0; i+1 < len(segs); i++ {
+		if segs[i] == "api" && strings.HasPrefix(segs[i+1], "v") {
+			return false
+		}
+	}
+	return true
+}
+
+var versionRe = regexp.MustCompile(`^v[0-9]+$`)
+
 // config builds the Config from the document's root node (nil: empty file).
 func (p *parser) config(root *yaml.Node) *Config {
 	cfg := &Config{
@@ -507,7 +551,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 					}
 				}
 			case "api_url":
-				cfg.Discord.APIURL = p.apiURL(path, g.k, g.v)
+				cfg.Discord.APIURL = p.discordAPIURL(path, g.k, g.v)
 			}
 		}
 	}
