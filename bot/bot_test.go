@@ -52,6 +52,7 @@ type rig struct {
 	db    *store.DB
 	path  string
 	bot   *bot.Bot
+	opts  bot.Options // what open starts the bot with
 }
 
 func newRig(t *testing.T) *rig {
@@ -71,7 +72,7 @@ func (r *rig) open() {
 	require.NoError(r.t, err)
 	r.t.Cleanup(func() { db.Close() })
 	r.db = db
-	r.bot, err = bot.New(db, r.chat, r.clock, testCatalog(), bot.Options{}, nil)
+	r.bot, err = bot.New(db, r.chat, r.clock, testCatalog(), r.opts, nil)
 	require.NoError(r.t, err)
 }
 
