@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -174,4 +175,34 @@ func TestBadAPITokens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The api_tokens block the example documents, uncommented, is a valid
+// config; the live permissions row is the default.
+func TestExampleAccess(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, bot.DefaultPermissions(), config.Default().Permissions, "the demo runs on the default table")
+	assert.Empty(t, config.Default().APITokens, "the demo needs no environment")
+
+	var block []string
+	in := false
+	for _, line := range strings.Split(string(config.Example), "\n") {
+		switch {
+		case strings.HasPrefix(line, "# api_tokens:"):
+			in = true
+		case in && !strings.HasPrefix(line, "#   "):
+			in = false
+		}
+		if in {
+			block = append(block, strings.TrimPrefix(line, "# "))
+		}
+	}
+	require.NotEmpty(t, block, "the example documents api_tokens")
+	data := people + strings.Join(block, "\n") + "\n"
+	cfg, err := config.Parse([]byte(data), "example-tokens.yaml", tokenEnv)
+	require.NoError(t, err, "%s", data)
+	assert.Equal(t, []bot.APIToken{{Name: "ci", Token: "ci-0123456789abcdef", Person: "alice"}}, cfg.APITokens)
+
+	_, err = config.Parse([]byte(data), "example-tokens.yaml", noenv)
+	assert.ErrorContains(t, err, "set WARROOM_CI_TOKEN in the environment")
 }
