@@ -15,9 +15,10 @@
 //   - `${VAR}` in any string value is replaced by the environment variable VAR
 //     (a `$` on its own is literal). The secret keys slack.bot_token,
 //     slack.app_token, slack.signing_secret, discord.token,
-//     paging.twilio.auth_token, paging.pagerduty.routing_key and
-//     paging.webhook.secret must be written with `${...}`: a literal value is
-//     an error, so secrets never live in the file. A value that is empty only because its variables are unset
+//     paging.twilio.auth_token, paging.pagerduty.routing_key,
+//     paging.webhook.secret and api_tokens.<name>.token must be written
+//     with `${...}`: a literal value is an error, so secrets never live in
+//     the file. A value that is empty only because its variables are unset
 //     counts as absent and takes its default (an empty list item is an
 //     error).
 //   - `adapter: slack` needs slack.bot_token and one of slack.app_token
@@ -50,6 +51,17 @@
 // (twilio.auth_token, pagerduty.routing_key, webhook.secret) must be written
 // with ${...} like the chat tokens, and must not be empty. With no paging
 // section, pages are recorded as "no pager is configured".
+//
+// permissions: replaces whole rows of the table of who may run each command
+// (bot.DefaultPermissions): command -> a non-empty list of roles
+// (commander, handler, responder), participant, anyone, assignee (done only)
+// or person ids; declare, list and help take only anyone or person ids, and
+// approve and deny are each plan's approval rule, not a row.
+//
+// api_tokens: is name -> {token, person}: a bearer token for the HTTP API and
+// the web pages, acting as person (required, in people:). token is required,
+// from the environment, one word, and no two names may share one. No
+// message ever shows a token.
 package config
 
 import (
@@ -80,7 +92,9 @@ type Config struct {
 	Slack        Slack
 	Discord      Discord
 	Paging       Paging
-	Catalog      *bot.Catalog // never nil; all four levels present
+	Permissions  bot.Permissions // who may run each command: the default table with permissions:'s rows; never nil
+	APITokens    []bot.APIToken  // api_tokens:, sorted by name; tokens unique and from the environment
+	Catalog      *bot.Catalog    // never nil; all four levels present
 }
 
 // Paging is the paging providers; a nil one is not configured.

@@ -476,7 +476,35 @@ func FuzzParse(f *testing.F) {
 			require.False(t, c.Duty.Start.IsZero())
 		}
 		assertValidPaging(t, cfg.Paging)
+		assertValidAccess(t, cfg)
 	})
+}
+
+// assertValidAccess checks what every parsed permissions table and token
+// list must satisfy.
+func assertValidAccess(t testing.TB, cfg *config.Config) {
+	t.Helper()
+	require.NotNil(t, cfg.Permissions)
+	def := bot.DefaultPermissions()
+	require.Len(t, cfg.Permissions, len(def), "permissions: rows are replaced, never added")
+	isPerson := func(id string) bool { _, ok := cfg.Catalog.People[id]; return ok }
+	for cmd, who := range cfg.Permissions {
+		require.NoError(t, bot.CheckPermissionCommand(cmd))
+		require.NotEmpty(t, who, "nobody could run %s", cmd)
+		for _, w := range who {
+			require.NoError(t, bot.CheckPermissionWho(cmd, w, isPerson), "%s: %s", cmd, w)
+		}
+	}
+	seen := map[string]bool{}
+	for i, tok := range cfg.APITokens {
+		if i > 0 {
+			require.Less(t, cfg.APITokens[i-1].Name, tok.Name, "sorted by name")
+		}
+		require.NotEmpty(t, tok.Token)
+		require.False(t, seen[tok.Token], "token of %s twice", tok.Name)
+		seen[tok.Token] = true
+		require.Contains(t, cfg.Catalog.People, tok.Person)
+	}
 }
 
 // assertValidLevel checks what every parsed level must satisfy.

@@ -39,7 +39,7 @@ func Parse(data []byte, name string, getenv func(string) string) (*Config, error
 }
 
 var (
-	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "slack", "discord", "paging", "people", "services", "duty", "levels"}
+	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "slack", "discord", "paging", "permissions", "api_tokens", "people", "services", "duty", "levels"}
 	slackKeys   = []string{"bot_token", "app_token", "signing_secret", "private", "api_url"}
 	discordKeys = []string{"token", "guild", "api_url"}
 	personKeys  = []string{"name", "email", "phone", "slack", "discord"}
@@ -424,6 +424,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 		HTTP:         DefaultHTTP,
 		CheckinEmoji: DefaultCheckinEmoji,
 		Plans:        DefaultPlans,
+		Permissions:  bot.DefaultPermissions(),
 		Catalog: &bot.Catalog{
 			People:   map[string]bot.Person{},
 			Services: map[string]bot.Service{},
@@ -448,6 +449,12 @@ func (p *parser) config(root *yaml.Node) *Config {
 	}
 	if f, ok := fields["levels"]; ok {
 		p.levelsSection(cfg.Catalog, f)
+	}
+	if f, ok := fields["permissions"]; ok {
+		cfg.Permissions = cfg.Permissions.With(p.permissionsSection(cfg.Catalog, f))
+	}
+	if f, ok := fields["api_tokens"]; ok {
+		cfg.APITokens = p.apiTokensSection(cfg.Catalog, f)
 	}
 	if f, ok := fields["command"]; ok {
 		if s, ok := p.str(f.key, f.k, f.v); ok {

@@ -182,7 +182,7 @@ func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *s
 	if err != nil {
 		return fmt.Errorf("adapter %s: %w", cfg.Adapter, err)
 	}
-	b, err := bot.New(db, adapter, e.clock, cfg.Catalog, bot.Options{Command: cfg.Command, CheckinEmoji: cfg.CheckinEmoji, Bridge: cfg.Bridge}, log)
+	b, err := bot.New(db, adapter, e.clock, cfg.Catalog, bot.Options{Command: cfg.Command, CheckinEmoji: cfg.CheckinEmoji, Bridge: cfg.Bridge, Permissions: cfg.Permissions}, log)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *s
 	defer stopWatching()
 	go loader.watchReloads(watchCtx, e.hup)
 
-	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log, Plans: b.Plans, Reload: loader.reload}
+	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log, Plans: b.Plans, Reload: loader.reload, Tokens: cfg.APITokens}
 	if r, ok := adapter.(routed); ok {
 		api.Extra = r.Routes()
 	}

@@ -1,0 +1,150 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/warroom/warroom/bot"
+	"github.com/warroom/warroom/bot/yamlnode"
+)
+
+// Who may do what: the permissions: and api_tokens: sections. Both are read
+// after people:, wherever it is in the file, since they name people.
+
+var apiTokenKeys = []string{"token", "person"}
+
+// permissionsSection reads `permissions:`, command -> [who...], and returns
+// the rows it sets (the caller applies them to the default table).
+func (p *parser) permissionsSection(c *bot.Catalog, f field) bot.Permissions {
+	rows := bot.Permissions{}
+	isPerson := func(id string) bool {
+		_, ok := c.People[id]
+		// A misspelt or broken definition is reported already; so is a
+		// people: that is not a mapping.
+		return ok || p.noPeople || p.people[id]
+	}
+	for _, g := range p.mapping("permissions", f.k, f.v, nil) {
+		cmd := g.key
+		if err := bot.CheckPermissionCommand(cmd); err != nil {
+			p.errorf(g.k, "permissions: %s", bot.ErrorMessage(err))
+			continue
+		}
+		path := yamlnode.Join("permissions", cmd)
+		items := p.list(path, g.k, g.v)
+		if n := yamlnode.Deref(g.v); !yamlnode.IsNull(n) && n.Kind != yaml.SequenceNode {
+			continue // not a list: reported
+		}
+		if len(items) == 0 {
+			example := string(bot.RoleCommander)
+			if bot.CheckPermissionWho(cmd, example, func(string) bool { return false }) != nil {
+				example = bot.WhoAnyone // declare, list, help: no fault, so no roles
+			}
+			p.errorf(g.k, "%s: nobody could run %s; write [%s] or remove the row", path, cmd, example)
+			continue
+		}
+		var who []string
+		ok := true
+		for i, item := range items {
+			ip := fmt.Sprintf("%s[%d]", path, i+1)
+			s, good := p.item(ip, item, "")
+			if !good {
+				ok = false
+				continue
+			}
+			if err := bot.CheckPermissionWho(cmd, s, isPerson); err != nil {
+				p.errorf(item, "%s: %s", ip, bot.ErrorMessage(err))
+				ok = false
+				continue
+			}
+			s = strings.TrimPrefix(s, "@")
+			if slices.Contains(who, s) {
+				p.errorf(item, "%s: %s is listed twice", ip, s)
+				ok = false
+				continue
+			}
+			who = append(who, s)
+		}
+		if ok {
+			rows[cmd] = who
+		}
+	}
+	return rows
+}
+
+// apiTokensSection reads `api_tokens:`, name -> {token, person}: bearer
+// tokens for the HTTP API and the web pages, each acting as its person. The
+// tokens come from the environment and never appear in a message.
+func (p *parser) apiTokensSection(c *bot.Catalog, f field) []bot.APIToken {
+	var out []bot.APIToken
+	byToken := map[string]string{} // token -> the name that has it
+	for _, g := range p.mapping("api_tokens", f.k, f.v, nil) {
+		name := g.key
+		path := yamlnode.Join("api_tokens", name)
+		if !idRe.MatchString(name) {
+			msg := fmt.Sprintf("api_tokens: %q is not a token name (a-z, 0-9, . _ -)", yamlnode.Clip(name))
+			if l := strings.ToLower(name); idRe.MatchString(l) {
+				msg += "; did you mean " + l + "?"
+			}
+			p.errorf(g.k, "%s", msg)
+			continue
+		}
+		if v := yamlnode.Deref(g.v); !yamlnode.IsNull(v) && v.Kind != yaml.MappingNode {
+			p.errorf(g.k, "%s: expected a mapping like {token: \"${%s}\", person: alice}, got %s", path, tokenVar(name), yamlnode.KindName(v))
+			continue
+		}
+		t := bot.APIToken{Name: name}
+		s := newSection(path, g.k)
+		envVar := tokenVar(name)
+		for _, h := range p.mapping(path, g.k, g.v, apiTokenKeys) {
+			kp := yamlnode.Join(path, h.key)
+			s.lines[h.key] = h.k
+			before := len(p.probs)
+			switch h.key {
+			case "token":
+				t.Token, envVar = p.secret(kp, h.k, h.v, envVar)
+				if t.Token != "" && strings.ContainsFunc(t.Token, unicode.IsSpace) {
+					// The token itself never goes in a message.
+					p.errorf(h.k, "%s: the token in %s has a space or a line break in it; a bearer token is one word (e.g. openssl rand -hex 32)", kp, envVar)
+					t.Token = ""
+				}
+			case "person":
+				if v, ok := p.str(kp, h.k, h.v); ok && v != "" {
+					// Unknown: reported here, or its broken definition is.
+					t.Person, _ = p.person(c, kp, h.k, v)
+					s.bad[h.key] = t.Person == ""
+					continue
+				}
+			}
+			s.bad[h.key] = len(p.probs) > before
+		}
+		ok := p.need(s, "token", t.Token, envVar, "")
+		ok = p.need(s, "person", t.Person, "", "the person (in people:) the token acts as, e.g. person: alice") && ok
+		if t.Token != "" {
+			if other, dup := byToken[t.Token]; dup {
+				p.errorf(s.lines["token"], "%s: the same token as api_tokens.%s; give each its own", yamlnode.Join(path, "token"), other)
+				ok = false
+			} else {
+				byToken[t.Token] = name
+			}
+		}
+		if ok {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+var notEnvChar = regexp.MustCompile(`[^A-Z0-9_]+`)
+
+// tokenVar is the environment variable a token's messages suggest:
+// WARROOM_CI_TOKEN for the name ci.
+func tokenVar(name string) string {
+	return "WARROOM_" + notEnvChar.ReplaceAllString(strings.ToUpper(name), "_") + "_TOKEN"
+}
