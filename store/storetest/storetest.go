@@ -67,6 +67,7 @@ func RunStore(t *testing.T, open Opener) {
 		{"EventsInOrder", testEventsInOrder},
 		{"EveryEventFieldRoundTrips", testEveryField},
 		{"NoAliasing", testNoAliasing},
+		{"CanceledContext", testCanceledContext},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -604,6 +605,29 @@ func testNoAliasing(t *testing.T, s bot.Store) {
 	require.NoError(t, err)
 	byChannel.Runs[0].Approval.Roles[0] = "changed"
 	assert.Equal(t, wantFault, fault(t, s, id))
+}
+
+func testCanceledContext(t *testing.T, s bot.Store) {
+	id := create(t, s, Declared("t", bot.P2), channel("C1"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	_, err := s.CreateFault(ctx, []bot.Event{Declared("t", bot.P2)})
+	assert.ErrorIs(t, err, context.Canceled, "CreateFault")
+	assert.ErrorIs(t, s.Append(ctx, id, 2, []bot.Event{update("u")}), context.Canceled, "Append")
+	_, err = s.Fault(ctx, id)
+	assert.ErrorIs(t, err, context.Canceled, "Fault")
+	_, err = s.FaultByChannel(ctx, "C1")
+	assert.ErrorIs(t, err, context.Canceled, "FaultByChannel")
+	_, err = s.Faults(ctx, bot.FaultFilter{})
+	assert.ErrorIs(t, err, context.Canceled, "Faults")
+	_, err = s.Events(ctx, id)
+	assert.ErrorIs(t, err, context.Canceled, "Events")
+
+	all, err := s.Faults(context.Background(), bot.FaultFilter{})
+	require.NoError(t, err)
+	require.Len(t, all, 1, "nothing recorded")
+	assert.Equal(t, 2, all[0].Seq, "nothing recorded")
 }
 
 // RunPlanVersions runs the bot.PlanVersions contract on stores that
