@@ -1,3 +1,8 @@
+//go:build cgo
+
+// The benchmarks measure the core over the real SQLite store, which needs
+// cgo; the tests run on store/memstore and need none.
+
 package bot_test
 
 import (

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +14,7 @@ import (
 
 	"github.com/warroom/warroom/adapters/memory"
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/store"
+	"github.com/warroom/warroom/store/memstore"
 )
 
 // t0 is a Wednesday; the rota below starts on the Monday before it.
@@ -49,30 +48,32 @@ type rig struct {
 	ctx   context.Context
 	clock *bot.FakeClock
 	chat  *memory.Adapter
-	db    *store.DB
-	path  string
+	db    *memstore.Store
 	bot   *bot.Bot
 	opts  bot.Options // what open starts the bot with
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	r := &rig{t: t, ctx: context.Background(), clock: bot.NewFakeClock(t0), chat: memory.New(), path: filepath.Join(t.TempDir(), "w.db")}
+	r := &rig{t: t, ctx: context.Background(), clock: bot.NewFakeClock(t0), chat: memory.New()}
 	r.open()
 	return r
 }
 
-// open (re)starts the bot on the rig's database, as a restarted process would.
+// open (re)starts the bot on the rig's store, as a restarted process would:
+// the old handle is closed, so that what the old bot still does fails.
+// The store is in memory (the store package's own tests run the SQLite one
+// through the same contract), so the core's tests need no cgo.
 func (r *rig) open() {
 	r.t.Helper()
-	if r.db != nil {
+	if r.db == nil {
+		r.db = memstore.New()
+	} else {
 		require.NoError(r.t, r.db.Close())
+		r.db = r.db.Reopen()
 	}
-	db, err := store.Open(r.path, r.clock)
-	require.NoError(r.t, err)
-	r.t.Cleanup(func() { db.Close() })
-	r.db = db
-	r.bot, err = bot.New(db, r.chat, r.clock, testCatalog(), r.opts, nil)
+	var err error
+	r.bot, err = bot.New(r.db, r.chat, r.clock, testCatalog(), r.opts, nil)
 	require.NoError(r.t, err)
 }
 

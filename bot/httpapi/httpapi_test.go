@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,16 +15,14 @@ import (
 
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/bot/httpapi"
-	"github.com/warroom/warroom/store"
+	"github.com/warroom/warroom/store/memstore"
 )
 
 func TestPlansAndStepOutput(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := bot.NewFakeClock(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC))
-	db, err := store.Open(filepath.Join(t.TempDir(), "w.db"), clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
+	db := memstore.New()
 	id, err := db.CreateFault(ctx, []bot.Event{{Type: bot.EventDeclared, At: clock.Now(), Actor: "kim", Level: bot.P2, Text: "Queue stuck"}})
 	require.NoError(t, err)
 	require.NoError(t, db.SaveOutput(ctx, id, 1, 2, "line one\nline two\n"))
