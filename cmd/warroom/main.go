@@ -207,7 +207,7 @@ func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *s
 	defer stopWatching()
 	go loader.watchReloads(watchCtx, e.hup)
 
-	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log, Plans: b.Plans, Reload: loader.reload, Tokens: cfg.APITokens}
+	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log, Plans: b.Plans, Reload: loader.reload, Core: b, Tokens: cfg.APITokens}
 	if r, ok := adapter.(routed); ok {
 		api.Extra = r.Routes()
 	}

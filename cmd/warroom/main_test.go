@@ -386,6 +386,51 @@ func TestDemoScript(t *testing.T) {
 	assert.Contains(t, out.String(), "[#fault-1-checkout-api-5xx] warroom: ✅ fault 1 resolved: Checkout API 5xx (P2)\n")
 }
 
+// TestAuthorityScript plays the hijack of issue 10 on the console: someone
+// never invited tries to take the war room over and is refused, on the
+// record, while what anyone may do still works.
+func TestAuthorityScript(t *testing.T) {
+	t.Parallel()
+	demo, err := os.ReadFile("testdata/authority.txt")
+	require.NoError(t, err)
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		switch k {
+		case "JOBS_URL":
+			return "http://127.0.0.1:9" // never called: the run is denied
+		case "JOBS_TOKEN":
+			return "demo"
+		}
+		return os.Getenv(k)
+	}
+	code := run(context.Background(), []string{"-db", filepath.Join(t.TempDir(), "auth.db"), "-http", "off"},
+		env{stdin: bytes.NewReader(demo), stdout: &out, stderr: &errb, clock: bot.NewFakeClock(start), getenv: getenv})
+	require.Equal(t, 0, code, errb.String())
+	assert.Empty(t, errb.String())
+	s := out.String()
+	ch := "[#fault-1-web-servers-not-answering] warroom: "
+	for _, want := range []string{
+		ch + "🔐 Run #1: plan server-breakdown",
+		ch + "⚠️ you may not /fault role: only the commander (@erin) or the handler (@alice) may; anyone may take a role nobody holds, and commander is @erin's; ask one of them\n",
+		ch + "⚠️ only the commander or handler may approve run #1",
+		ch + "⚠️ you may not /fault level: only the commander (@erin) or the handler (@alice) may; ask one of them\n",
+		ch + "⚠️ you may not /fault update: only participants (invited, or checked in with /fault checkin) may; ask one of them\n",
+		ch + "⚠️ you may not /fault resolve: only the commander (@erin) or the handler (@alice) may; ask one of them\n",
+		ch + "P2 fault 1: Web servers not answering — open for 0s\n",
+		ch + "✅ @dave checked in (+0s) — 3 of 4 checked in; joined as a responder\n",
+		ch + "📣 update #1 from @dave: looking at the load balancer\n",
+		ch + "🚫 run #1 (server-breakdown) denied by @erin: the restore job is down for maintenance\n",
+		" +0s @dave was refused role: you may not /fault role",
+		" +0s @dave was refused approve: only the commander or handler may approve run #1",
+		" +0s @dave was refused resolve: you may not /fault resolve",
+	} {
+		assert.Contains(t, s, want)
+	}
+	assert.NotContains(t, s, "▶️ run #1", "no step of the plan ran")
+	assert.NotContains(t, s, "* cannot read")
+	assert.Equal(t, 2, strings.Count(s, "warroom: ⚠️ only the commander or handler may approve run #1"), "dave's approvals, before and after checking in")
+}
+
 // TestPlansDemoScript runs the server-breakdown example plan on the console
 // from request to summary: a real script, a job against a local job runner,
 // and a manual step.
