@@ -43,7 +43,7 @@ type ask struct {
 // event.
 func (b *Bot) act(ctx context.Context, a Actor, id int64, q ask, do func(f *Fault) (string, error)) (Result, error) {
 	defer b.lock(id)()
-	f, err := b.store.Fault(ctx, id)
+	f, err := b.load(ctx, id)
 	if err != nil {
 		return Result{}, err
 	}
@@ -64,7 +64,7 @@ func (b *Bot) act(ctx context.Context, a Actor, id int64, q ask, do func(f *Faul
 // view loads a fault for a read command, under the same rules.
 func (b *Bot) view(ctx context.Context, a Actor, id int64, command string) (*Fault, func(), error) {
 	unlock := b.lock(id)
-	f, err := b.store.Fault(ctx, id)
+	f, err := b.load(ctx, id)
 	if err == nil && f.Open() {
 		err = b.enter(ctx, f, a, ask{command: command})
 	} else if err == nil {

@@ -30,7 +30,7 @@ func BenchmarkUpdateCommand(b *testing.B) {
 		w.HandleMessage(ctx, bot.Incoming{Channel: f.Channel, User: "ana", Text: "/fault update progress " + strconv.Itoa(i)})
 	}
 	b.StopTimer()
-	if got, err := w.Store().Fault(ctx, f.ID); err != nil || got.Updates == 0 {
+	if got, err := bot.LoadFault(ctx, w.Store(), f.ID); err != nil || got.Updates == 0 {
 		b.Fatalf("no update recorded: %v", err)
 	}
 }

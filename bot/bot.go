@@ -122,6 +122,9 @@ func (b *Bot) Store() Store { return b.store }
 // Catalog returns the bot's catalog.
 func (b *Bot) Catalog() *Catalog { return b.catalog }
 
+// load is a fault's state now, folded from its timeline.
+func (b *Bot) load(ctx context.Context, id int64) (*Fault, error) { return LoadFault(ctx, b.store, id) }
+
 func (b *Bot) lock(id int64) func() {
 	h := fnv.New32a()
 	fmt.Fprint(h, id)
@@ -174,9 +177,13 @@ func (b *Bot) run(ctx context.Context, in Incoming, cmd Command) error {
 	}
 	// The use case locks and reloads the fault; this copy names it and
 	// words the parse errors.
-	if r.Fault, err = b.store.FaultByChannel(ctx, in.Channel); ErrorCode(err) == ENOTFOUND {
+	id, err := b.store.FaultByChannel(ctx, in.Channel)
+	if ErrorCode(err) == ENOTFOUND {
 		return b.notAWarRoom(ctx, v)
 	} else if err != nil {
+		return err
+	}
+	if r.Fault, err = b.load(ctx, id); err != nil {
 		return err
 	}
 	return v.Run(ctx, b, r)
@@ -206,11 +213,16 @@ func (b *Bot) HandleReaction(ctx context.Context, r Reaction) {
 	if NormalizeEmoji(r.Emoji) != NormalizeEmoji(b.opts.CheckinEmoji) {
 		return
 	}
-	f, err := b.store.FaultByChannel(ctx, r.Channel)
+	id, err := b.store.FaultByChannel(ctx, r.Channel)
 	if err != nil {
 		if ErrorCode(err) != ENOTFOUND {
 			b.log.Error("reaction: finding the fault", "channel", r.Channel, "err", err)
 		}
+		return
+	}
+	f, err := b.load(ctx, id)
+	if err != nil {
+		b.log.Error("reaction: loading the fault", "fault", id, "err", err)
 		return
 	}
 	if r.Message != f.Kickoff || !f.Open() {

@@ -90,7 +90,7 @@ func (r *rig) say(channel, user, text string) string {
 
 func (r *rig) fault(id int64) *bot.Fault {
 	r.t.Helper()
-	f, err := r.db.Fault(r.ctx, id)
+	f, err := bot.LoadFault(r.ctx, r.db, id)
 	require.NoError(r.t, err)
 	return f
 }

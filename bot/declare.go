@@ -175,7 +175,7 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 		// for seconds): the declarer's answer does not wait for them.
 		b.background(ctx, func(ctx context.Context) {
 			defer b.lock(id)()
-			if f, err := b.store.Fault(ctx, id); err == nil {
+			if f, err := b.load(ctx, id); err == nil {
 				b.tellOutside(ctx, f)
 			}
 		})

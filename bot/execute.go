@@ -80,7 +80,7 @@ func planSteps(p *Plan) []Step { return append(append([]Step(nil), p.Steps...), 
 // now (false: the run ended or waits for a person).
 func (b *Bot) nextStep(ctx context.Context, faultID int64, num int) (stepWork, bool) {
 	defer b.lock(faultID)()
-	f, err := b.store.Fault(ctx, faultID)
+	f, err := b.load(ctx, faultID)
 	if err != nil {
 		b.log.Error("plan run: loading the fault", "fault", faultID, "run", num, "err", err)
 		return stepWork{}, false
@@ -212,7 +212,7 @@ func (b *Bot) execStep(ctx context.Context, w stepWork) StepResult {
 func (b *Bot) endStep(ctx context.Context, w stepWork, res StepResult) bool {
 	ctx = context.WithoutCancel(ctx) // what happened is recorded even at shutdown
 	defer b.lock(w.fault.ID)()
-	f, err := b.store.Fault(ctx, w.fault.ID)
+	f, err := b.load(ctx, w.fault.ID)
 	if err != nil {
 		b.log.Error("plan run: loading the fault", "fault", w.fault.ID, "err", err)
 		return false

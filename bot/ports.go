@@ -160,8 +160,10 @@ type FaultFilter struct {
 	Limit  int      // 0 means no limit
 }
 
-// Store keeps faults as their append-only timelines. It stamps storage time
-// from an injected clock; event times come from the core.
+// Store keeps faults as their append-only timelines: what the core needs is
+// create, append at an expected version, read a timeline, look a war room
+// up, and list. It stamps storage time from an injected clock; event times
+// come from the core.
 type Store interface {
 	// CreateFault allocates the next fault id and records the declare event
 	// under it, returning the id. events[0] must be EventDeclared. It sets
@@ -171,14 +173,24 @@ type Store interface {
 	// events were appended meanwhile it fails with ECONFLICT and records
 	// nothing. It sets FaultID and Seq (after+1, ...) on the events in place.
 	Append(ctx context.Context, faultID int64, after int, events []Event) error
-	// Fault returns the fault's state, replayed from its timeline; ENOTFOUND
-	// if there is none.
-	Fault(ctx context.Context, id int64) (*Fault, error)
-	// FaultByChannel finds the fault whose war room is channelID; ENOTFOUND if
-	// none.
-	FaultByChannel(ctx context.Context, channelID string) (*Fault, error)
+	// Events returns a fault's timeline in order; ENOTFOUND if there is no
+	// such fault. The core folds it into the fault (LoadFault).
+	Events(ctx context.Context, faultID int64) ([]Event, error)
+	// FaultByChannel finds the newest fault whose war room is channelID;
+	// ENOTFOUND if none.
+	FaultByChannel(ctx context.Context, channelID string) (int64, error)
 	// Faults lists faults, newest first.
 	Faults(ctx context.Context, filter FaultFilter) ([]*Fault, error)
-	// Events returns a fault's timeline in order.
-	Events(ctx context.Context, faultID int64) ([]Event, error)
+}
+
+// LoadFault is a fault's state now: its timeline, replayed.
+func LoadFault(ctx context.Context, s Store, id int64) (*Fault, error) {
+	events, err := s.Events(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return nil, Errorf(ENOTFOUND, "there is no fault %d", id)
+	}
+	return Replay(events), nil
 }

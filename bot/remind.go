@@ -101,7 +101,7 @@ func (b *Bot) Tick(ctx context.Context) error {
 
 func (b *Bot) tickFault(ctx context.Context, id int64) error {
 	defer b.lock(id)()
-	f, err := b.store.Fault(ctx, id) // under the lock: a command may have just changed it
+	f, err := b.load(ctx, id) // under the lock: a command may have just changed it
 	if err != nil || !f.Open() || f.Channel == "" {
 		return err
 	}

@@ -144,32 +144,20 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []bot.Event, recordedA
 	return nil
 }
 
-// Fault returns the fault's state, replayed from its timeline; ENOTFOUND if
-// there is no such fault.
-func (db *DB) Fault(ctx context.Context, id int64) (*bot.Fault, error) {
-	events, err := db.Events(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return bot.Replay(events), nil
-}
-
-// FaultByChannel returns the newest fault whose war room is channelID;
-// ENOTFOUND if there is none.
-func (db *DB) FaultByChannel(ctx context.Context, channelID string) (*bot.Fault, error) {
+// FaultByChannel returns the id of the newest fault whose war room is
+// channelID; ENOTFOUND if there is none.
+func (db *DB) FaultByChannel(ctx context.Context, channelID string) (int64, error) {
 	if channelID == "" {
-		return nil, bot.Errorf(bot.ENOTFOUND, "no fault has its war room here")
+		return 0, bot.Errorf(bot.ENOTFOUND, "no fault has its war room here")
 	}
-	events, err := queryEvents(ctx, db.read, `SELECT fault_id, seq, data FROM events
-		WHERE fault_id = (SELECT id FROM faults WHERE channel = ? ORDER BY id DESC LIMIT 1)
-		ORDER BY seq`, channelID)
-	if err != nil {
-		return nil, fmt.Errorf("store: fault by channel %q: %w", channelID, err)
+	var id int64
+	err := db.read.QueryRowContext(ctx, `SELECT id FROM faults WHERE channel = ? ORDER BY id DESC LIMIT 1`, channelID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, bot.Errorf(bot.ENOTFOUND, "no fault has its war room here")
+	} else if err != nil {
+		return 0, fmt.Errorf("store: fault by channel %q: %w", channelID, err)
 	}
-	if len(events) == 0 {
-		return nil, bot.Errorf(bot.ENOTFOUND, "no fault has its war room here")
-	}
-	return bot.Replay(events), nil
+	return id, nil
 }
 
 // Faults lists the faults filter selects, newest first, each replayed from

@@ -104,7 +104,7 @@ func TestCreateAppendReplay(t *testing.T) {
 	require.Equal(t, want, got)
 	require.Equal(t, time.UTC, got[7].At.Location())
 
-	f, err := db.Fault(ctx, id)
+	f, err := bot.LoadFault(ctx, db, id)
 	require.NoError(t, err)
 	require.Equal(t, bot.Replay(got), f)
 	require.Equal(t, id, f.ID)
@@ -138,7 +138,7 @@ func TestAppendConflict(t *testing.T) {
 	got, err := db.Events(ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, before, got, "nothing written")
-	f, err := db.Fault(ctx, id)
+	f, err := bot.LoadFault(ctx, db, id)
 	require.NoError(t, err)
 	require.Equal(t, bot.StatusOpen, f.Status)
 
@@ -152,7 +152,7 @@ func TestNotFound(t *testing.T) {
 	db, _, _ := openDB(t)
 	create(t, db, declared("t", bot.P3), event(bot.EventChannelCreated, func(e *bot.Event) { e.Channel = "C1" }))
 
-	_, err := db.Fault(ctx, 42)
+	_, err := bot.LoadFault(ctx, db, 42)
 	require.Equal(t, bot.ENOTFOUND, bot.ErrorCode(err))
 	require.Equal(t, "fault 42 not found", bot.ErrorMessage(err))
 	_, err = db.Events(ctx, 42)
@@ -180,34 +180,6 @@ func TestCreateFaultInvalid(t *testing.T) {
 	all, err := db.Faults(ctx, bot.FaultFilter{})
 	require.NoError(t, err)
 	require.Empty(t, all)
-}
-
-func TestFaultByChannel(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db, _, _ := openDB(t)
-	channel := func(ch string) bot.Event {
-		return event(bot.EventChannelCreated, func(e *bot.Event) { e.Channel, e.Text = ch, "fault-"+ch })
-	}
-	a := create(t, db, declared("a", bot.P1), channel("C1"))
-	b := create(t, db, declared("b", bot.P2))
-	require.NoError(t, db.Append(ctx, b, 1, []bot.Event{channel("C2")}), "the channel may come later")
-	create(t, db, declared("no channel", bot.P2))
-
-	f, err := db.FaultByChannel(ctx, "C1")
-	require.NoError(t, err)
-	require.Equal(t, a, f.ID)
-	require.Equal(t, "a", f.Title)
-	f, err = db.FaultByChannel(ctx, "C2")
-	require.NoError(t, err)
-	require.Equal(t, b, f.ID)
-	require.Equal(t, 2, f.Seq)
-
-	// A platform that reuses channel ids: the newest fault wins.
-	c := create(t, db, declared("c", bot.P3), channel("C1"))
-	f, err = db.FaultByChannel(ctx, "C1")
-	require.NoError(t, err)
-	require.Equal(t, c, f.ID)
 }
 
 func TestFaults(t *testing.T) {
@@ -255,7 +227,7 @@ func TestReopen(t *testing.T) {
 	db, err := store.Open(path, clock)
 	require.NoError(t, err)
 	id := create(t, db, declared("survives", bot.P1), event(bot.EventUpdate, nil))
-	want, err := db.Fault(ctx, id)
+	want, err := bot.LoadFault(ctx, db, id)
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 
@@ -273,7 +245,7 @@ func TestReopen(t *testing.T) {
 	for range 2 { // re-applying a migration would fail: its tables exist
 		db, err = store.Open(path, clock)
 		require.NoError(t, err)
-		got, err := db.Fault(ctx, id)
+		got, err := bot.LoadFault(ctx, db, id)
 		require.NoError(t, err)
 		require.Equal(t, want, got)
 		next := create(t, db, declared("next", bot.P4))
@@ -361,7 +333,7 @@ func TestCanceledContext(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, bot.EINTERNAL, bot.ErrorCode(err))
 	require.ErrorIs(t, db.Append(ctx, id, 1, []bot.Event{event(bot.EventUpdate, nil)}), context.Canceled)
-	_, err = db.Fault(ctx, id)
+	_, err = bot.LoadFault(ctx, db, id)
 	require.ErrorIs(t, err, context.Canceled)
 	_, err = db.Faults(ctx, bot.FaultFilter{})
 	require.ErrorIs(t, err, context.Canceled)
@@ -391,7 +363,7 @@ func hammer(t *testing.T, dbs ...*store.DB) {
 		wg.Go(func() {
 			for i := range each {
 				for {
-					f, err := db.Fault(ctx, id)
+					f, err := bot.LoadFault(ctx, db, id)
 					if err != nil {
 						t.Errorf("load: %v", err)
 						return
@@ -447,7 +419,7 @@ func hammer(t *testing.T, dbs ...*store.DB) {
 			require.True(t, seen[fmt.Sprintf("g%d-%d", g, i)])
 		}
 	}
-	f, err := dbs[len(dbs)-1].Fault(ctx, id)
+	f, err := bot.LoadFault(ctx, dbs[len(dbs)-1], id)
 	require.NoError(t, err)
 	require.Equal(t, 1+goroutines*each, f.Seq)
 	require.Equal(t, goroutines*each, f.Updates)

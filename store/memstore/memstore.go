@@ -44,6 +44,7 @@ type data struct {
 // fault is one fault's timeline, with the projection the listings select
 // by.
 type fault struct {
+	id      int64
 	events  [][]byte // the JSON of each event, FaultID and Seq set
 	status  bot.Status
 	channel string
@@ -144,7 +145,7 @@ func (s *Store) CreateFault(ctx context.Context, events []bot.Event) (int64, err
 	if err != nil {
 		return 0, fmt.Errorf("memstore: create fault %d: %w", id, err)
 	}
-	f := &fault{events: raw}
+	f := &fault{id: id, events: raw}
 	f.project(evs)
 	d.faults = append(d.faults, f)
 	for i := range events {
@@ -209,16 +210,6 @@ func (s *Store) timeline(ctx context.Context, id int64, what string) ([][]byte, 
 	return f.events[:len(f.events):len(f.events)], nil
 }
 
-// Fault returns the fault's state, replayed from its timeline; ENOTFOUND if
-// there is no such fault.
-func (s *Store) Fault(ctx context.Context, id int64) (*bot.Fault, error) {
-	raw, err := s.timeline(ctx, id, "fault")
-	if err != nil {
-		return nil, err
-	}
-	return bot.Replay(decode(raw)), nil
-}
-
 // Events returns the fault's timeline in order; ENOTFOUND if there is no
 // such fault.
 func (s *Store) Events(ctx context.Context, faultID int64) ([]bot.Event, error) {
@@ -229,27 +220,22 @@ func (s *Store) Events(ctx context.Context, faultID int64) ([]bot.Event, error) 
 	return decode(raw), nil
 }
 
-// FaultByChannel returns the newest fault whose war room is channelID;
-// ENOTFOUND if there is none.
-func (s *Store) FaultByChannel(ctx context.Context, channelID string) (*bot.Fault, error) {
+// FaultByChannel returns the id of the newest fault whose war room is
+// channelID; ENOTFOUND if there is none.
+func (s *Store) FaultByChannel(ctx context.Context, channelID string) (int64, error) {
 	if err := s.check(ctx, "fault by channel"); err != nil {
-		return nil, err
+		return 0, err
 	}
-	var raw [][]byte
 	s.d.mu.RLock()
+	defer s.d.mu.RUnlock()
 	if channelID != "" {
 		for _, f := range slices.Backward(s.d.faults) {
 			if f.channel == channelID {
-				raw = f.events[:len(f.events):len(f.events)]
-				break
+				return f.id, nil
 			}
 		}
 	}
-	s.d.mu.RUnlock()
-	if raw == nil {
-		return nil, bot.Errorf(bot.ENOTFOUND, "no fault has its war room here")
-	}
-	return bot.Replay(decode(raw)), nil
+	return 0, bot.Errorf(bot.ENOTFOUND, "no fault has its war room here")
 }
 
 // Faults lists the faults filter selects, newest first, each replayed from

@@ -23,11 +23,11 @@ func TestCloseAndReopen(t *testing.T) {
 	id, err := s.CreateFault(ctx, []bot.Event{storetest.Declared("survives", bot.P1)})
 	require.NoError(t, err)
 	require.NoError(t, s.SaveOutput(ctx, id, 1, 1, "out"))
-	want, err := s.Fault(ctx, id)
+	want, err := bot.LoadFault(ctx, s, id)
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 
-	_, err = s.Fault(ctx, id)
+	_, err = bot.LoadFault(ctx, s, id)
 	require.ErrorIs(t, err, memstore.ErrClosed)
 	require.Equal(t, bot.EINTERNAL, bot.ErrorCode(err))
 	require.ErrorIs(t, s.Append(ctx, id, 1, []bot.Event{storetest.Ev(bot.EventUpdate, nil)}), memstore.ErrClosed)
@@ -35,7 +35,7 @@ func TestCloseAndReopen(t *testing.T) {
 	require.ErrorIs(t, err, memstore.ErrClosed)
 
 	r := s.Reopen()
-	got, err := r.Fault(ctx, id)
+	got, err := bot.LoadFault(ctx, r, id)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
 	out, err := r.Output(ctx, id, 1, 1)
@@ -44,6 +44,6 @@ func TestCloseAndReopen(t *testing.T) {
 	next, err := r.CreateFault(ctx, []bot.Event{storetest.Declared("next", bot.P4)})
 	require.NoError(t, err)
 	require.Equal(t, id+1, next)
-	_, err = s.Fault(ctx, next)
+	_, err = bot.LoadFault(ctx, s, next)
 	require.ErrorIs(t, err, memstore.ErrClosed, "the closed handle stays closed")
 }

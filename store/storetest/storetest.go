@@ -140,7 +140,7 @@ func events(t *testing.T, s bot.Store, id int64) []bot.Event {
 
 func fault(t *testing.T, s bot.Store, id int64) *bot.Fault {
 	t.Helper()
-	f, err := s.Fault(context.Background(), id)
+	f, err := bot.LoadFault(context.Background(), s, id)
 	require.NoError(t, err)
 	return f
 }
@@ -371,7 +371,7 @@ func testFaultReplay(t *testing.T, s bot.Store) {
 
 	byChannel, err := s.FaultByChannel(ctx, "C1")
 	require.NoError(t, err)
-	assert.Equal(t, f, byChannel, "FaultByChannel replays the same")
+	assert.Equal(t, id, byChannel, "FaultByChannel finds it")
 	list, err := s.Faults(ctx, bot.FaultFilter{})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
@@ -385,16 +385,16 @@ func testNotFound(t *testing.T, s bot.Store) {
 		assert.Equal(t, bot.ENOTFOUND, bot.ErrorCode(err), "%s: %v", what, err)
 	}
 	// An empty store.
-	_, err := s.Fault(ctx, 1)
-	check("Fault in an empty store", err)
+	_, err := bot.LoadFault(ctx, s, 1)
+	check("LoadFault in an empty store", err)
 	_, err = s.Events(ctx, 1)
 	check("Events in an empty store", err)
 	check("Append in an empty store", s.Append(ctx, 1, 0, []bot.Event{update("u")}))
 
 	id := create(t, s, Declared("t", bot.P3), channel("C1"))
 	for _, unknown := range []int64{0, -1, id + 1, 42} {
-		_, err := s.Fault(ctx, unknown)
-		check(fmt.Sprint("Fault ", unknown), err)
+		_, err := bot.LoadFault(ctx, s, unknown)
+		check(fmt.Sprint("LoadFault ", unknown), err)
 		_, err = s.Events(ctx, unknown)
 		check(fmt.Sprint("Events ", unknown), err)
 		check(fmt.Sprint("Append ", unknown), s.Append(ctx, unknown, 0, []bot.Event{update("u")}))
@@ -407,9 +407,9 @@ func testFaultByChannel(t *testing.T, s bot.Store) {
 	ctx := context.Background()
 	byChannel := func(ch string) *bot.Fault {
 		t.Helper()
-		f, err := s.FaultByChannel(ctx, ch)
+		id, err := s.FaultByChannel(ctx, ch)
 		require.NoError(t, err, "channel %q", ch)
-		return f
+		return fault(t, s, id)
 	}
 	notFound := func(ch string) {
 		t.Helper()
@@ -601,10 +601,6 @@ func testNoAliasing(t *testing.T, s bot.Store) {
 	require.NoError(t, err)
 	list[0].Runs[0].Params["node"] = "changed"
 	assert.Equal(t, wantFault, fault(t, s, id))
-	byChannel, err := s.FaultByChannel(ctx, "C1")
-	require.NoError(t, err)
-	byChannel.Runs[0].Approval.Roles[0] = "changed"
-	assert.Equal(t, wantFault, fault(t, s, id))
 }
 
 func testCanceledContext(t *testing.T, s bot.Store) {
@@ -615,8 +611,6 @@ func testCanceledContext(t *testing.T, s bot.Store) {
 	_, err := s.CreateFault(ctx, []bot.Event{Declared("t", bot.P2)})
 	assert.ErrorIs(t, err, context.Canceled, "CreateFault")
 	assert.ErrorIs(t, s.Append(ctx, id, 2, []bot.Event{update("u")}), context.Canceled, "Append")
-	_, err = s.Fault(ctx, id)
-	assert.ErrorIs(t, err, context.Canceled, "Fault")
 	_, err = s.FaultByChannel(ctx, "C1")
 	assert.ErrorIs(t, err, context.Canceled, "FaultByChannel")
 	_, err = s.Faults(ctx, bot.FaultFilter{})
