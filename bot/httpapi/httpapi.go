@@ -43,6 +43,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/incidents/{id}/runs/{run}/steps/{step}/output", s.getOutput)
 	mux.HandleFunc("GET /api/plans", s.listPlans)
 	mux.HandleFunc("POST /api/plans/reload", s.reloadPlans)
+	s.writeRoutes(mux)
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)
 	}
@@ -254,14 +255,16 @@ func (s *Server) json(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// statuses maps the core's error codes to HTTP.
+// statuses maps the core's error codes, and this layer's, to HTTP.
 var statuses = map[string]int{
 	bot.EINVALID:     http.StatusBadRequest,
 	bot.ENOTFOUND:    http.StatusNotFound,
 	bot.EFORBIDDEN:   http.StatusForbidden,
 	bot.ECONFLICT:    http.StatusConflict,
-	bot.EUNAVAILABLE: http.StatusBadGateway,
+	bot.EUNAVAILABLE: http.StatusServiceUnavailable,
 	bot.EINTERNAL:    http.StatusInternalServerError,
+	codeUnauthorized: http.StatusUnauthorized,
+	codeTooLarge:     http.StatusRequestEntityTooLarge,
 }
 
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
@@ -269,5 +272,9 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	if code == bot.EINTERNAL && s.Log != nil {
 		s.Log.Error("http", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	s.json(w, statuses[code], map[string]string{"error": bot.ErrorMessage(err), "code": code})
+	status, ok := statuses[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	s.json(w, status, map[string]string{"error": bot.ErrorMessage(err), "code": code})
 }
