@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,7 +20,7 @@ import (
 	"github.com/warroom/warroom/adapters/memory"
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/bot/httpapi"
-	"github.com/warroom/warroom/store"
+	"github.com/warroom/warroom/store/memstore"
 )
 
 // t0 is a Wednesday; the rota below starts on the Monday before it, so dee
@@ -115,7 +114,7 @@ type rig struct {
 	ctx    context.Context
 	clock  *bot.FakeClock
 	chat   *memory.Adapter
-	db     *store.DB
+	db     *memstore.Store
 	bot    *bot.Bot
 	runner *okRunner
 	logs   *syncBuffer
@@ -130,11 +129,10 @@ func newRig(t *testing.T) *rig { t.Helper(); return newRigWith(t, true) }
 func newRigWith(t *testing.T, runner bool) *rig {
 	t.Helper()
 	r := &rig{t: t, ctx: context.Background(), clock: bot.NewFakeClock(t0), chat: memory.New(), runner: &okRunner{}, logs: &syncBuffer{}}
-	db, err := store.Open(filepath.Join(t.TempDir(), "w.db"), r.clock)
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
+	db := memstore.New()
 	r.db = db
 	log := slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var err error
 	r.bot, err = bot.New(db, r.chat, r.clock, testCatalog(), bot.Options{Bridge: "https://meet.test/{id}"}, log)
 	require.NoError(t, err)
 	t.Cleanup(r.bot.Wait) // before the database closes
@@ -207,7 +205,7 @@ func (r *rig) declare() int64 {
 
 func (r *rig) fault(id int64) *bot.Fault {
 	r.t.Helper()
-	f, err := r.db.Fault(r.ctx, id)
+	f, err := bot.LoadFault(r.ctx, r.db, id)
 	require.NoError(r.t, err)
 	return f
 }
