@@ -22,7 +22,8 @@ const (
 )
 
 // Result is what a use case did, for its caller to render. Text is what the
-// war room was told; chat has shown it already, HTTP returns it.
+// war room was told (or was to be told, when the post failed: the error
+// says so); chat has shown it already, HTTP returns it.
 type Result struct {
 	Fault *Fault
 	Text  string
@@ -107,7 +108,7 @@ func (b *Bot) presence(ctx context.Context, f *Fault, p Person, command string) 
 // refuse records a refusal on the timeline (an audit row, told to no
 // stakeholder) and returns it as the answer.
 func (b *Bot) refuse(ctx context.Context, f *Fault, a Actor, command string, refusal error) error {
-	ev := Event{Type: EventRefused, Actor: a.Person.ID, Via: command, Text: ErrorMessage(refusal)}
+	ev := Event{Type: EventRefused, Actor: a.Person.ID, Via: command, Text: ErrorMessage(refusal), Origin: a.Via}
 	if err := b.record(ctx, f, ev); err != nil {
 		b.log.Error("recording a refusal", "fault", f.ID, "command", command, "err", err)
 	}

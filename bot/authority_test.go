@@ -258,3 +258,31 @@ func TestSimultaneousApprovalsStartOneRun(t *testing.T) {
 	assert.Equal(t, 1, started)
 	assert.Len(t, fr.Calls(), 1)
 }
+
+func TestUseCasesOutsideChat(t *testing.T) {
+	t.Parallel()
+	r, f := authRig(t, bot.Options{})
+	api := func(id string) bot.Actor { return bot.Actor{Person: bot.Person{ID: id}, Via: bot.ViaAPI} }
+
+	_, err := r.bot.Update(r.ctx, api("cy"), f.ID, "hello")
+	assert.Equal(t, bot.EFORBIDDEN, bot.ErrorCode(err))
+	e := r.lastEvent(f.ID)
+	assert.Equal(t, "api", e.Origin, "the audit row says where the command came from")
+	assert.Contains(t, e.Describe(), "@cy was refused update (over api): you may not")
+
+	res, err := r.bot.Regrade(r.ctx, api("dee"), f.ID, "p1")
+	require.NoError(t, err)
+	assert.Equal(t, bot.P1, res.Fault.Level, "the level is normalised before it is recorded")
+	assert.Equal(t, "re-graded P2 → P1; commander stays @dee", res.Text)
+	_, err = r.bot.Update(r.ctx, api("ben"), f.ID, "from the CI")
+	require.NoError(t, err)
+	p, _ := r.fault(f.ID).Participant("ben")
+	assert.False(t, p.CheckedIn(), "an API call is not presence in the war room")
+
+	_, err = r.bot.ResolvePerson(r.ctx, "<@U999>")
+	assert.Equal(t, bot.EINVALID, bot.ErrorCode(err), "outside chat a mention names no one the catalog knows")
+	_, err = r.bot.RequestRun(r.ctx, api("cy"), f.ID, bot.RunRequest{Plan: "no-such-plan"})
+	assert.Equal(t, bot.EFORBIDDEN, bot.ErrorCode(err), "who may comes before what exists")
+	_, err = r.bot.Update(r.ctx, api("ben"), 99, "x")
+	assert.Equal(t, bot.ENOTFOUND, bot.ErrorCode(err))
+}

@@ -46,24 +46,28 @@ func (b *Bot) parseDeclare(r *Request) (DeclareRequest, error) {
 	}, nil
 }
 
-func (req DeclareRequest) validate(c *Catalog, word string) error {
+// validate checks a request and normalises its level. A name that is not
+// in the catalog is bad input (EINVALID), as in every other command.
+func (req *DeclareRequest) validate(c *Catalog, word string) error {
 	if strings.TrimSpace(req.Title) == "" {
 		return Errorf(EINVALID, "a title is needed. Type: /%s declare %s %s", word, orP2(req.Level), "<title...> service=<name>")
 	}
 	if len(req.Title) > 300 {
 		return Errorf(EINVALID, "the title is %d characters; keep it under 300 and put details in /%s update", len(req.Title), word)
 	}
-	if _, err := ParseLevel(string(req.Level)); err != nil {
+	lvl, err := ParseLevel(string(req.Level))
+	if err != nil {
 		return err
 	}
+	req.Level = lvl
 	if req.Service != "" {
 		if _, err := c.Service(req.Service); err != nil {
-			return Errorf(ENOTFOUND, "service=: %s", ErrorMessage(err))
+			return Errorf(EINVALID, "service=: %s", ErrorMessage(err))
 		}
 	}
 	if req.Cause != "" {
 		if _, err := c.Service(req.Cause); err != nil {
-			return Errorf(ENOTFOUND, "cause=: %s", ErrorMessage(err))
+			return Errorf(EINVALID, "cause=: %s", ErrorMessage(err))
 		}
 	}
 	return nil

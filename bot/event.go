@@ -36,7 +36,7 @@ const (
 	EventDigestSent     EventType = "digest_sent"     // a status digest went to the level's notify recipients
 	// EventRefused is an audit row: a command the rules refused. It changes
 	// nothing and is told to no stakeholder.
-	EventRefused EventType = "refused" // Via=command, Text=reason
+	EventRefused EventType = "refused" // Via=command, Text=reason, Origin=chat|api|web
 
 	// A plan run's life: requested, approved (by one or more people) or
 	// denied or expired, started, its steps, ended (or interrupted by a
@@ -72,6 +72,9 @@ type Event struct {
 	Task    int    `json:"task,omitempty"`
 	Via     string `json:"via,omitempty"`
 	Text    string `json:"text,omitempty"`
+	// Origin is where a command came from (chat, api, web, alert), for the
+	// audit rows that need it.
+	Origin string `json:"origin,omitempty"`
 
 	Run      int               `json:"run,omitempty"`
 	Step     int               `json:"step,omitempty"`
@@ -250,7 +253,11 @@ func (e Event) Describe() string {
 	case EventDigestSent:
 		return "status digest sent to stakeholders"
 	case EventRefused:
-		return fmt.Sprintf("%s was refused %s: %s", who, e.Via, e.Text)
+		s := fmt.Sprintf("%s was refused %s", who, e.Via)
+		if e.Origin != "" && e.Origin != ViaChat {
+			s += " (over " + e.Origin + ")"
+		}
+		return s + ": " + e.Text
 	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
 		EventStepStarted, EventStepEnded, EventRunEnded:
 		return describeRun(e, who)

@@ -82,7 +82,8 @@ func goldenEvents() []bot.Event {
 		ev(bot.EventRunEnded, bot.ActorBot, func(e *bot.Event) { e.Run, e.Via, e.Text = 1, "failed", "step 2 failed: exit status 3" }),
 		// Added later: new types go at the end, so the lines above keep their seq.
 		ev(bot.EventRefused, "cy", func(e *bot.Event) {
-			e.Via, e.Text = "level", "you may not /fault level: only the commander (@dee) or the handler (@ana) may; ask one of them"
+			e.Via, e.Origin = "level", "api"
+			e.Text = "you may not /fault level: only the commander (@dee) or the handler (@ana) may; ask one of them"
 		}),
 	}
 }

@@ -19,19 +19,19 @@ type RunRequest struct {
 // approval from someone else among the plan's roles and the handler; asked
 // for by anyone else, the commander's.
 func (b *Bot) RequestRun(ctx context.Context, a Actor, id int64, req RunRequest) (Result, error) {
-	p, err := b.plan(req.Plan)
-	if err != nil {
-		return Result{}, err
-	}
-	if b.plans.runner == nil {
-		return Result{}, Errorf(EUNAVAILABLE, "plans cannot run here: warroom has no runner configured")
-	}
-	params, err := p.Bind(req.Params)
-	if err != nil {
-		return Result{}, err
-	}
 	override := strings.TrimSpace(req.Override)
 	return b.act(ctx, a, id, ask{command: "run"}, func(f *Fault) (string, error) {
+		p, err := b.plan(req.Plan)
+		if err != nil {
+			return "", err
+		}
+		if b.plans.runner == nil {
+			return "", Errorf(EUNAVAILABLE, "plans cannot run here: warroom has no runner configured")
+		}
+		params, err := p.Bind(req.Params)
+		if err != nil {
+			return "", err
+		}
 		rule, err := b.runRule(f, p, a.Person.ID, override)
 		if err != nil {
 			return "", err

@@ -87,7 +87,8 @@ func (b *Bot) checkin(ctx context.Context, f *Fault, p Person, via string) (stri
 
 // AssignRole gives person a role.
 func (b *Bot) AssignRole(ctx context.Context, a Actor, id int64, role Role, person string) (Result, error) {
-	if _, err := ParseRole(string(role)); err != nil {
+	role, err := ParseRole(string(role))
+	if err != nil {
 		return Result{}, b.usageErr("role", ErrorMessage(err))
 	}
 	return b.act(ctx, a, id, ask{command: "role", role: role, target: person}, func(f *Fault) (string, error) {
@@ -290,9 +291,13 @@ func (b *Bot) List(ctx context.Context, a Actor, filter FaultFilter) ([]*Fault, 
 	return b.store.Faults(ctx, filter)
 }
 
-// ResolvePerson reads a person argument: a platform mention, @alice or
-// alice. Callers outside chat (HTTP) use it to name people as chat does.
+// ResolvePerson reads a person argument from outside chat (HTTP): @alice or
+// alice, a person in the catalog. A platform mention names whatever id it
+// holds, so it is for chat only.
 func (b *Bot) ResolvePerson(ctx context.Context, arg string) (Person, error) {
+	if strings.HasPrefix(arg, "<@") {
+		return Person{}, Errorf(EINVALID, "%q is a chat mention; name a person id from the catalog, such as @alice", arg)
+	}
 	return b.resolvePerson(ctx, arg)
 }
 
@@ -300,7 +305,8 @@ func (b *Bot) ResolvePerson(ctx context.Context, arg string) (Person, error) {
 // now on (commander rule, check-in window, reminders, stakeholders), and
 // those who heard under the old level keep hearing.
 func (b *Bot) Regrade(ctx context.Context, a Actor, id int64, lvl Level) (Result, error) {
-	if _, err := ParseLevel(string(lvl)); err != nil {
+	lvl, err := ParseLevel(string(lvl))
+	if err != nil {
 		return Result{}, b.usageErr("level", ErrorMessage(err))
 	}
 	return b.act(ctx, a, id, ask{command: "level"}, func(f *Fault) (string, error) {

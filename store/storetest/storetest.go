@@ -104,7 +104,7 @@ func EveryField() bot.Event {
 		Type: bot.EventRunRequested, Actor: "carol",
 		Person: "bob", Role: bot.RoleHandler, Level: bot.P1, From: bot.P2,
 		Service: "checkout", Cause: "db", Kind: "db-data-error",
-		Channel: "C1", Message: "M9", Task: 7, Via: "command",
+		Channel: "C1", Message: "M9", Task: 7, Via: "command", Origin: "api",
 		Text: "ünï \"quoted\" ✅\n'; DROP TABLE events; --\x00 <b>&amp;</b>",
 		Run:  3, Step: 2, Plan: "drain-ledger", Version: "sha256:0123456789ab",
 		Params:   map[string]string{"node": "ledger-1", "ünï": "\"x\"", "empty": ""},
