@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -205,4 +207,21 @@ func TestExampleAccess(t *testing.T) {
 
 	_, err = config.Parse([]byte(data), "example-tokens.yaml", noenv)
 	assert.ErrorContains(t, err, "set WARROOM_CI_TOKEN in the environment")
+}
+
+func TestLoadReadsRelativePathsFromTheConfigFolder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "warroom.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("plans: runbooks/\ndatabase: data/w.db\n"), 0o600))
+	cfg, err := config.Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "runbooks"), cfg.Plans)
+	assert.Equal(t, filepath.Join(dir, "data/w.db"), cfg.Database)
+
+	require.NoError(t, os.WriteFile(path, []byte("plans: /srv/plans\n"), 0o600))
+	cfg, err = config.Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, "/srv/plans", cfg.Plans, "absolute paths stay")
+	assert.Equal(t, filepath.Join(dir, config.DefaultDatabase), cfg.Database, "the default database sits beside the config too")
 }

@@ -68,6 +68,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -164,13 +165,31 @@ func DefaultLevels() map[bot.Level]bot.LevelPolicy {
 }
 
 // Load reads and parses the config file at path, taking ${VAR}s from the
-// process environment.
+// process environment. Relative paths in it (plans, database) are read from
+// the file's folder, so that the binary may start from anywhere.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(data, path, os.Getenv)
+	cfg, err := Parse(data, path, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(path)
+	cfg.Plans = besides(dir, cfg.Plans)
+	if !strings.Contains(cfg.Database, "://") { // a URL is no path
+		cfg.Database = besides(dir, cfg.Database)
+	}
+	return cfg, nil
+}
+
+// besides makes a relative path relative to dir.
+func besides(dir, path string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
 }
 
 // Default returns the embedded example config, parsed, with ${VAR}s from the

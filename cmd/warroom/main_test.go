@@ -174,6 +174,74 @@ func TestScenarioDeclareToResolve(t *testing.T) {
 	assert.Contains(t, out, "* invited @nadia, @omar to #fault-2-ledger-export-slow\n", "P3: the stability contact omar commands")
 }
 
+// TestScenarioApprovalsCannotBeGamed plays the approval rules on the
+// console: an approval stops counting when its approver loses the role, a
+// re-grade between request and start is seen, and approvals in a row start
+// one run.
+func TestScenarioApprovalsCannotBeGamed(t *testing.T) {
+	t.Parallel()
+	s := newScenario(t)
+	plans := filepath.Join(s.dir, "plans")
+	require.NoError(t, os.Mkdir(plans, 0o755))
+	for name, body := range map[string]string{
+		"two-keys.yaml": `name: two-keys
+title: Fail billing over to the standby
+faults: [billing-down]
+services: [billing]
+impact: P2
+approval: {roles: [commander, handler], count: 2, self: false}
+steps:
+  - {name: confirm, manual: billing answers from the standby}
+`,
+		"drain.yaml": `name: drain
+title: Drain the billing consumers
+services: [billing]
+impact: P2
+approval: {roles: [commander, handler, responder], count: 1, self: false}
+steps:
+  - {name: confirm, manual: consumers drained}
+`,
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(plans, name), []byte(body), 0o600))
+	}
+	cfg, err := os.ReadFile(filepath.Join(s.dir, "warroom.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(s.dir, "warroom.yaml"), append(cfg, "plans: plans/\n"...), 0o600))
+
+	out, code := s.play(t, []step{
+		{0, "sam: /fault declare P2 Invoices stuck service=billing"}, // rui commands, sam handles
+		{0, "#fault-1-invoices-stuck"},
+		{time.Minute, "omar: /fault run two-keys"},
+		{2 * time.Minute, "sam: /fault approve 1"},
+		{3 * time.Minute, "rui: /fault role handler @nadia"},
+		{4 * time.Minute, "rui: /fault approve 1"},
+		{5 * time.Minute, "nadia: /fault approve 1"},
+		{6 * time.Minute, "omar: /fault run drain"},
+		{7 * time.Minute, "nadia: /fault level P3"},
+		{8 * time.Minute, "nadia: /fault approve 2"},
+		{9 * time.Minute, "nadia: /fault level P2"},
+		{10 * time.Minute, "nadia: /fault role responder @pia"},
+		{11 * time.Minute, "nadia: /fault approve 2"},
+		{11 * time.Minute, "rui: /fault approve 2"},
+		{11 * time.Minute, "pia: /fault approve 2"},
+		{12 * time.Minute, "nadia: /fault runs"},
+	})
+	require.Equal(t, 0, code, out)
+	room := "[#fault-1-invoices-stuck] warroom: "
+	for _, want := range []string{
+		room + "👍 @sam approved run #1 (two-keys): 1 more approval needed, from @rui\n",
+		room + "👍 @rui approved run #1 (two-keys): 1 more approval needed, from @nadia (@sam's approval no longer counts: no longer commander or handler)\n",
+		room + "✅ run #1 (two-keys) approved by @rui, @nadia — starting\n",
+		room + "re-graded P2 → P3; commander @rui → @omar (P3: stability contact rule)\n",
+		room + `⚠️ run #2 cannot start: fault 1 is now P3, and plan drain may itself cause P2-level impact; deny it and ask again with override="<reason>"` + "\n",
+		room + "✅ run #2 (drain) approved by @nadia — starting\n",
+	} {
+		assert.Contains(t, out, want)
+	}
+	assert.Equal(t, 1, strings.Count(out, "(drain) approved by"), "three approvals in a row start one run")
+	assert.Equal(t, 2, strings.Count(out, "⚠️ run #2 was approved (by @nadia) and is running"), out)
+}
+
 func TestScenarioRestartKeepsOpenFault(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t)
