@@ -86,12 +86,7 @@ func (p *parser) apiTokensSection(c *bot.Catalog, f field) []bot.APIToken {
 	for _, g := range p.mapping("api_tokens", f.k, f.v, nil) {
 		name := g.key
 		path := yamlnode.Join("api_tokens", name)
-		if !idRe.MatchString(name) {
-			msg := fmt.Sprintf("api_tokens: %q is not a token name (a-z, 0-9, . _ -)", yamlnode.Clip(name))
-			if l := strings.ToLower(name); idRe.MatchString(l) {
-				msg += "; did you mean " + l + "?"
-			}
-			p.errorf(g.k, "%s", msg)
+		if !p.id("api_tokens", "token", g) {
 			continue
 		}
 		if v := yamlnode.Deref(g.v); !yamlnode.IsNull(v) && v.Kind != yaml.MappingNode {

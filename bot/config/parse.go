@@ -776,16 +776,25 @@ func (p *parser) peopleList(c *bot.Catalog, path string, k, v *yaml.Node, unique
 	return out, len(items)
 }
 
+// id checks that a section's key is a plain name (a-z, 0-9, . _ -), saying
+// the lowercase one when that is all that is wrong.
+func (p *parser) id(section, what string, g field) bool {
+	if idRe.MatchString(g.key) {
+		return true
+	}
+	msg := fmt.Sprintf("%s: %q is not a %s name (a-z, 0-9, . _ -)", section, yamlnode.Clip(g.key), what)
+	if l := strings.ToLower(g.key); idRe.MatchString(l) {
+		msg += "; did you mean " + l + "?"
+	}
+	p.errorf(g.k, "%s", msg)
+	return false
+}
+
 func (p *parser) servicesSection(c *bot.Catalog, f field) {
 	for _, g := range p.mapping("services", f.k, f.v, nil) {
 		name := g.key
 		path := yamlnode.Join("services", name)
-		if !idRe.MatchString(name) {
-			msg := fmt.Sprintf("services: %q is not a service name (a-z, 0-9, . _ -)", yamlnode.Clip(name))
-			if l := strings.ToLower(name); idRe.MatchString(l) {
-				msg += "; did you mean " + l + "?"
-			}
-			p.errorf(g.k, "%s", msg)
+		if !p.id("services", "service", g) {
 			continue
 		}
 		svc := bot.Service{Name: name}
