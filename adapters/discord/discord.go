@@ -98,7 +98,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = bot.Sleep
 	}
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = 5
@@ -251,13 +251,3 @@ func (a *Adapter) Close() {
 	a.closeOnce.Do(func() { go func() { _ = a.s.Close() }() })
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}

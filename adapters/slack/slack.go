@@ -98,7 +98,7 @@ func New(opts Options) (*Adapter, error) {
 		opts.Clock = bot.SystemClock{}
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = bot.Sleep
 	}
 	if opts.PostInterval == 0 {
 		opts.PostInterval = time.Second
@@ -139,18 +139,6 @@ func clientOptions(opts Options, appToken string) []slack.Option {
 		o = append(o, slack.OptionAppLevelToken(appToken))
 	}
 	return o
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Connect checks the bot token with auth.test and learns the bot's user id.

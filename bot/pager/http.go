@@ -74,7 +74,7 @@ func (o Options) withDefaults() Options {
 		o.Clock = bot.SystemClock{}
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = bot.Sleep
 	}
 	if o.Retry.Tries <= 0 {
 		o.Retry.Tries = DefaultTries
@@ -92,17 +92,6 @@ func (o Options) withDefaults() Options {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return o
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // bound limits one provider call to Retry.Total.
