@@ -250,4 +250,3 @@ func (a *Adapter) Close() {
 	a.bg.Wait()
 	a.closeOnce.Do(func() { go func() { _ = a.s.Close() }() })
 }
-

@@ -13,7 +13,6 @@ import (
 
 	"github.com/warroom/warroom/adapters/adaptertest"
 	wslack "github.com/warroom/warroom/adapters/slack"
-	"github.com/warroom/warroom/bot"
 )
 
 // Socket Mode connections lost and replaced. The fake behaves like Slack:
@@ -157,7 +156,7 @@ func TestSocketModeBackoff(t *testing.T) {
 	e = newEnv(t, func(o *wslack.Options) {
 		sleep := o.Sleep
 		o.Sleep = func(ctx context.Context, d time.Duration) error {
-			err := bot.Sleep(ctx, d)
+			err := sleep(ctx, d)
 			if len(e.sleep.Waits()) == 8 {
 				e.f.set(func(f *fake) { delete(f.fail, "apps.connections.open") })
 			}
