@@ -161,28 +161,10 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 		}
 	}
 	if f, ok := fields["faults"]; ok {
-		items, nodes := p.strs("faults", f.k, f.v, "[server-down]")
-		for i, s := range items {
-			if !kindRe.MatchString(s) {
-				p.errorf(nodes[i], "faults", "%q is not a kind of fault: a-z, 0-9 and - (e.g. server-down)", yamlnode.Clip(s))
-				continue
-			}
-			if !slices.Contains(plan.Faults, s) {
-				plan.Faults = append(plan.Faults, s)
-			}
-		}
+		plan.Faults = p.names("faults", f, "[server-down]", kindRe, "is not a kind of fault: a-z, 0-9 and - (e.g. server-down)")
 	}
 	if f, ok := fields["services"]; ok {
-		items, nodes := p.strs("services", f.k, f.v, "[web, payments-db]")
-		for i, s := range items {
-			if !serviceRe.MatchString(s) {
-				p.errorf(nodes[i], "services", "%q is not a service name: a-z, 0-9, ., _ and -", yamlnode.Clip(s))
-				continue
-			}
-			if !slices.Contains(plan.Services, s) {
-				plan.Services = append(plan.Services, s)
-			}
-		}
+		plan.Services = p.names("services", f, "[web, payments-db]", serviceRe, "is not a service name: a-z, 0-9, ., _ and -")
 	}
 	if f, ok := fields["impact"]; ok {
 		if s, ok := p.scalar("impact", f.k, f.v); ok {
@@ -725,4 +707,21 @@ func checkJSONBody(body string) error {
 	var v any
 	err := json.Unmarshal([]byte(placeholder.ReplaceAllString(body, "x")), &v)
 	return fmt.Errorf("is not valid JSON: %v", err)
+}
+
+// names reads a list of names that must match re, each once, in order; bad
+// says what a name that does not match is.
+func (p *parser) names(key string, f field, example string, re *regexp.Regexp, bad string) []string {
+	var out []string
+	items, nodes := p.strs(key, f.k, f.v, example)
+	for i, s := range items {
+		if !re.MatchString(s) {
+			p.errorf(nodes[i], key, "%q %s", yamlnode.Clip(s), bad)
+			continue
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
