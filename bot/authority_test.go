@@ -98,7 +98,7 @@ func TestEveryRowOfTheAuthorityTable(t *testing.T) {
 func TestRefusalSaysWhoMayAndIsNotToldToStakeholders(t *testing.T) {
 	t.Parallel()
 	r, f := authRig(t, bot.Options{})
-	r.withPolicy(bot.P2, func(p *bot.LevelPolicy) { p.Notify = []string{"#status"} })
+	r.withPolicy(bot.P2, func(p *bot.LevelPolicy) { p.Notify = recipients("#status") })
 	before := len(r.chat.Texts("#status"))
 	assert.Equal(t, "⚠️ you may not /fault level: only the commander (@dee) or the handler (@ana) may; ask one of them",
 		r.say(f.Channel, "ben", "/fault level P1"))

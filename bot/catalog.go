@@ -89,8 +89,10 @@ type LevelPolicy struct {
 	Commander     string        `json:"commander"`
 	CheckinWithin time.Duration `json:"checkin_within"`
 	Remind        string        `json:"remind,omitempty"`
-	Notify        []string      `json:"notify,omitempty"`
-	Page          []string      `json:"page,omitempty"`
+	// Notify is who hears of the level's faults (stakeholders): channels,
+	// people and phone numbers, written "#status", "alice", "+15550100".
+	Notify []Recipient `json:"notify,omitempty"`
+	Page   []string    `json:"page,omitempty"`
 	// Digest is how often the notify recipients get a status digest while
 	// the fault is open; 0 sends none.
 	Digest time.Duration `json:"digest,omitempty"`

@@ -13,13 +13,17 @@ import (
 // on the timeline; the others still hear.
 func (b *Bot) notify(ctx context.Context, f *Fault, what string, alsoLevels ...Level) {
 	// A re-grade is news to the old level's stakeholders too.
-	var recipients []string
-	seen := map[string]bool{}
+	type recipient struct {
+		Recipient
+		level Level // the first level that lists it, for error messages
+	}
+	var recipients []recipient
+	seen := map[Recipient]bool{}
 	for _, l := range append([]Level{f.Level}, alsoLevels...) {
 		for _, to := range b.catalog.Levels[l].Notify {
 			if !seen[to] {
 				seen[to] = true
-				recipients = append(recipients, to)
+				recipients = append(recipients, recipient{to, l})
 			}
 		}
 	}
@@ -31,21 +35,23 @@ func (b *Bot) notify(ctx context.Context, f *Fault, what string, alsoLevels ...L
 	var failed []Event
 	for _, to := range recipients {
 		var err error
-		switch {
-		case strings.HasPrefix(to, "#"):
-			_, err = b.adapter.Post(ctx, to, msg)
-		case strings.HasPrefix(to, "+"):
+		switch to.Kind {
+		case RecipientChannel:
+			err = b.postNamed(ctx, to.Name, to.level, msg)
+		case RecipientPhone:
 			if b.notifier == nil {
 				err = fmt.Errorf("%s", noPager)
 			} else {
-				err = b.notifier.Page(ctx, Page{Person: Person{ID: to, Phone: to}, FaultID: f.ID, Level: f.Level, Text: text, Dedup: dedupKey(f), Notify: true})
+				err = b.notifier.Page(ctx, Page{Person: Person{ID: to.Name, Phone: to.Name}, FaultID: f.ID, Level: f.Level, Text: text, Dedup: dedupKey(f), Notify: true})
 			}
+		case RecipientPerson:
+			err = b.adapter.DM(ctx, b.person(to.Name), msg)
 		default:
-			err = b.adapter.DM(ctx, b.person(to), msg)
+			err = fmt.Errorf("recipient %q has no kind", to.Name)
 		}
 		if err != nil {
-			b.log.Warn("notifying a stakeholder", "fault", f.ID, "to", to, "err", err)
-			failed = append(failed, Event{Type: EventNotifyFailed, Actor: ActorBot, Person: to, Text: err.Error()})
+			b.log.Warn("notifying a stakeholder", "fault", f.ID, "to", to.String(), "err", err)
+			failed = append(failed, Event{Type: EventNotifyFailed, Actor: ActorBot, Person: to.String(), Text: err.Error()})
 		}
 	}
 	if len(failed) == 0 {
@@ -59,6 +65,27 @@ func (b *Bot) notify(ctx context.Context, f *Fault, what string, alsoLevels ...L
 		who = append(who, fmt.Sprintf("%s (%s)", e.Person, e.Text))
 	}
 	b.reply(ctx, f.Channel, KindError, "⚠️ stakeholders not reached: "+strings.Join(who, ", "))
+}
+
+// postNamed posts msg in the channel people call #name. Post takes ids, so
+// an adapter that can look names up (ChannelFinder) is asked for the id
+// first; others get "#name" as it stands. A channel the platform does not
+// have is an ENOTFOUND error that says what to do about it.
+func (b *Bot) postNamed(ctx context.Context, name string, level Level, msg Message) error {
+	cf, ok := b.adapter.(ChannelFinder)
+	if !ok {
+		_, err := b.adapter.Post(ctx, "#"+name, msg)
+		return err
+	}
+	ch, err := cf.FindChannel(ctx, name)
+	if ErrorCode(err) == ENOTFOUND {
+		return Errorf(ENOTFOUND, "no channel named #%s on %s; create it or fix levels.%s.notify", name, b.adapter.Platform(), level)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = b.adapter.Post(ctx, ch.ID, msg)
+	return err
 }
 
 // dedupKey identifies a fault to paging services that group alerts.

@@ -194,3 +194,17 @@ func LoadFault(ctx context.Context, s Store, id int64) (*Fault, error) {
 	}
 	return Replay(events), nil
 }
+
+// ChannelFinder is an adapter that can look a channel up by the name people
+// see ("status" for #status), so that a level's `notify: ["#status"]`
+// reaches the channel's id: Post takes ids, and platforms such as Discord
+// take nothing else. Without it the core posts to "#name" as it stands
+// (the console and similar adapters where names are ids).
+type ChannelFinder interface {
+	// FindChannel returns the channel named name (without "#"; a leading
+	// one is ignored). When the platform has none it fails with ENOTFOUND
+	// and a message that names the channel and the platform; other failures
+	// (permissions, the network) are EUNAVAILABLE. Adapters may cache the
+	// answer briefly.
+	FindChannel(ctx context.Context, name string) (Channel, error)
+}

@@ -50,7 +50,7 @@ func noticesAt(r *rig, ch string, from int, minute int) ([]string, int) {
 func TestP1Hour(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	pg := r.withPolicy(bot.P1, func(p *bot.LevelPolicy) { p.Notify = []string{"#exec"}; p.Digest = 20 * time.Minute })
+	pg := r.withPolicy(bot.P1, func(p *bot.LevelPolicy) { p.Notify = recipients("#exec"); p.Digest = 20 * time.Minute })
 	f := r.declare("/fault declare P1 Ledger down service=ledger cause=queue")
 	ch := f.Channel
 	// ana (declarer, handler), ben, cy (cause contact), dee (commander on duty).
@@ -185,7 +185,7 @@ func TestRestartFiresOverdueReminderOnce(t *testing.T) {
 func TestStakeholdersHearUntilResolved(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	pg := r.withPolicy(bot.P2, func(p *bot.LevelPolicy) { p.Notify = []string{"#status", "fay", "+15550199"} })
+	pg := r.withPolicy(bot.P2, func(p *bot.LevelPolicy) { p.Notify = recipients("#status", "fay", "+15550199") })
 
 	f := r.declare("/fault declare P2 Ledger down service=ledger")
 	r.say(f.Channel, "ana", "/fault update failing over")
@@ -273,7 +273,7 @@ func TestDigestKeepsStakeholdersHearingUntilResolved(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	r.withPolicy(bot.P2, func(p *bot.LevelPolicy) {
-		p.Notify = []string{"#status", "+15550188"}
+		p.Notify = recipients("#status", "+15550188")
 		p.Digest = 30 * time.Minute
 		p.Remind = ""
 	})

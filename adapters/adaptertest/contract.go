@@ -30,6 +30,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"Topicer", testTopicer},
 		{"Pinner", testPinner},
 		{"Mentioner", testMentioner},
+		{"PostToNamedChannel", testPostToNamedChannel},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -221,5 +222,32 @@ func testMentioner(t *testing.T, h Harness) {
 	}
 	if got := m.Mention(h.Person("alice")); got == "" {
 		t.Fatal("Mention returned nothing")
+	}
+}
+
+// testPostToNamedChannel is what a level's `notify: ["#name"]` needs: an
+// adapter that finds channels by name finds one it created, by the name
+// it got, and a post to what it found lands there. A name it has no
+// channel for, if it says so, is ENOTFOUND.
+func testPostToNamedChannel(t *testing.T, h Harness) {
+	cf, ok := h.Adapter().(bot.ChannelFinder)
+	if !ok {
+		t.Skip("adapter does not implement bot.ChannelFinder")
+	}
+	start(t, h)
+	ch := create(t, h, "fault-11-status")
+	got, err := cf.FindChannel(t.Context(), ch.Name)
+	if err != nil {
+		t.Fatalf("FindChannel(%q): %v", ch.Name, err)
+	}
+	if got.ID != ch.ID {
+		t.Fatalf("FindChannel(%q) = %+v, want the channel CreateChannel made, %+v", ch.Name, got, ch)
+	}
+	post(t, h, got.ID, bot.Message{Kind: bot.KindNotice, Text: "📣 P2 fault 11: stakeholders hear here"})
+	if posts := h.Posts(t, ch.ID); !slices.Equal(posts, []string{"📣 P2 fault 11: stakeholders hear here"}) {
+		t.Fatalf("posts in %s = %q, want the notice", ch.ID, posts)
+	}
+	if _, err := cf.FindChannel(t.Context(), "no-such-channel-11"); err != nil && bot.ErrorCode(err) != bot.ENOTFOUND {
+		t.Fatalf("FindChannel of a name with no channel: %v (code %s), want ENOTFOUND", err, bot.ErrorCode(err))
 	}
 }

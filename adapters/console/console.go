@@ -54,7 +54,7 @@ func WithPeople(ids ...string) Option {
 }
 
 // Adapter is the console bot.Adapter; it also implements bot.Topicer,
-// bot.Pinner and bot.Mentioner. Its methods are safe for concurrent use;
+// bot.Pinner, bot.Mentioner and bot.ChannelFinder. Its methods are safe for concurrent use;
 // Run may run once at a time.
 type Adapter struct {
 	in     io.Reader
@@ -168,6 +168,17 @@ func (a *Adapter) Post(_ context.Context, channelID string, m bot.Message) (stri
 		a.kickoff[ch] = id
 	}
 	return id, nil
+}
+
+// FindChannel implements bot.ChannelFinder. Channel ids are channel names
+// on the console, and every channel exists (posting in one, or typing
+// "#name", makes it), so a name is always found, as itself.
+func (a *Adapter) FindChannel(_ context.Context, name string) (bot.Channel, error) {
+	ch := strings.TrimPrefix(name, "#")
+	if ch == "" || strings.ContainsAny(ch, " \t\n") {
+		return bot.Channel{}, bot.Errorf(bot.EINVALID, "console: %q is not a channel name", name)
+	}
+	return bot.Channel{ID: ch, Name: ch}, nil
 }
 
 // RememberKickoff implements bot.KickoffMemory: the console keeps no

@@ -73,15 +73,18 @@ type Adapter struct {
 	cats    []*category       // "Incidents", "Incidents 2", ...
 	dms     map[string]string // user id → DM channel id
 	catLock sync.Mutex        // one category decision at a time
+	found   map[string]found  // lower-cased name → channel, by FindChannel
+	findMu  sync.Mutex        // one FindChannel listing at a time
 }
 
 var (
-	_ bot.Adapter    = (*Adapter)(nil)
-	_ bot.Topicer    = (*Adapter)(nil)
-	_ bot.Pinner     = (*Adapter)(nil)
-	_ bot.Mentioner  = (*Adapter)(nil)
-	_ bot.Concurrent = (*Adapter)(nil)
-	_ bot.VoiceRooms = (*Adapter)(nil)
+	_ bot.Adapter       = (*Adapter)(nil)
+	_ bot.Topicer       = (*Adapter)(nil)
+	_ bot.Pinner        = (*Adapter)(nil)
+	_ bot.Mentioner     = (*Adapter)(nil)
+	_ bot.Concurrent    = (*Adapter)(nil)
+	_ bot.VoiceRooms    = (*Adapter)(nil)
+	_ bot.ChannelFinder = (*Adapter)(nil)
 )
 
 // New checks the token, opens the gateway and registers the `/fault`

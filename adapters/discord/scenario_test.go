@@ -42,13 +42,18 @@ type world struct {
 	f     *discordfake.Server
 	a     *discord.Adapter
 	b     *bot.Bot
+	st    *store.DB
 	rec   *adaptertest.Recorder
 	clock *bot.FakeClock
 	n     int // events handled so far
 }
 
 func newWorld(t *testing.T, opts ...func(*discord.Config)) *world {
-	f := discordfake.New(t)
+	return newWorldOn(t, discordfake.New(t), catalog(), opts...)
+}
+
+// newWorldOn is newWorld on a given fake and catalog.
+func newWorldOn(t *testing.T, f *discordfake.Server, cat *bot.Catalog, opts ...func(*discord.Config)) *world {
 	clock := bot.NewFakeClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	opts = append(opts, func(c *discord.Config) { c.Now = clock.Now })
 	a := newAdapter(t, f, opts...)
@@ -56,11 +61,11 @@ func newWorld(t *testing.T, opts ...func(*discord.Config)) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bot.New(st, a, clock, catalog(), bot.Options{}, nil)
+	b, err := bot.New(st, a, clock, cat, bot.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, f: f, a: a, b: b, rec: &adaptertest.Recorder{Then: b}, clock: clock}
+	w := &world{t: t, f: f, a: a, b: b, st: st, rec: &adaptertest.Recorder{Then: b}, clock: clock}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx, w.rec) }()

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/warroom/warroom/bot"
@@ -22,8 +23,9 @@ type Post struct {
 	bot.Message
 }
 
-// Adapter is an in-memory bot.Adapter, bot.Topicer and bot.Pinner. It is safe
-// for concurrent use; every accessor returns a copy.
+// Adapter is an in-memory bot.Adapter, bot.Topicer, bot.Pinner and
+// bot.ChannelFinder. It is safe for concurrent use; every accessor returns
+// a copy.
 type Adapter struct {
 	mu       sync.Mutex
 	channels []bot.Channel
@@ -41,6 +43,8 @@ type Adapter struct {
 	events  sync.Mutex    // one inbound event at a time, like a real event loop
 }
 
+var _ bot.ChannelFinder = (*Adapter)(nil)
+
 // New returns an empty platform.
 func New() *Adapter {
 	return &Adapter{
@@ -55,7 +59,7 @@ func New() *Adapter {
 	}
 }
 
-var methods = []string{"CreateChannel", "Invite", "Post", "DM", "SetTopic", "Pin"}
+var methods = []string{"CreateChannel", "Invite", "Post", "DM", "SetTopic", "Pin", "FindChannel"}
 
 // FailNext makes the next call of method return err.
 func (a *Adapter) FailNext(method string, err error) { a.FailNextN(method, 1, err) }
@@ -105,6 +109,27 @@ func (a *Adapter) CreateChannel(_ context.Context, name string) (bot.Channel, er
 	ch := bot.Channel{ID: a.id("C"), Name: free}
 	a.channels = append(a.channels, ch)
 	return ch, nil
+}
+
+// FindChannel implements bot.ChannelFinder: a channel CreateChannel made is
+// found by its name. Any other name is found too, as the id "#name": like
+// Post, the memory platform has every channel tests post in without making
+// it (#status), and tests read it as Texts("#status"). To have the platform
+// say a channel does not exist, make FindChannel fail (FailNext) with an
+// ENOTFOUND error.
+func (a *Adapter) FindChannel(_ context.Context, name string) (bot.Channel, error) {
+	name = strings.TrimPrefix(name, "#")
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.fault("FindChannel"); err != nil {
+		return bot.Channel{}, err
+	}
+	for _, c := range a.channels {
+		if c.Name == name {
+			return c, nil
+		}
+	}
+	return bot.Channel{ID: "#" + name, Name: name}, nil
 }
 
 func (a *Adapter) taken(name string) bool {

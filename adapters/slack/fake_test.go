@@ -35,6 +35,7 @@ type fake struct {
 	authErr  string
 	latency  time.Duration
 	answers  []string // texts posted to response_url
+	pageSize int      // most channels one conversations.list page holds; 0 = as asked
 
 	// Socket Mode. Like Slack, the fake keeps every envelope it sent until
 	// it is acknowledged and sends the unacknowledged ones again, with
@@ -80,6 +81,7 @@ func newFake(t testing.TB) *fake {
 			"conversations.invite":   f.invite,
 			"conversations.setTopic": f.setTopic,
 			"conversations.open":     f.open,
+			"conversations.list":     f.list,
 			"chat.postMessage":       f.postMessage,
 			"pins.add":               f.pin,
 			"users.lookupByEmail":    f.lookupByEmail,
@@ -168,6 +170,61 @@ func (f *fake) create(r *http.Request) any {
 	f.channels[ch.id] = ch
 	f.names[name] = ch.id
 	return ok("channel", map[string]any{"id": ch.id, "name": name})
+}
+
+// list is conversations.list: public and private channels (no DMs), in id
+// order, a page at a time behind an opaque cursor (the next channel's id).
+func (f *fake) list(r *http.Request) any {
+	types := r.Form.Get("types")
+	if types == "" {
+		types = "public_channel"
+	}
+	var ids []string
+	for id, ch := range f.channels {
+		if ch.name == "" { // a DM
+			continue
+		}
+		if ch.private && strings.Contains(types, "private_channel") || !ch.private && strings.Contains(types, "public_channel") {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	if c := r.Form.Get("cursor"); c != "" {
+		i, found := slices.BinarySearch(ids, c)
+		if !found {
+			return failure("invalid_cursor")
+		}
+		ids = ids[i:]
+	}
+	n, _ := strconv.Atoi(r.Form.Get("limit"))
+	if n <= 0 || n > 1000 {
+		n = 100
+	}
+	if f.pageSize > 0 {
+		n = min(n, f.pageSize)
+	}
+	next := ""
+	if len(ids) > n {
+		next, ids = ids[n], ids[:n]
+	}
+	chans := []map[string]any{}
+	for _, id := range ids {
+		ch := f.channels[id]
+		chans = append(chans, map[string]any{"id": id, "name": ch.name, "is_channel": true, "is_private": ch.private})
+	}
+	return ok("channels", chans, "response_metadata", map[string]any{"next_cursor": next})
+}
+
+// addChannel makes a channel exist, as if people had made it, and returns
+// its id.
+func (f *fake) addChannel(name string, private bool) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	ch := &fakeChannel{id: fmt.Sprintf("C%03d", f.nextID), name: name, private: private}
+	f.channels[ch.id] = ch
+	f.names[name] = ch.id
+	return ch.id
 }
 
 func (f *fake) invite(r *http.Request) any {

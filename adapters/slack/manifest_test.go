@@ -40,7 +40,7 @@ func TestManifest(t *testing.T) {
 	if err := yaml.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
-	scopes := []string{"app_mentions:read", "channels:manage", "chat:write", "commands", "groups:write",
+	scopes := []string{"app_mentions:read", "channels:manage", "channels:read", "chat:write", "commands", "groups:read", "groups:write",
 		"im:write", "pins:write", "reactions:read", "users:read", "users:read.email"}
 	if got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot)); !slices.Equal(got, scopes) {
 		t.Errorf("scopes = %v, want %v", got, scopes)

@@ -49,7 +49,7 @@ type Options struct {
 }
 
 // Adapter is the Slack adapter. It implements bot.Adapter and the Topicer,
-// Pinner, Mentioner, Concurrent and Directory capabilities.
+// Pinner, Mentioner, Concurrent, Directory and ChannelFinder capabilities.
 type Adapter struct {
 	opts Options
 	api  *slack.Client
@@ -62,6 +62,7 @@ type Adapter struct {
 	users  *userCache
 	queues *queues
 	seen   *dedup
+	chans  channelCache // FindChannel's names
 
 	fatalOnce sync.Once
 	fatalErr  error
@@ -74,12 +75,13 @@ type Adapter struct {
 }
 
 var (
-	_ bot.Adapter    = (*Adapter)(nil)
-	_ bot.Topicer    = (*Adapter)(nil)
-	_ bot.Pinner     = (*Adapter)(nil)
-	_ bot.Mentioner  = (*Adapter)(nil)
-	_ bot.Concurrent = (*Adapter)(nil)
-	_ bot.Directory  = (*Adapter)(nil)
+	_ bot.Adapter       = (*Adapter)(nil)
+	_ bot.Topicer       = (*Adapter)(nil)
+	_ bot.Pinner        = (*Adapter)(nil)
+	_ bot.Mentioner     = (*Adapter)(nil)
+	_ bot.Concurrent    = (*Adapter)(nil)
+	_ bot.Directory     = (*Adapter)(nil)
+	_ bot.ChannelFinder = (*Adapter)(nil)
 )
 
 // New returns an adapter. It does not touch the network: Connect (or Run)

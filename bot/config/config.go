@@ -27,8 +27,9 @@
 //   - `http: off` or `http: ""` turns the HTTP server off (Config.HTTP == "").
 //   - A person may be referred to as `alice` or `"@alice"` (contacts,
 //     stability, duty.people, commander, notify, page); it is stored as alice.
-//   - A level's notify items are stored as "#channel", a person id, or a
-//     "+phone" number, which tells them apart.
+//   - A level's notify items ("#channel", a person, or a "+phone" number)
+//     are stored as bot.Recipients of those kinds (channel names without
+//     the "#"); the core looks a channel up by name on the platform.
 //   - `remind: off` turns a level's progress reminders off (Remind == "");
 //     `digest: off` its status digest (Digest == 0). A digest is at least 1m.
 //   - checkin_emoji may be written with colons (`:white_check_mark:`); it is

@@ -57,8 +57,8 @@ func TestDefault(t *testing.T) {
 		assert.NotEmpty(t, c.Levels[l].Commander, l)
 		assertValidLevel(t, c, l)
 	}
-	assert.Equal(t, bot.LevelPolicy{Commander: "duty", CheckinWithin: 5 * time.Minute, Remind: "*/10 * * * *", Notify: []string{"#status"}, Page: []string{"dave"}, Digest: 30 * time.Minute}, c.Levels[bot.P1])
-	assert.Equal(t, bot.LevelPolicy{Commander: "duty", CheckinWithin: 10 * time.Minute, Remind: "*/15 * * * *", Notify: []string{"#status"}, Digest: time.Hour}, c.Levels[bot.P2])
+	assert.Equal(t, bot.LevelPolicy{Commander: "duty", CheckinWithin: 5 * time.Minute, Remind: "*/10 * * * *", Notify: []bot.Recipient{{Kind: bot.RecipientChannel, Name: "status"}}, Page: []string{"dave"}, Digest: 30 * time.Minute}, c.Levels[bot.P1])
+	assert.Equal(t, bot.LevelPolicy{Commander: "duty", CheckinWithin: 10 * time.Minute, Remind: "*/15 * * * *", Notify: []bot.Recipient{{Kind: bot.RecipientChannel, Name: "status"}}, Digest: time.Hour}, c.Levels[bot.P2])
 	assert.Equal(t, bot.LevelPolicy{Commander: "stability", CheckinWithin: 30 * time.Minute, Remind: "0 * * * *"}, c.Levels[bot.P3])
 	assert.Equal(t, bot.LevelPolicy{Commander: "stability", CheckinWithin: 2 * time.Hour, Remind: "0 */4 * * *"}, c.Levels[bot.P4])
 	// The example's levels are the defaults, plus notify and page.
@@ -147,7 +147,12 @@ levels:
 	assert.Equal(t, bot.Daily, cfg.Catalog.Duty.Rotation)
 	assert.Equal(t, []string{"bob", "alice", "bob"}, cfg.Catalog.Duty.People)
 	assert.True(t, cfg.Catalog.Duty.Start.Equal(time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)))
-	assert.Equal(t, []string{"#status", "alice", "bob", "+15550100"}, cfg.Catalog.Levels[bot.P1].Notify)
+	assert.Equal(t, []bot.Recipient{
+		{Kind: bot.RecipientChannel, Name: "status"},
+		{Kind: bot.RecipientPerson, Name: "alice"},
+		{Kind: bot.RecipientPerson, Name: "bob"},
+		{Kind: bot.RecipientPhone, Name: "+15550100"},
+	}, cfg.Catalog.Levels[bot.P1].Notify)
 	assert.Equal(t, []string{"alice"}, cfg.Catalog.Levels[bot.P1].Page)
 }
 
@@ -235,6 +240,12 @@ func TestBadConfigs(t *testing.T) {
 			`t.yaml:6: levels.P1.notify: "alicia" is not a #channel, a known person or a +phone number; did you mean alice?`},
 		{"notify channel without #", people + "levels:\n  P1: {notify: [status]}\n", nil,
 			`t.yaml:5: levels.P1.notify: "status" is not a #channel, a known person or a +phone number; for a channel write "#status" (quoted)`},
+		{"notify bad channel name", people + "levels:\n  P1:\n    notify: [\"#ops team\"]\n", nil,
+			`t.yaml:6: levels.P1.notify: "#ops team" is not a channel name`},
+		{"notify bare #", people + "levels:\n  P1:\n    notify:\n      - \"#status\"\n      - \"#\"\n", nil,
+			`t.yaml:8: levels.P1.notify: "#" is not a channel name`},
+		{"notify listed twice", people + "levels:\n  P1:\n    notify: [\"#status\", alice, \"@alice\"]\n", nil,
+			`t.yaml:6: levels.P1.notify: alice is listed twice`},
 		{"notify unquoted #", "levels:\n  P1:\n    notify:\n      - #status\n", nil,
 			`t.yaml:4: levels.P1.notify: empty item (a # starts a comment in YAML: quote channel names, "#status")`},
 		{"notify unquoted # in flow list", "levels:\n  P1: {notify: [#status]}\n", nil,
@@ -522,10 +533,13 @@ func assertValidLevel(t testing.TB, c *bot.Catalog, l bot.Level) {
 		require.NoError(t, err, "%s remind", l)
 	}
 	for _, n := range pol.Notify {
-		switch n[0] {
-		case '#', '+':
+		switch n.Kind {
+		case bot.RecipientChannel, bot.RecipientPhone:
+			require.NotEmpty(t, n.Name, "%s notify", l)
+		case bot.RecipientPerson:
+			require.Contains(t, c.People, n.Name, "%s notify", l)
 		default:
-			require.Contains(t, c.People, n, "%s notify", l)
+			t.Fatalf("%s notify %+v has no kind", l, n)
 		}
 	}
 	for _, id := range pol.Page {

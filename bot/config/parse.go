@@ -958,32 +958,33 @@ func checkCron(s string) (err error) {
 	return err
 }
 
-// notify reads a level's notify list: "#channel", a person, or "+phone".
-func (p *parser) notify(c *bot.Catalog, path string, k, v *yaml.Node) []string {
-	var out []string
+// notify reads a level's notify list: "#channel", a person, or "+phone",
+// each into a bot.Recipient of its kind.
+func (p *parser) notify(c *bot.Catalog, path string, k, v *yaml.Node) []bot.Recipient {
+	var out []bot.Recipient
 	for _, item := range p.list(path, k, v) {
 		s, ok := p.item(path, item, ` (a # starts a comment in YAML: quote channel names, "#status")`)
 		if !ok {
 			continue
 		}
-		var val string
+		var val bot.Recipient
 		switch {
 		case strings.HasPrefix(s, "#"):
 			if !channelRe.MatchString(s) {
 				p.errorf(item, "%s: %q is not a channel name", path, yamlnode.Clip(s))
 				continue
 			}
-			val = s
+			val = bot.Recipient{Kind: bot.RecipientChannel, Name: s[1:]}
 		case strings.HasPrefix(s, "+"):
 			if !phoneRe.MatchString(s) {
 				p.errorf(item, "%s: %q is not an E.164 phone number (+ then digits, e.g. +15550100)", path, yamlnode.Clip(s))
 				continue
 			}
-			val = s
+			val = bot.Recipient{Kind: bot.RecipientPhone, Name: s}
 		default:
 			id := strings.TrimPrefix(s, "@")
 			if _, ok := c.People[id]; ok {
-				val = id
+				val = bot.Recipient{Kind: bot.RecipientPerson, Name: id}
 				break
 			}
 			if p.noPeople || p.people[id] {
