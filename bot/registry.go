@@ -65,7 +65,7 @@ const (
 var argKinds = [...]string{"person", "level", "role", "number", "word", "text", "key=value"}
 
 func (k ArgKind) String() string {
-	if int(k) < len(argKinds) {
+	if k >= 0 && int(k) < len(argKinds) {
 		return argKinds[k]
 	}
 	return fmt.Sprintf("ArgKind(%d)", int(k))
