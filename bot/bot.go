@@ -66,13 +66,11 @@ func New(store Store, adapter Adapter, clock Clock, catalog *Catalog, opts Optio
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bot{store: store, adapter: adapter, clock: clock, catalog: catalog, opts: opts, log: log, verbs: NewRegistry()}
-	for _, v := range append(coreVerbs(), planVerbs()...) {
-		if err := b.verbs.Register(v); err != nil {
-			return nil, err
-		}
+	verbs, err := defaultRegistry()
+	if err != nil {
+		return nil, err
 	}
-	return b, nil
+	return &Bot{store: store, adapter: adapter, clock: clock, catalog: catalog, opts: opts, log: log, verbs: verbs}, nil
 }
 
 // Start prepares the bot for a (re)started process: plan runs the last

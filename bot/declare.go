@@ -20,11 +20,18 @@ type DeclareRequest struct {
 	Via string
 }
 
-const declareUsage = "P1|P2|P3|P4 <title...> [service=<name>] [cause=<name>] [kind=<kind>]"
+// declareArgs are `/fault declare`'s: P1|P2|P3|P4 <title...> [service=<name>] [cause=<name>] [kind=<kind>].
+var declareArgs = []Arg{
+	{Name: "level", Kind: ArgLevel, Required: true, Desc: "P1 (worst) to P4"},
+	{Name: "title", Kind: ArgWord, Many: true, Required: true, Desc: "What is broken"},
+	{Name: "name", Key: "service", Kind: ArgWord, Desc: "The affected service"},
+	{Name: "name", Key: "cause", Kind: ArgWord, Desc: "The suspected-cause service"},
+	{Name: "kind", Key: "kind", Kind: ArgWord, Desc: "The kind of fault (server-down, db-data-error...)"},
+}
 
 // parseDeclare reads `/fault declare` arguments.
 func (b *Bot) parseDeclare(r *Request) (DeclareRequest, error) {
-	usage := fmt.Sprintf("/%s declare %s", b.opts.Command, declareUsage)
+	usage := b.usage("declare")
 	a, err := Tokenize(r.Cmd.Rest)
 	if err != nil {
 		return DeclareRequest{}, Errorf(EINVALID, "%s. Type: %s", ErrorMessage(err), usage)

@@ -78,11 +78,16 @@ func (b *Bot) plan(name string) (*Plan, error) {
 }
 
 func planVerbs() []Verb {
+	runNum := Arg{Name: "run", Kind: ArgNumber, Required: true, Desc: "The run number"}
 	return []Verb{
 		{Name: "plans", Summary: "contingency plans, those that fit this fault first", Scope: WarRoom, WhenResolved: true, Run: verbPlans},
-		{Name: "run", Usage: "<plan> [key=value...] [override=\"<reason>\"]", Summary: "ask for approval to run a plan", Scope: WarRoom, Run: verbRun},
-		{Name: "approve", Usage: "<run#>", Summary: "approve a plan run (or click Approve)", Scope: WarRoom, Run: verbApprove},
-		{Name: "deny", Usage: "<run#> [reason]", Summary: "refuse a plan run", Scope: WarRoom, Run: verbDeny},
+		{Name: "run", Args: []Arg{
+			{Name: "plan", Kind: ArgWord, Required: true, Desc: "The plan's name"},
+			{Name: "params", Kind: ArgKeyValue, Many: true, Desc: "key=value parameters, space-separated"},
+			{Name: "reason", Key: "override", Kind: ArgText, Desc: "Why a plan worse than the fault's level must run (commander's override)"},
+		}, Summary: "ask for approval to run a plan", Scope: WarRoom, Run: verbRun},
+		{Name: "approve", Args: []Arg{runNum}, Summary: "approve a plan run (or click Approve)", Scope: WarRoom, Run: verbApprove},
+		{Name: "deny", Args: []Arg{runNum, {Name: "reason", Kind: ArgText, Desc: "Why"}}, Summary: "refuse a plan run", Scope: WarRoom, Run: verbDeny},
 		{Name: "runs", Summary: "the plan runs of this fault and how they went", Scope: WarRoom, WhenResolved: true, Run: verbRuns},
 	}
 }

@@ -10,26 +10,48 @@ import (
 // coreVerbs are the war-room commands. A verb only parses and replies: what
 // it does is a use case on the Bot (usecases.go), shared with the HTTP API.
 func coreVerbs() []Verb {
+	person := Arg{Name: "person", Kind: ArgPerson, Required: true}
+	note := Arg{Name: "note", Kind: ArgText, Desc: "A note for the timeline"}
 	return []Verb{
-		{Name: "declare", Usage: declareUsage, Summary: "open a war room for a new fault", Scope: AnyChannel, Run: verbDeclare},
+		{Name: "declare", Args: declareArgs, Summary: "open a war room for a new fault", Scope: AnyChannel, Run: verbDeclare},
 		{Name: "checkin", Aliases: []string{"ack"}, Summary: "say you are here (or react with the check-in emoji to the kickoff)", Scope: WarRoom, Run: verbCheckin},
-		{Name: "role", Usage: "commander|handler|responder @person", Summary: "give someone a role", Scope: WarRoom, Run: verbRole},
+		{Name: "role", Args: []Arg{
+			{Name: "role", Kind: ArgRole, Required: true, Desc: "The role"},
+			with(person, "Who gets it"),
+		}, Summary: "give someone a role", Scope: WarRoom, Run: verbRole},
 		{Name: "roles", Summary: "who holds what; who has and has not checked in", Scope: WarRoom, WhenResolved: true, Run: verbRoles},
-		{Name: "invite", Usage: "@person | service=<name>", Summary: "bring people (or a service's contacts) into the war room", Scope: WarRoom, Run: verbInvite},
-		{Name: "cause", Usage: "<service>", Summary: "set the suspected cause; invites its contacts", Scope: WarRoom, Run: verbCause},
-		{Name: "level", Usage: "P1|P2|P3|P4", Summary: "re-grade; re-applies the level's policy", Scope: WarRoom, Run: verbLevel},
-		{Name: "task", Usage: "@person <text>", Summary: "the commander assigns a task", Scope: WarRoom, Run: verbTask},
-		{Name: "done", Usage: "<task#>", Summary: "mark a task done", Scope: WarRoom, Run: verbDone},
+		{Name: "invite", Args: []Arg{
+			{Name: "person", Kind: ArgPerson, Many: true, Desc: "Who to invite"},
+			{Name: "name", Key: "service", Kind: ArgWord, Or: true, Desc: "Invite this service's contacts"},
+		}, Summary: "bring people (or a service's contacts) into the war room", Scope: WarRoom, Run: verbInvite},
+		{Name: "cause", Args: []Arg{{Name: "service", Kind: ArgWord, Required: true, Desc: "The suspected-cause service"}},
+			Summary: "set the suspected cause; invites its contacts", Scope: WarRoom, Run: verbCause},
+		{Name: "level", Args: []Arg{{Name: "level", Kind: ArgLevel, Required: true, Desc: "P1 (worst) to P4"}},
+			Summary: "re-grade; re-applies the level's policy", Scope: WarRoom, Run: verbLevel},
+		{Name: "task", Args: []Arg{
+			with(person, "Who does it"),
+			{Name: "text", Kind: ArgText, Required: true, Desc: "What to do"},
+		}, Summary: "the commander assigns a task", Scope: WarRoom, Run: verbTask},
+		{Name: "done", Args: []Arg{{Name: "task", Kind: ArgNumber, Required: true, Desc: "The task number"}},
+			Summary: "mark a task done", Scope: WarRoom, Run: verbDone},
 		{Name: "tasks", Summary: "this fault's tasks, open and done", Scope: WarRoom, WhenResolved: true, Run: verbTasks},
-		{Name: "update", Usage: "<text>", Summary: "post a progress update for stakeholders", Scope: WarRoom, Run: verbUpdate},
+		{Name: "update", Args: []Arg{{Name: "text", Kind: ArgText, Required: true, Desc: "The update, for stakeholders"}},
+			Summary: "post a progress update for stakeholders", Scope: WarRoom, Run: verbUpdate},
 		{Name: "call", Aliases: []string{"bridge"}, Summary: "the conference bridge for this fault", Scope: WarRoom, Run: verbCall},
-		{Name: "mitigated", Usage: "[note]", Summary: "the impact is stopped; recovery goes on", Scope: WarRoom, Run: verbMitigated},
-		{Name: "resolve", Usage: "[note]", Summary: "close the fault and post the recovery-metrics summary", Scope: WarRoom, Run: verbResolve},
+		{Name: "mitigated", Args: []Arg{note}, Summary: "the impact is stopped; recovery goes on", Scope: WarRoom, Run: verbMitigated},
+		{Name: "resolve", Args: []Arg{note}, Summary: "close the fault and post the recovery-metrics summary", Scope: WarRoom, Run: verbResolve},
 		{Name: "status", Summary: "where the fault stands", Scope: WarRoom, WhenResolved: true, Run: verbStatus},
 		{Name: "timeline", Summary: "every event so far", Scope: WarRoom, WhenResolved: true, Run: verbTimeline},
 		{Name: "list", Summary: "open faults, newest first", Scope: AnyChannel, Run: verbList},
-		{Name: "help", Usage: "[command]", Summary: "this list, or one command's usage", Scope: AnyChannel, Run: verbHelp},
+		{Name: "help", Args: []Arg{{Name: "command", Kind: ArgWord, Desc: "A command"}},
+			Summary: "this list, or one command's usage", Scope: AnyChannel, Run: verbHelp},
 	}
+}
+
+// with is a copy of a with its description.
+func with(a Arg, desc string) Arg {
+	a.Desc = desc
+	return a
 }
 
 func (b *Bot) say(ctx context.Context, r *Request, format string, args ...any) error {
@@ -43,6 +65,15 @@ func (b *Bot) usageErr(verb, problem string) error {
 		return err
 	}
 	return Errorf(EINVALID, "%s. Type: %s", problem, v.usage(b.opts.Command))
+}
+
+// usage is the full usage line of a registered verb: `/fault invite ...`.
+func (b *Bot) usage(verb string) string {
+	v, err := b.verbs.Lookup(b.opts.Command, verb)
+	if err != nil {
+		return "/" + b.opts.Command + " " + verb
+	}
+	return v.usage(b.opts.Command)
 }
 
 // read runs a read-only verb: the fault loaded under its lock and the
@@ -112,7 +143,7 @@ func verbInvite(ctx context.Context, b *Bot, r *Request) error {
 	if err != nil {
 		return b.usageErr("invite", ErrorMessage(err))
 	}
-	if err := a.CheckOptions("/"+b.opts.Command+" invite @person | service=<name>", "service"); err != nil {
+	if err := a.CheckOptions(b.usage("invite"), "service"); err != nil {
 		return err
 	}
 	var people []string
@@ -288,7 +319,7 @@ func verbList(ctx context.Context, b *Bot, r *Request) error {
 		return err
 	}
 	if len(open) == 0 {
-		return b.say(ctx, r, "no fault is open; declare one with /%s declare %s", b.opts.Command, declareUsage)
+		return b.say(ctx, r, "no fault is open; declare one with %s", b.usage("declare"))
 	}
 	lines := []string{fmt.Sprintf("Open faults (%d, newest first):", len(open))}
 	for _, f := range open {

@@ -1,7 +1,8 @@
 // Package adaptertest is the contract every chat adapter keeps. Each adapter
 // package runs it from its own tests against a Harness: the memory adapter
 // directly, the console through pipes, Slack and Discord against local fake
-// servers.
+// servers. Reach proves every registered verb reachable, with every
+// argument, through an adapter.
 package adaptertest
 
 import (

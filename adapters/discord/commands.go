@@ -5,99 +5,95 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/warroom/warroom/bot"
 )
 
-// opt is an option of a subcommand. keyed options are typed `name=value`;
-// text options are free words.
-type opt struct {
-	name, desc string
-	kind       discordgo.ApplicationCommandOptionType
-	required   bool
-	keyed      bool // typed name=value
-	text       bool // free words the core tokenizes: key=value-looking words are quoted
-	choices    []string
+// verbs is the command registry the application command is generated from:
+// warroom's own verbs (the adapter is made before the Bot).
+var verbs = sync.OnceValue(bot.DefaultRegistry)
+
+// ManyPersons is how many people an argument that takes several (`invite
+// @person...`) offers: user options person, person2, person3. User options
+// give Discord's people picker and real mentions; more people than that
+// are invited by typing the command.
+const ManyPersons = 3
+
+// option is one Discord option of a verb's argument.
+type option struct {
+	arg  bot.Arg
+	name string
 }
 
-type sub struct {
-	name, desc string
-	opts       []opt
+// options are the Discord options of a verb's arguments, in the verb's
+// order: an argument taking several persons is ManyPersons user options.
+func options(v *bot.Verb) []option {
+	var out []option
+	for _, a := range v.Args {
+		out = append(out, option{a, a.Option()})
+		if a.Kind == bot.ArgPerson && a.Many {
+			for i := 2; i <= ManyPersons; i++ {
+				out = append(out, option{a, a.Option() + strconv.Itoa(i)})
+			}
+		}
+	}
+	return out
 }
 
-var (
-	str    = discordgo.ApplicationCommandOptionString
-	user   = discordgo.ApplicationCommandOptionUser
-	number = discordgo.ApplicationCommandOptionInteger
-	levels = []string{"P1", "P2", "P3", "P4"}
-)
-
-// grammar mirrors PRODUCT.md's `/fault` commands.
-var grammar = []sub{
-	{"declare", "Open a war room for a new fault", []opt{
-		{name: "level", desc: "P1 (worst) to P4", kind: str, required: true, choices: levels},
-		{name: "title", desc: "What is broken", kind: str, required: true, text: true},
-		{name: "service", desc: "The affected service", kind: str, keyed: true},
-		{name: "cause", desc: "The suspected-cause service", kind: str, keyed: true},
-		{name: "kind", desc: "The kind of fault (server-down, db-data-error...)", kind: str, keyed: true},
-	}},
-	{"checkin", "Say you are here (or react ✅ to the kickoff)", nil},
-	{"role", "Give someone a role", []opt{
-		{name: "role", desc: "The role", kind: str, required: true, choices: []string{"commander", "handler", "responder"}},
-		{name: "person", desc: "Who gets it", kind: user, required: true},
-	}},
-	{"roles", "Who holds what; who has and has not checked in", nil},
-	{"invite", "Bring a person or a service's contacts into the war room", []opt{
-		{name: "person", desc: "Who to invite", kind: user},
-		{name: "service", desc: "Invite this service's contacts", kind: str, keyed: true},
-	}},
-	{"cause", "Set the suspected cause; invites its contacts", []opt{
-		{name: "service", desc: "The suspected-cause service", kind: str, required: true},
-	}},
-	{"level", "Re-grade; re-applies the level's policy", []opt{
-		{name: "level", desc: "P1 (worst) to P4", kind: str, required: true, choices: levels},
-	}},
-	{"task", "The commander assigns a task", []opt{
-		{name: "person", desc: "Who does it", kind: user, required: true},
-		{name: "text", desc: "What to do", kind: str, required: true},
-	}},
-	{"done", "Mark a task done", []opt{{name: "task", desc: "The task number", kind: number, required: true}}},
-	{"update", "Post a progress update for stakeholders", []opt{{name: "text", desc: "The update", kind: str, required: true}}},
-	{"call", "The conference bridge (a voice channel) for this fault", nil},
-	{"plans", "Plans that fit this fault", nil},
-	{"run", "Ask for approval to run a plan", []opt{
-		{name: "plan", desc: "The plan's name", kind: str, required: true},
-		{name: "params", desc: "key=value parameters, space-separated", kind: str},
-	}},
-	{"approve", "Approve a run", []opt{{name: "run", desc: "The run number", kind: number, required: true}}},
-	{"deny", "Deny a run", []opt{
-		{name: "run", desc: "The run number", kind: number, required: true},
-		{name: "reason", desc: "Why", kind: str},
-	}},
-	{"mitigated", "The impact is stopped; recovery goes on", []opt{{name: "note", desc: "A note", kind: str}}},
-	{"resolve", "Close the fault and post the recovery-metrics summary", []opt{{name: "note", desc: "A note", kind: str}}},
-	{"status", "Where the fault stands", nil},
-	{"timeline", "Every event so far", nil},
-	{"help", "Every command, or one command's usage", []opt{{name: "command", desc: "A command", kind: str}}},
+func optionType(a bot.Arg) discordgo.ApplicationCommandOptionType {
+	switch a.Kind {
+	case bot.ArgPerson:
+		return discordgo.ApplicationCommandOptionUser
+	case bot.ArgNumber:
+		return discordgo.ApplicationCommandOptionInteger
+	}
+	return discordgo.ApplicationCommandOptionString
 }
 
-// Commands is the application command warroom registers for word.
+// Commands is the application command warroom registers for word,
+// generated from the command registry: a subcommand per verb (aliases are
+// not offered), an option per argument. Required options come first, as
+// Discord wants; the command line keeps the verb's order (commandText).
 func Commands(word string) []*discordgo.ApplicationCommand {
 	cmd := &discordgo.ApplicationCommand{Name: word, Description: "Incident war rooms: declare, check in, resolve", Type: discordgo.ChatApplicationCommand}
-	for _, s := range grammar {
-		o := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: s.name, Description: s.desc}
-		for _, x := range s.opts {
-			so := &discordgo.ApplicationCommandOption{Type: x.kind, Name: x.name, Description: x.desc, Required: x.required}
-			for _, c := range x.choices {
+	for _, v := range verbs().Verbs() {
+		sc := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: v.Name, Description: description(v.Summary)}
+		var req, opt []*discordgo.ApplicationCommandOption
+		for _, o := range options(v) {
+			required := o.arg.Required && o.name == o.arg.Option()
+			desc := o.arg.Desc
+			if o.name != o.arg.Option() {
+				desc += " (another)"
+			}
+			so := &discordgo.ApplicationCommandOption{Type: optionType(o.arg), Name: o.name, Description: description(desc), Required: required}
+			for _, c := range o.arg.Choices {
 				so.Choices = append(so.Choices, &discordgo.ApplicationCommandOptionChoice{Name: c, Value: c})
 			}
-			o.Options = append(o.Options, so)
+			if required {
+				req = append(req, so)
+			} else {
+				opt = append(opt, so)
+			}
 		}
-		cmd.Options = append(cmd.Options, o)
+		sc.Options = append(req, opt...)
+		cmd.Options = append(cmd.Options, sc)
 	}
 	return []*discordgo.ApplicationCommand{cmd}
+}
+
+// description is s as Discord takes it: capitalised, 1 to 100 characters.
+func description(s string) string {
+	if s == "" {
+		return "-"
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if r := []rune(s); len(r) > 100 {
+		s = string(r[:99]) + "…"
+	}
+	return s
 }
 
 // register puts the command in the guild by bulk overwrite: registering
@@ -116,73 +112,38 @@ func (a *Adapter) register(ctx context.Context) error {
 	return nil
 }
 
-// commandText turns a slash command into the line a user would have typed.
+// commandText turns a slash command into the line a user would have typed:
+// the options back into the verb's arguments, in the verb's order.
 func commandText(word string, d discordgo.ApplicationCommandInteractionData) (string, error) {
 	if d.Name != word || len(d.Options) != 1 || d.Options[0].Type != discordgo.ApplicationCommandOptionSubCommand {
 		return "", bot.Errorf(bot.EINVALID, "warroom does not know /%s; type /%s help", d.Name, word)
 	}
 	sc := d.Options[0]
-	var def *sub
-	for i := range grammar {
-		if grammar[i].name == sc.Name {
-			def = &grammar[i]
-		}
-	}
-	if def == nil {
+	v, err := verbs().Lookup(word, sc.Name)
+	if err != nil || v.Name != sc.Name {
 		return "", bot.Errorf(bot.EINVALID, "warroom does not know /%s %s; type /%s help", word, sc.Name, word)
 	}
 	given := map[string]*discordgo.ApplicationCommandInteractionDataOption{}
 	for _, o := range sc.Options {
 		given[o.Name] = o
 	}
-	words := []string{"/" + word, def.name}
-	for _, x := range def.opts {
+	values := map[string][]string{}
+	for _, x := range options(v) {
 		o, ok := given[x.name]
 		if !ok {
 			continue
 		}
-		var v string
+		var val string
 		switch o.Type {
 		case discordgo.ApplicationCommandOptionUser:
-			v = "<@" + fmt.Sprint(o.Value) + ">"
+			val = "<@" + fmt.Sprint(o.Value) + ">"
 		case discordgo.ApplicationCommandOptionInteger:
 			f, _ := o.Value.(float64)
-			v = strconv.FormatInt(int64(f), 10)
+			val = strconv.FormatInt(int64(f), 10)
 		default:
-			v = strings.TrimSpace(fmt.Sprint(o.Value))
+			val = fmt.Sprint(o.Value)
 		}
-		switch {
-		case x.keyed:
-			v = x.name + "=" + quote(v)
-		case x.text:
-			v = quoteWords(v)
-		}
-		if v != "" {
-			words = append(words, v)
-		}
+		values[x.arg.Option()] = append(values[x.arg.Option()], val)
 	}
-	return strings.Join(words, " "), nil
-}
-
-// quote quotes a value that would not survive as one word.
-func quote(v string) string {
-	if !strings.ContainsAny(v, " \t\"'=") {
-		return v
-	}
-	if strings.Contains(v, `"`) {
-		return "'" + v + "'"
-	}
-	return `"` + v + `"`
-}
-
-// quoteWords keeps free text free text: words that look like key=value or
-// that hold quotes are quoted, so they stay words.
-func quoteWords(v string) string {
-	ws := strings.Fields(v)
-	for i, w := range ws {
-		if strings.ContainsAny(w, "=\"'") {
-			ws[i] = quote(w)
-		}
-	}
-	return strings.Join(ws, " ")
+	return v.Line(word, values), nil
 }

@@ -1,12 +1,25 @@
 package slack_test
 
 import (
+	"flag"
 	"os"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	wslack "github.com/warroom/warroom/adapters/slack"
 )
+
+var update = flag.Bool("update", false, "rewrite manifest.yaml's usage_hint from the command registry")
+
+var hintLine = regexp.MustCompile(`(?m)^(\s*usage_hint:).*$`)
+
+// yamlQuote is s as a single-quoted YAML scalar.
+func yamlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // TestManifest keeps the app manifest to exactly what the adapter uses.
 func TestManifest(t *testing.T) {
@@ -15,11 +28,18 @@ func TestManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if *update {
+		data = hintLine.ReplaceAll(data, []byte("${1} "+strings.ReplaceAll(yamlQuote(wslack.UsageHint()), "$", "$$")))
+		if err := os.WriteFile("manifest.yaml", data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var m struct {
 		Features struct {
 			SlashCommands []struct {
 				Command      string `yaml:"command"`
 				ShouldEscape bool   `yaml:"should_escape"`
+				UsageHint    string `yaml:"usage_hint"`
 			} `yaml:"slash_commands"`
 		} `yaml:"features"`
 		OAuth struct {
@@ -50,6 +70,16 @@ func TestManifest(t *testing.T) {
 	}
 	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/fault" || !m.Features.SlashCommands[0].ShouldEscape {
 		t.Errorf("slash commands = %+v", m.Features.SlashCommands)
+	}
+	// The usage hint is generated from the command registry, so that Slack
+	// offers every verb with every argument.
+	if len(m.Features.SlashCommands) == 1 {
+		if got, want := m.Features.SlashCommands[0].UsageHint, wslack.UsageHint(); got != want {
+			t.Errorf("usage_hint is not the registry's; run go test ./adapters/slack -run TestManifest -update\n got %s\nwant %s", got, want)
+		}
+	}
+	if n := utf8.RuneCountInString(wslack.UsageHint()); n > 1000 {
+		t.Errorf("the usage hint is %d characters; Slack takes 1000", n)
 	}
 	if !m.Settings.Interactivity.Enabled || !m.Settings.SocketMode {
 		t.Errorf("interactivity %v, socket mode %v", m.Settings.Interactivity.Enabled, m.Settings.SocketMode)

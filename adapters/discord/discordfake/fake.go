@@ -94,6 +94,7 @@ type Server struct {
 	session             string
 	conns               []*websocket.Conn
 	identifies, resumes int
+	commands            []*discordgo.ApplicationCommand // the last bulk overwrite
 }
 
 type frame struct {
@@ -135,6 +136,14 @@ func (s *Server) Inject(method, prefix string, n int, f Fault) {
 func (s *Server) id() string {
 	s.next++
 	return strconv.FormatInt(910000000000000000+s.next, 10)
+}
+
+// Commands returns the application commands the last bulk overwrite
+// registered, as Discord received them.
+func (s *Server) Commands() []*discordgo.ApplicationCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.commands)
 }
 
 // Calls returns the REST calls so far.
@@ -318,6 +327,8 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 		for _, c := range cmds {
 			c["id"], c["application_id"], c["guild_id"] = s.id(), at(1), at(3)
 		}
+		s.commands = nil
+		_ = json.Unmarshal(raw, &s.commands)
 		return 200, cmds
 	case m == "GET" && at(0) == "guilds" && at(2) == "channels":
 		var out []*discordgo.Channel
