@@ -62,27 +62,26 @@ func Parse(data []byte, file, dir string) (*bot.Plan, []Problem) {
 
 // parse is Parse, also returning the line of the plan's name.
 func parse(data []byte, file, dir string) (*bot.Plan, int, []Problem) {
-	p := &parser{file: file, data: data}
+	p := newParser(file, data)
 	if len(data) > MaxFileSize {
 		p.errorf(nil, "", "%d bytes is too large for a plan file (at most %d)", len(data), MaxFileSize)
-		return nil, 0, p.probs
+		return nil, 0, p.problems()
 	}
 	if dir != "" {
 		abs, err := filepath.Abs(dir)
 		if err != nil {
 			p.errorf(nil, "", "the plan's directory: %v", err)
-			return nil, 0, p.probs
+			return nil, 0, p.problems()
 		}
 		dir = abs
 	}
-	root := p.document()
-	if len(p.probs) > 0 {
-		return nil, 0, p.probs // not YAML: nothing more to say about it
+	root := p.Document()
+	if len(p.Problems) > 0 {
+		return nil, 0, p.problems() // not YAML: nothing more to say about it
 	}
 	plan := p.plan(root, dir)
-	if len(p.probs) > 0 {
-		sortProblems(p.probs)
-		return nil, 0, slices.Compact(p.probs)
+	if len(p.Problems) > 0 {
+		return nil, 0, p.problems()
 	}
 	plan.File = file
 	plan.Dir = dir
@@ -121,8 +120,8 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 	}
 	plan := &bot.Plan{Approval: bot.Approval{Roles: []bot.Role{bot.RoleCommander}, Count: DefaultCount, Expires: DefaultExpires}}
 	fields := map[string]field{}
-	for _, f := range p.mapping("", nil, root, planKeys) {
-		fields[f.key] = f
+	for _, f := range p.Mapping("", nil, root, planKeys) {
+		fields[f.Key] = f
 	}
 	if yamlnode.Deref(root).Kind != yaml.MappingNode {
 		return nil
@@ -138,24 +137,24 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 	missing("steps", "a list of script, job and manual steps")
 
 	if f, ok := fields["name"]; ok {
-		if s, ok := p.scalar("name", f.k, f.v); ok {
+		if s, ok := p.Scalar("name", f.K, f.V); ok {
 			if nameRe.MatchString(s) {
-				plan.Name, p.nameLine = s, f.k.Line
+				plan.Name, p.nameLine = s, f.K.Line
 			} else {
-				p.errorf(f.k, "name", "%q is not a plan name: a-z, 0-9 and -, starting with a letter or digit (e.g. restart-web)", yamlnode.Clip(s))
+				p.errorf(f.K, "name", "%q is not a plan name: a-z, 0-9 and -, starting with a letter or digit (e.g. restart-web)", yamlnode.Clip(s))
 			}
-		} else if yamlnode.IsNull(f.v) {
-			p.errorf(f.k, "name", "empty; the plan's name, e.g. restart-web")
+		} else if yamlnode.IsNull(f.V) {
+			p.errorf(f.K, "name", "empty; the plan's name, e.g. restart-web")
 		}
 	}
 	if f, ok := fields["title"]; ok {
-		s, _ := p.scalar("title", f.k, f.v)
+		s, _ := p.Scalar("title", f.K, f.V)
 		s = strings.TrimSpace(s)
 		switch {
-		case s == "" && !p.hasProblemAt(f.k):
-			p.errorf(f.k, "title", "empty; one line saying what the plan does")
+		case s == "" && !p.hasProblemAt(f.K):
+			p.errorf(f.K, "title", "empty; one line saying what the plan does")
 		case strings.ContainsAny(s, "\r\n"):
-			p.errorf(f.k, "title", "must be one line")
+			p.errorf(f.K, "title", "must be one line")
 		default:
 			plan.Title = s
 		}
@@ -167,14 +166,14 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 		plan.Services = p.names("services", f, "[web, payments-db]", serviceRe, "is not a service name: a-z, 0-9, ., _ and -")
 	}
 	if f, ok := fields["impact"]; ok {
-		if s, ok := p.scalar("impact", f.k, f.v); ok {
+		if s, ok := p.Scalar("impact", f.K, f.V); ok {
 			if l, err := bot.ParseLevel(s); err == nil {
 				plan.Impact = l
 			} else {
-				p.errorf(f.k, "impact", "%q is not a level: P1, P2, P3 or P4 (P1 is the worst)", yamlnode.Clip(s))
+				p.errorf(f.K, "impact", "%q is not a level: P1, P2, P3 or P4 (P1 is the worst)", yamlnode.Clip(s))
 			}
-		} else if yamlnode.IsNull(f.v) {
-			p.errorf(f.k, "impact", "empty; P1, P2, P3 or P4")
+		} else if yamlnode.IsNull(f.V) {
+			p.errorf(f.K, "impact", "empty; P1, P2, P3 or P4")
 		}
 	}
 	if f, ok := fields["approval"]; ok {
@@ -186,8 +185,8 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 	}
 	if f, ok := fields["steps"]; ok {
 		plan.Steps = p.steps("steps", f, sc)
-		if n := yamlnode.Deref(f.v); (yamlnode.IsNull(n) || n.Kind == yaml.SequenceNode && len(n.Content) == 0) && !p.hasProblemAt(f.k) {
-			p.errorf(f.k, "steps", "empty; a plan needs at least one step")
+		if n := yamlnode.Deref(f.V); (yamlnode.IsNull(n) || n.Kind == yaml.SequenceNode && len(n.Content) == 0) && !p.hasProblemAt(f.K) {
+			p.errorf(f.K, "steps", "empty; a plan needs at least one step")
 		}
 	}
 	if f, ok := fields["rollback"]; ok {
@@ -197,7 +196,7 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 }
 
 func (p *parser) hasProblemAt(n *yaml.Node) bool {
-	for _, pr := range p.probs {
+	for _, pr := range p.Problems {
 		if n != nil && pr.Line == n.Line {
 			return true
 		}
@@ -206,11 +205,11 @@ func (p *parser) hasProblemAt(n *yaml.Node) bool {
 }
 
 func (p *parser) approval(a *bot.Approval, f field) {
-	for _, g := range p.mapping("approval", f.k, f.v, approvalKeys) {
-		path := yamlnode.Join("approval", g.key)
-		switch g.key {
+	for _, g := range p.Mapping("approval", f.K, f.V, approvalKeys) {
+		path := yamlnode.Join("approval", g.Key)
+		switch g.Key {
 		case "roles":
-			items, nodes := p.strs(path, g.k, g.v, "[commander]")
+			items, nodes := p.strs(path, g.K, g.V, "[commander]")
 			var roles []bot.Role
 			names := make([]string, len(bot.Roles))
 			for i, r := range bot.Roles {
@@ -226,27 +225,27 @@ func (p *parser) approval(a *bot.Approval, f field) {
 					roles = append(roles, r)
 				}
 			}
-			if len(items) == 0 && !p.hasProblemAt(g.k) {
-				p.errorf(g.k, path, "empty; who may approve: commander, handler and/or responder")
+			if len(items) == 0 && !p.hasProblemAt(g.K) {
+				p.errorf(g.K, path, "empty; who may approve: commander, handler and/or responder")
 			}
 			if len(roles) > 0 {
 				a.Roles = roles
 			}
 		case "count":
-			if s, ok := p.scalar(path, g.k, g.v); ok {
+			if s, ok := p.Scalar(path, g.K, g.V); ok {
 				n, err := strconv.Atoi(s)
 				if err != nil || n < 1 || n > maxCount {
-					p.errorf(g.k, path, "%q is not a number of approvers from 1 to %d", yamlnode.Clip(s), maxCount)
+					p.errorf(g.K, path, "%q is not a number of approvers from 1 to %d", yamlnode.Clip(s), maxCount)
 				} else {
 					a.Count = n
 				}
 			}
 		case "self":
-			if b, ok := p.boolean(path, g.k, g.v); ok {
+			if b, ok := p.boolean(path, g.K, g.V); ok {
 				a.Self = b
 			}
 		case "expires":
-			if d, ok := p.duration(path, g.k, g.v); ok {
+			if d, ok := p.duration(path, g.K, g.V); ok {
 				a.Expires = d
 			}
 		}
@@ -255,7 +254,7 @@ func (p *parser) approval(a *bot.Approval, f field) {
 
 // duration reads a positive duration of at most a day.
 func (p *parser) duration(path string, k, v *yaml.Node) (time.Duration, bool) {
-	s, ok := p.scalar(path, k, v)
+	s, ok := p.Scalar(path, k, v)
 	if !ok {
 		return 0, false
 	}
@@ -281,7 +280,7 @@ func isDigits(s string) bool {
 
 func (p *parser) params(f field, sc *scope) []bot.Param {
 	var out []bot.Param
-	for i, n := range p.list("params", f.k, f.v, "[{name: host, pattern: 'web-[0-9]+'}]") {
+	for i, n := range p.List("params", f.K, f.V, "[{name: host, pattern: 'web-[0-9]+'}]") {
 		if prm, ok := p.param(fmt.Sprintf("params[%d]", i+1), n, sc); ok {
 			out = append(out, prm)
 		}
@@ -315,20 +314,20 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 		path = "params." + name
 	}
 	fields := map[string]field{}
-	for _, g := range p.mapping(path, n, n, paramKeys) {
-		fields[g.key] = g
+	for _, g := range p.Mapping(path, n, n, paramKeys) {
+		fields[g.Key] = g
 	}
-	before := len(p.probs)
+	before := len(p.Problems)
 	if f, ok := fields["name"]; ok {
-		s, _ := p.scalar(yamlnode.Join(path, "name"), f.k, f.v)
+		s, _ := p.Scalar(yamlnode.Join(path, "name"), f.K, f.V)
 		switch {
-		case s == "" && !p.hasProblemAt(f.k):
-			p.errorf(f.k, yamlnode.Join(path, "name"), "empty; the key a run gives it, e.g. host")
+		case s == "" && !p.hasProblemAt(f.K):
+			p.errorf(f.K, yamlnode.Join(path, "name"), "empty; the key a run gives it, e.g. host")
 		case s == "":
 		case !paramRe.MatchString(s):
-			p.errorf(f.k, yamlnode.Join(path, "name"), "%q is not a parameter name: a-z, 0-9, _ and -, starting with a letter", yamlnode.Clip(s))
+			p.errorf(f.K, yamlnode.Join(path, "name"), "%q is not a parameter name: a-z, 0-9, _ and -, starting with a letter", yamlnode.Clip(s))
 		case sc.params[s].Name != "" || slices.Contains(sc.names, s):
-			p.errorf(f.k, yamlnode.Join(path, "name"), "%q is declared twice", s)
+			p.errorf(f.K, yamlnode.Join(path, "name"), "%q is declared twice", s)
 		default:
 			prm.Name = s
 		}
@@ -341,20 +340,20 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 	badPattern := false
 	if f, ok := fields["pattern"]; ok {
 		badPattern = true
-		if s, ok := p.scalar(yamlnode.Join(path, "pattern"), f.k, f.v); ok && s != "" {
+		if s, ok := p.Scalar(yamlnode.Join(path, "pattern"), f.K, f.V); ok && s != "" {
 			re, err := regexp.Compile(`^(?:` + s + `)$`)
 			if err != nil {
 				msg := strings.TrimPrefix(err.Error(), "error parsing regexp: ")
-				p.errorf(f.k, yamlnode.Join(path, "pattern"), "%q is not a regular expression: %s", yamlnode.Clip(s), msg)
+				p.errorf(f.K, yamlnode.Join(path, "pattern"), "%q is not a regular expression: %s", yamlnode.Clip(s), msg)
 			} else {
 				prm.Pattern, prm.Re, badPattern = s, re, false
 			}
-		} else if ok || yamlnode.IsNull(f.v) {
-			p.errorf(f.k, yamlnode.Join(path, "pattern"), "empty; the pattern the whole value must match")
+		} else if ok || yamlnode.IsNull(f.V) {
+			p.errorf(f.K, yamlnode.Join(path, "pattern"), "empty; the pattern the whole value must match")
 		}
 	}
 	if f, ok := fields["enum"]; ok {
-		items, nodes := p.strs(yamlnode.Join(path, "enum"), f.k, f.v, "[syn-flood, udp-flood]")
+		items, nodes := p.strs(yamlnode.Join(path, "enum"), f.K, f.V, "[syn-flood, udp-flood]")
 		for i, s := range items {
 			switch {
 			case slices.Contains(prm.Enum, s):
@@ -365,8 +364,8 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 				prm.Enum = append(prm.Enum, s)
 			}
 		}
-		if len(items) == 0 && !p.hasProblemAt(f.k) {
-			p.errorf(f.k, yamlnode.Join(path, "enum"), "empty; list the values it may take")
+		if len(items) == 0 && !p.hasProblemAt(f.K) {
+			p.errorf(f.K, yamlnode.Join(path, "enum"), "empty; list the values it may take")
 		}
 	}
 	if _, ok := fields["pattern"]; !ok {
@@ -377,26 +376,26 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 		}
 	}
 	if f, ok := fields["required"]; ok {
-		prm.Required, _ = p.boolean(yamlnode.Join(path, "required"), f.k, f.v)
+		prm.Required, _ = p.boolean(yamlnode.Join(path, "required"), f.K, f.V)
 	}
 	if f, ok := fields["help"]; ok {
-		s, _ := p.scalar(yamlnode.Join(path, "help"), f.k, f.v)
+		s, _ := p.Scalar(yamlnode.Join(path, "help"), f.K, f.V)
 		prm.Help = strings.TrimSpace(s)
 	}
 	if f, ok := fields["default"]; ok {
-		if s, ok := p.scalar(yamlnode.Join(path, "default"), f.k, f.v); ok && s != "" {
+		if s, ok := p.Scalar(yamlnode.Join(path, "default"), f.K, f.V); ok && s != "" {
 			prm.Default = s
 			if !badPattern {
 				if err := prm.Check(s); err != nil {
-					p.errorf(f.k, yamlnode.Join(path, "default"), "%v", err)
+					p.errorf(f.K, yamlnode.Join(path, "default"), "%v", err)
 				}
 			}
 			if prm.Required {
-				p.errorf(f.k, yamlnode.Join(path, "default"), "a required parameter never uses its default; drop one of required and default")
+				p.errorf(f.K, yamlnode.Join(path, "default"), "a required parameter never uses its default; drop one of required and default")
 			}
 		}
 	}
-	if len(p.probs) > before || prm.Name == "" {
+	if len(p.Problems) > before || prm.Name == "" {
 		return prm, false
 	}
 	sc.params[prm.Name] = prm
@@ -405,7 +404,7 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 
 func (p *parser) steps(section string, f field, sc *scope) []bot.Step {
 	var out []bot.Step
-	for i, n := range p.list(section, f.k, f.v, "[{name: restart, script: [scripts/restart.sh]}]") {
+	for i, n := range p.List(section, f.K, f.V, "[{name: restart, script: [scripts/restart.sh]}]") {
 		if s, ok := p.step(fmt.Sprintf("%s[%d]", section, i+1), section, n, sc); ok {
 			out = append(out, s)
 		}
@@ -423,26 +422,26 @@ func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, 
 		path = section + "." + name
 	}
 	fields := map[string]field{}
-	before := len(p.probs)
-	for _, g := range p.mapping(path, n, n, stepKeys) {
-		fields[g.key] = g
+	before := len(p.Problems)
+	for _, g := range p.Mapping(path, n, n, stepKeys) {
+		fields[g.Key] = g
 	}
 	if yamlnode.Deref(n) == nil || yamlnode.Deref(n).Kind != yaml.MappingNode {
 		return st, false
 	}
 	if f, ok := fields["name"]; ok {
-		s, _ := p.scalar(yamlnode.Join(path, "name"), f.k, f.v)
+		s, _ := p.Scalar(yamlnode.Join(path, "name"), f.K, f.V)
 		switch {
-		case s == "" && !p.hasProblemAt(f.k):
-			p.errorf(f.k, yamlnode.Join(path, "name"), "empty; a short name for the step, e.g. restart")
+		case s == "" && !p.hasProblemAt(f.K):
+			p.errorf(f.K, yamlnode.Join(path, "name"), "empty; a short name for the step, e.g. restart")
 		case s == "":
 		case !stepNameRe.MatchString(s):
-			p.errorf(f.k, yamlnode.Join(path, "name"), "%q is not a step name: a-z, 0-9, _ and -", yamlnode.Clip(s))
+			p.errorf(f.K, yamlnode.Join(path, "name"), "%q is not a step name: a-z, 0-9, _ and -", yamlnode.Clip(s))
 		case sc.steps[s] != 0:
-			p.errorf(f.k, yamlnode.Join(path, "name"), "%q is already a step (line %d); step names are unique in a plan, rollback included", s, sc.steps[s])
+			p.errorf(f.K, yamlnode.Join(path, "name"), "%q is already a step (line %d); step names are unique in a plan, rollback included", s, sc.steps[s])
 		default:
 			st.Name = s
-			sc.steps[s] = f.k.Line
+			sc.steps[s] = f.K.Line
 		}
 	} else {
 		p.errorf(n, path, "name: missing; a short name for the step, e.g. name: restart")
@@ -459,7 +458,7 @@ func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, 
 		p.errorf(n, path, "needs one of script (an argv), job (an HTTP call) or manual (a checklist item)")
 	case 1:
 	default:
-		p.errorf(fields[kinds[1]].k, path, "has %s; a step is exactly one of script, job and manual: make them separate steps", strings.Join(kinds, " and "))
+		p.errorf(fields[kinds[1]].K, path, "has %s; a step is exactly one of script, job and manual: make them separate steps", strings.Join(kinds, " and "))
 	}
 	if f, ok := fields["script"]; ok {
 		st.Script = p.script(yamlnode.Join(path, "script"), f, sc)
@@ -468,36 +467,36 @@ func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, 
 		st.Job = p.job(yamlnode.Join(path, "job"), f, sc)
 	}
 	if f, ok := fields["manual"]; ok {
-		s, _ := p.scalar(yamlnode.Join(path, "manual"), f.k, f.v)
+		s, _ := p.Scalar(yamlnode.Join(path, "manual"), f.K, f.V)
 		st.Manual = strings.TrimSpace(s)
-		if st.Manual == "" && !p.hasProblemAt(f.k) {
-			p.errorf(f.k, yamlnode.Join(path, "manual"), "empty; what a person must do or check")
+		if st.Manual == "" && !p.hasProblemAt(f.K) {
+			p.errorf(f.K, yamlnode.Join(path, "manual"), "empty; what a person must do or check")
 		}
 	}
 	if _, ok := fields["manual"]; !ok {
 		st.Timeout = DefaultTimeout
 	}
 	if f, ok := fields["timeout"]; ok {
-		if d, ok := p.duration(yamlnode.Join(path, "timeout"), f.k, f.v); ok {
+		if d, ok := p.duration(yamlnode.Join(path, "timeout"), f.K, f.V); ok {
 			st.Timeout = d
 		}
 	}
 	if f, ok := fields["on_failure"]; ok {
-		if s, ok := p.scalar(yamlnode.Join(path, "on_failure"), f.k, f.v); ok {
+		if s, ok := p.Scalar(yamlnode.Join(path, "on_failure"), f.K, f.V); ok {
 			if slices.Contains(onFailures, s) {
 				st.OnFailure = s
 			} else {
-				p.errorf(f.k, yamlnode.Join(path, "on_failure"), "%q is not stop or continue%s", yamlnode.Clip(s), yamlnode.Suggest(s, onFailures, 0))
+				p.errorf(f.K, yamlnode.Join(path, "on_failure"), "%q is not stop or continue%s", yamlnode.Clip(s), yamlnode.Suggest(s, onFailures, 0))
 			}
 		}
 	}
-	return st, len(p.probs) == before
+	return st, len(p.Problems) == before
 }
 
 // script checks an argv: a file in the plan's directory, then literal
 // arguments and whole-argument parameters.
 func (p *parser) script(path string, f field, sc *scope) []string {
-	if n := yamlnode.Deref(f.v); n != nil && n.Kind == yaml.ScalarNode && !yamlnode.IsNull(n) {
+	if n := yamlnode.Deref(f.V); n != nil && n.Kind == yaml.ScalarNode && !yamlnode.IsNull(n) {
 		var args []string
 		for _, a := range strings.Fields(n.Value) {
 			if strings.ContainsAny(a, "{}[],:#'\"&*!|>%@`") {
@@ -505,19 +504,19 @@ func (p *parser) script(path string, f field, sc *scope) []string {
 			}
 			args = append(args, a)
 		}
-		p.errorf(f.k, path, "an argv list, not a command line: no shell runs it; write [%s]", yamlnode.Clip(strings.Join(args, ", ")))
+		p.errorf(f.K, path, "an argv list, not a command line: no shell runs it; write [%s]", yamlnode.Clip(strings.Join(args, ", ")))
 		return nil
 	}
-	items := p.list(path, f.k, f.v, `[scripts/restart.sh, "{{host}}"]`)
+	items := p.List(path, f.K, f.V, `[scripts/restart.sh, "{{host}}"]`)
 	if len(items) == 0 {
-		if !p.hasProblemAt(f.k) {
-			p.errorf(f.k, path, "empty; the script to run and its arguments, e.g. [scripts/restart.sh, \"{{host}}\"]")
+		if !p.hasProblemAt(f.K) {
+			p.errorf(f.K, path, "empty; the script to run and its arguments, e.g. [scripts/restart.sh, \"{{host}}\"]")
 		}
 		return nil
 	}
 	var argv []string
 	for i, n := range items {
-		s, ok := p.scalar(path, n, n)
+		s, ok := p.Scalar(path, n, n)
 		if !ok && yamlnode.IsNull(n) {
 			p.errorf(n, path, "empty item; write \"\" for an empty argument")
 		}
@@ -602,80 +601,80 @@ func checkRefs(s string, sc *scope) error {
 func (p *parser) job(path string, f field, sc *scope) *bot.Job {
 	job := &bot.Job{}
 	fields := map[string]field{}
-	for _, g := range p.mapping(path, f.k, f.v, jobKeys) {
-		fields[g.key] = g
+	for _, g := range p.Mapping(path, f.K, f.V, jobKeys) {
+		fields[g.Key] = g
 	}
-	if yamlnode.IsNull(f.v) {
-		p.errorf(f.k, path, "empty; an HTTP call: method, url, and optionally headers and body")
+	if yamlnode.IsNull(f.V) {
+		p.errorf(f.K, path, "empty; an HTTP call: method, url, and optionally headers and body")
 		return job
 	}
-	if yamlnode.Deref(f.v).Kind != yaml.MappingNode {
+	if yamlnode.Deref(f.V).Kind != yaml.MappingNode {
 		return job
 	}
 	if g, ok := fields["method"]; ok {
-		if s, ok := p.scalar(yamlnode.Join(path, "method"), g.k, g.v); ok {
+		if s, ok := p.Scalar(yamlnode.Join(path, "method"), g.K, g.V); ok {
 			m := strings.ToUpper(s)
 			if slices.Contains(methods, m) {
 				job.Method = m
 			} else {
-				p.errorf(g.k, yamlnode.Join(path, "method"), "%q is not GET, POST, PUT, PATCH or DELETE%s", yamlnode.Clip(s), yamlnode.Suggest(m, methods, 0))
+				p.errorf(g.K, yamlnode.Join(path, "method"), "%q is not GET, POST, PUT, PATCH or DELETE%s", yamlnode.Clip(s), yamlnode.Suggest(m, methods, 0))
 			}
 		}
 	} else {
-		p.errorf(f.k, path, "method: missing; GET, POST, PUT, PATCH or DELETE")
+		p.errorf(f.K, path, "method: missing; GET, POST, PUT, PATCH or DELETE")
 	}
 	if g, ok := fields["url"]; ok {
-		if s, ok := p.scalar(yamlnode.Join(path, "url"), g.k, g.v); ok && s != "" {
+		if s, ok := p.Scalar(yamlnode.Join(path, "url"), g.K, g.V); ok && s != "" {
 			job.URL = s
 			if err := checkRefs(s, sc); err != nil {
-				p.errorf(g.k, yamlnode.Join(path, "url"), "%v", err)
+				p.errorf(g.K, yamlnode.Join(path, "url"), "%v", err)
 			} else if _, err := envRefs(s); err != nil {
-				p.errorf(g.k, yamlnode.Join(path, "url"), "%v", err)
+				p.errorf(g.K, yamlnode.Join(path, "url"), "%v", err)
 			} else if err := checkURL(s, false); err != nil {
-				p.errorf(g.k, yamlnode.Join(path, "url"), "%v", err)
+				p.errorf(g.K, yamlnode.Join(path, "url"), "%v", err)
 			}
-		} else if !p.hasProblemAt(g.k) {
-			p.errorf(g.k, yamlnode.Join(path, "url"), "empty; the job's URL, e.g. \"${JOBS_URL}/api/job/restore/run\"")
+		} else if !p.hasProblemAt(g.K) {
+			p.errorf(g.K, yamlnode.Join(path, "url"), "empty; the job's URL, e.g. \"${JOBS_URL}/api/job/restore/run\"")
 		}
 	} else {
-		p.errorf(f.k, path, "url: missing; the job's URL, e.g. \"${JOBS_URL}/api/job/restore/run\"")
+		p.errorf(f.K, path, "url: missing; the job's URL, e.g. \"${JOBS_URL}/api/job/restore/run\"")
 	}
 	if g, ok := fields["headers"]; ok {
 		hpath := yamlnode.Join(path, "headers")
 		seen := map[string]bool{}
-		for _, h := range p.mapping(hpath, g.k, g.v, nil) {
-			v, ok := p.scalar(yamlnode.Join(hpath, yamlnode.KeyName(h.key)), h.k, h.v)
+		for _, h := range p.Mapping(hpath, g.K, g.V, nil) {
+			v, ok := p.Scalar(yamlnode.Join(hpath, yamlnode.KeyName(h.Key)), h.K, h.V)
 			switch {
-			case !headerRe.MatchString(h.key):
-				p.errorf(h.k, hpath, "%q is not a header name", yamlnode.Clip(h.key))
-			case seen[strings.ToLower(h.key)]:
-				p.errorf(h.k, hpath, "%q is given twice (header names ignore case)", yamlnode.Clip(h.key))
-			case !ok && !p.hasProblemAt(h.k):
-				p.errorf(h.k, yamlnode.Join(hpath, h.key), "empty")
+			case !headerRe.MatchString(h.Key):
+				p.errorf(h.K, hpath, "%q is not a header name", yamlnode.Clip(h.Key))
+			case seen[strings.ToLower(h.Key)]:
+				p.errorf(h.K, hpath, "%q is given twice (header names ignore case)", yamlnode.Clip(h.Key))
+			case !ok && !p.hasProblemAt(h.K):
+				p.errorf(h.K, yamlnode.Join(hpath, h.Key), "empty")
 			case !ok:
 			case strings.Contains(v, "{{"):
-				p.errorf(h.k, yamlnode.Join(hpath, h.key), "parameters are not allowed in headers; headers come from the file and ${VAR}s")
+				p.errorf(h.K, yamlnode.Join(hpath, h.Key), "parameters are not allowed in headers; headers come from the file and ${VAR}s")
 			default:
 				if _, err := envRefs(v); err != nil {
-					p.errorf(h.k, yamlnode.Join(hpath, h.key), "%v", err)
+					p.errorf(h.K, yamlnode.Join(hpath, h.Key), "%v", err)
 					continue
 				}
-				seen[strings.ToLower(h.key)] = true
+				seen[strings.ToLower(h.Key)] = true
 				if job.Headers == nil {
 					job.Headers = map[string]string{}
 				}
-				job.Headers[h.key] = v
+				job.Headers[h.Key] = v
 			}
 		}
 	}
 	if g, ok := fields["body"]; ok {
-		if s, ok := p.scalar(yamlnode.Join(path, "body"), g.k, g.v); ok {
+		if s, ok := p.Scalar(yamlnode.Join(path, "body"), g.K, g.V); ok {
 			job.Body = s
 			if err := checkRefs(s, sc); err != nil {
-				p.errorf(g.k, yamlnode.Join(path, "body"), "%v", err)
+				p.errorf(g.K, yamlnode.Join(path, "body"), "%v", err)
 			} else if isJSON(s, job.Headers) {
 				if err := checkJSONBody(s); err != nil {
-					p.errorf(g.k, yamlnode.Join(path, "body"), "%v", err)
+					p.errorf(g.K, yamlnode.Join(path, "body"), "%v", err)
 				}
 			}
 		}
@@ -713,7 +712,7 @@ func checkJSONBody(body string) error {
 // says what a name that does not match is.
 func (p *parser) names(key string, f field, example string, re *regexp.Regexp, bad string) []string {
 	var out []string
-	items, nodes := p.strs(key, f.k, f.v, example)
+	items, nodes := p.strs(key, f.K, f.V, example)
 	for i, s := range items {
 		if !re.MatchString(s) {
 			p.errorf(nodes[i], key, "%q %s", yamlnode.Clip(s), bad)

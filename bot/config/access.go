@@ -29,15 +29,15 @@ func (p *parser) permissionsSection(c *bot.Catalog, f field) bot.Permissions {
 		// people: that is not a mapping.
 		return ok || p.noPeople || p.people[id]
 	}
-	for _, g := range p.mapping("permissions", f.k, f.v, nil) {
-		cmd := g.key
+	for _, g := range p.Mapping("permissions", f.K, f.V, nil) {
+		cmd := g.Key
 		if err := bot.CheckPermissionCommand(cmd); err != nil {
-			p.errorf(g.k, "permissions: %s", bot.ErrorMessage(err))
+			p.errorf(g.K, "permissions: %s", bot.ErrorMessage(err))
 			continue
 		}
 		path := yamlnode.Join("permissions", cmd)
-		items := p.list(path, g.k, g.v)
-		if n := yamlnode.Deref(g.v); !yamlnode.IsNull(n) && n.Kind != yaml.SequenceNode {
+		items := p.List(path, g.K, g.V, "[a, b]")
+		if n := yamlnode.Deref(g.V); !yamlnode.IsNull(n) && n.Kind != yaml.SequenceNode {
 			continue // not a list: reported
 		}
 		if len(items) == 0 {
@@ -45,7 +45,7 @@ func (p *parser) permissionsSection(c *bot.Catalog, f field) bot.Permissions {
 			if bot.CheckPermissionWho(cmd, example, func(string) bool { return false }) != nil {
 				example = bot.WhoAnyone // declare, list, help: no fault, so no roles
 			}
-			p.errorf(g.k, "%s: nobody could run %s; write [%s] or remove the row", path, cmd, example)
+			p.errorf(g.K, "%s: nobody could run %s; write [%s] or remove the row", path, cmd, example)
 			continue
 		}
 		var who []string
@@ -83,40 +83,40 @@ func (p *parser) permissionsSection(c *bot.Catalog, f field) bot.Permissions {
 func (p *parser) apiTokensSection(c *bot.Catalog, f field) []bot.APIToken {
 	var out []bot.APIToken
 	byToken := map[string]string{} // token -> the name that has it
-	for _, g := range p.mapping("api_tokens", f.k, f.v, nil) {
-		name := g.key
+	for _, g := range p.Mapping("api_tokens", f.K, f.V, nil) {
+		name := g.Key
 		path := yamlnode.Join("api_tokens", name)
 		if !p.id("api_tokens", "token", g) {
 			continue
 		}
-		if v := yamlnode.Deref(g.v); !yamlnode.IsNull(v) && v.Kind != yaml.MappingNode {
-			p.errorf(g.k, "%s: expected a mapping like {token: \"${%s}\", person: alice}, got %s", path, tokenVar(name), yamlnode.KindName(v))
+		if v := yamlnode.Deref(g.V); !yamlnode.IsNull(v) && v.Kind != yaml.MappingNode {
+			p.errorf(g.K, "%s: expected a mapping like {token: \"${%s}\", person: alice}, got %s", path, tokenVar(name), yamlnode.KindName(v))
 			continue
 		}
 		t := bot.APIToken{Name: name}
-		s := newSection(path, g.k)
+		s := newSection(path, g.K)
 		envVar := tokenVar(name)
-		for _, h := range p.mapping(path, g.k, g.v, apiTokenKeys) {
-			kp := yamlnode.Join(path, h.key)
-			s.lines[h.key] = h.k
-			before := len(p.probs)
-			switch h.key {
+		for _, h := range p.Mapping(path, g.K, g.V, apiTokenKeys) {
+			kp := yamlnode.Join(path, h.Key)
+			s.lines[h.Key] = h.K
+			before := len(p.Problems)
+			switch h.Key {
 			case "token":
-				t.Token, envVar = p.secret(kp, h.k, h.v, envVar)
+				t.Token, envVar = p.secret(kp, h.K, h.V, envVar)
 				if t.Token != "" && strings.ContainsFunc(t.Token, unicode.IsSpace) {
 					// The token itself never goes in a message.
-					p.errorf(h.k, "%s: the token in %s has a space or a line break in it; a bearer token is one word (e.g. openssl rand -hex 32)", kp, envVar)
+					p.errorf(h.K, "%s: the token in %s has a space or a line break in it; a bearer token is one word (e.g. openssl rand -hex 32)", kp, envVar)
 					t.Token = ""
 				}
 			case "person":
-				if v, ok := p.str(kp, h.k, h.v); ok && v != "" {
+				if v, ok := p.str(kp, h.K, h.V); ok && v != "" {
 					// Unknown: reported here, or its broken definition is.
-					t.Person, _ = p.person(c, kp, h.k, v)
-					s.bad[h.key] = t.Person == ""
+					t.Person, _ = p.person(c, kp, h.K, v)
+					s.bad[h.Key] = t.Person == ""
 					continue
 				}
 			}
-			s.bad[h.key] = len(p.probs) > before
+			s.bad[h.Key] = len(p.Problems) > before
 		}
 		ok := p.need(s, "token", t.Token, envVar, "")
 		ok = p.need(s, "person", t.Person, "", "the person (in people:) the token acts as, e.g. person: alice") && ok

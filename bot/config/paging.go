@@ -77,7 +77,7 @@ func (p *parser) need(s section, key, val, envVar, example string) bool {
 // fromEnv reads a value that may come from the environment, with the name
 // of the variable it came from ("" when none).
 func (p *parser) fromEnv(path string, k, v *yaml.Node) (val, envVar string) {
-	raw, ok := p.scalar(path, k, v)
+	raw, ok := p.Scalar(path, k, v)
 	if !ok {
 		return "", ""
 	}
@@ -93,16 +93,16 @@ func (p *parser) fromEnv(path string, k, v *yaml.Node) (val, envVar string) {
 
 func (p *parser) pagingSection(f field) Paging {
 	var out Paging
-	for _, g := range p.mapping("paging", f.k, f.v, pagingKeys) {
-		if yamlnode.IsNull(g.v) {
+	for _, g := range p.Mapping("paging", f.K, f.V, pagingKeys) {
+		if yamlnode.IsNull(g.V) {
 			continue // `twilio:` with nothing under it: not configured
 		}
-		path := yamlnode.Join("paging", g.key)
-		if n := yamlnode.Deref(g.v); n.Kind != yaml.MappingNode {
-			p.errorf(g.k, "%s: expected a mapping of settings (key: value), got %s", path, yamlnode.KindName(n))
+		path := yamlnode.Join("paging", g.Key)
+		if n := yamlnode.Deref(g.V); n.Kind != yaml.MappingNode {
+			p.errorf(g.K, "%s: expected a mapping of settings (key: value), got %s", path, yamlnode.KindName(n))
 			continue
 		}
-		switch g.key {
+		switch g.Key {
 		case "twilio":
 			out.Twilio = p.twilio(path, g)
 		case "pagerduty":
@@ -116,47 +116,47 @@ func (p *parser) pagingSection(f field) Paging {
 
 func (p *parser) twilio(path string, f field) *Twilio {
 	t := &Twilio{}
-	s := newSection(path, f.k)
+	s := newSection(path, f.K)
 	sidVar, tokenVar, fromVar := "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", ""
-	for _, g := range p.mapping(path, f.k, f.v, twilioKeys) {
-		kp := yamlnode.Join(path, g.key)
-		s.lines[g.key] = g.k
-		before := len(p.probs)
-		switch g.key {
+	for _, g := range p.Mapping(path, f.K, f.V, twilioKeys) {
+		kp := yamlnode.Join(path, g.Key)
+		s.lines[g.Key] = g.K
+		before := len(p.Problems)
+		switch g.Key {
 		case "account_sid":
 			var v string
-			v, sidVar = p.fromEnv(kp, g.k, g.v)
+			v, sidVar = p.fromEnv(kp, g.K, g.V)
 			if sidVar == "" {
 				sidVar = "TWILIO_ACCOUNT_SID"
 			}
 			if v != "" && !twSIDRe.MatchString(v) {
-				p.errorf(g.k, "%s: %q is not a Twilio Account SID (AC and 32 hex digits, on the Twilio console's dashboard)", kp, yamlnode.Clip(v))
+				p.errorf(g.K, "%s: %q is not a Twilio Account SID (AC and 32 hex digits, on the Twilio console's dashboard)", kp, yamlnode.Clip(v))
 				break
 			}
 			t.AccountSID = v
 		case "auth_token":
-			t.AuthToken, tokenVar = p.secret(kp, g.k, g.v, tokenVar)
+			t.AuthToken, tokenVar = p.secret(kp, g.K, g.V, tokenVar)
 		case "from":
 			var v string
-			if v, fromVar = p.fromEnv(kp, g.k, g.v); v != "" {
+			if v, fromVar = p.fromEnv(kp, g.K, g.V); v != "" {
 				if !phoneRe.MatchString(v) {
 					msg := fmt.Sprintf("%s: %q is not an E.164 phone number (+ then digits, e.g. +15550199): the Twilio number texts and calls come from", kp, yamlnode.Clip(v))
 					if d := strings.Map(keepPhone, v); phoneRe.MatchString(d) {
 						msg += "; did you mean " + d + "?"
 					}
-					p.errorf(g.k, "%s", msg)
+					p.errorf(g.K, "%s", msg)
 					break
 				}
 				t.From = v
 			}
 		case "voice":
-			t.Voice, _ = p.boolean(kp, g.k, g.v)
+			t.Voice, _ = p.boolean(kp, g.K, g.V)
 		case "voice_url":
-			t.VoiceURL = p.apiURL(kp, g.k, g.v)
+			t.VoiceURL = p.apiURL(kp, g.K, g.V)
 		case "api_url":
-			t.APIURL = p.apiURL(kp, g.k, g.v)
+			t.APIURL = p.apiURL(kp, g.K, g.V)
 		}
-		s.bad[g.key] = len(p.probs) > before
+		s.bad[g.Key] = len(p.Problems) > before
 	}
 	ok := p.need(s, "account_sid", t.AccountSID, sidVar, `account_sid: "${TWILIO_ACCOUNT_SID}" (AC and 32 hex digits)`)
 	ok = p.need(s, "auth_token", t.AuthToken, tokenVar, "") && ok
@@ -173,33 +173,33 @@ func (p *parser) twilio(path string, f field) *Twilio {
 
 func (p *parser) pagerDuty(path string, f field) *PagerDuty {
 	d := &PagerDuty{Levels: []bot.Level{bot.P1, bot.P2}}
-	s := newSection(path, f.k)
+	s := newSection(path, f.K)
 	keyVar := "PAGERDUTY_ROUTING_KEY"
 	ok := true
-	for _, g := range p.mapping(path, f.k, f.v, pdKeys) {
-		kp := yamlnode.Join(path, g.key)
-		s.lines[g.key] = g.k
-		before := len(p.probs)
-		switch g.key {
+	for _, g := range p.Mapping(path, f.K, f.V, pdKeys) {
+		kp := yamlnode.Join(path, g.Key)
+		s.lines[g.Key] = g.K
+		before := len(p.Problems)
+		switch g.Key {
 		case "routing_key":
-			d.RoutingKey, keyVar = p.secret(kp, g.k, g.v, keyVar)
+			d.RoutingKey, keyVar = p.secret(kp, g.K, g.V, keyVar)
 			if n := utf8.RuneCountInString(d.RoutingKey); n > 0 && n != pdKeyLength {
 				// The key itself never goes in a message.
-				p.errorf(g.k, "%s: the integration key in %s is %d characters; PagerDuty's are %d (the service's Integrations tab, Events API v2)", kp, keyVar, n, pdKeyLength)
+				p.errorf(g.K, "%s: the integration key in %s is %d characters; PagerDuty's are %d (the service's Integrations tab, Events API v2)", kp, keyVar, n, pdKeyLength)
 				d.RoutingKey = ""
 				ok = false
 			}
 		case "levels":
-			if yamlnode.IsNull(g.v) {
+			if yamlnode.IsNull(g.V) {
 				continue // the default
 			}
 			var good bool
-			d.Levels, good = p.levelList(kp, g.k, g.v)
+			d.Levels, good = p.levelList(kp, g.K, g.V)
 			ok = ok && good
 		case "api_url":
-			d.APIURL = p.apiURL(kp, g.k, g.v)
+			d.APIURL = p.apiURL(kp, g.K, g.V)
 		}
-		s.bad[g.key] = len(p.probs) > before
+		s.bad[g.Key] = len(p.Problems) > before
 	}
 	if !p.need(s, "routing_key", d.RoutingKey, keyVar, "") || !ok {
 		return nil
@@ -209,7 +209,7 @@ func (p *parser) pagerDuty(path string, f field) *PagerDuty {
 
 // levelList reads a list of levels: at least one, each once.
 func (p *parser) levelList(path string, k, v *yaml.Node) ([]bot.Level, bool) {
-	items := p.list(path, k, v)
+	items := p.List(path, k, v, "[a, b]")
 	if yamlnode.Deref(v).Kind != yaml.SequenceNode {
 		return nil, false // not a list: reported
 	}
@@ -249,25 +249,25 @@ func (p *parser) levelList(path string, k, v *yaml.Node) ([]bot.Level, bool) {
 
 func (p *parser) webhook(path string, f field) *Webhook {
 	w := &Webhook{}
-	s := newSection(path, f.k)
+	s := newSection(path, f.K)
 	secretVar, urlVar := "WARROOM_WEBHOOK_SECRET", ""
 	ok := true
-	for _, g := range p.mapping(path, f.k, f.v, webhookKeys) {
-		kp := yamlnode.Join(path, g.key)
-		s.lines[g.key] = g.k
-		before := len(p.probs)
-		switch g.key {
+	for _, g := range p.Mapping(path, f.K, f.V, webhookKeys) {
+		kp := yamlnode.Join(path, g.Key)
+		s.lines[g.Key] = g.K
+		before := len(p.Problems)
+		switch g.Key {
 		case "url":
-			w.URL, urlVar = p.httpURL(kp, g.k, g.v)
+			w.URL, urlVar = p.httpURL(kp, g.K, g.V)
 		case "secret":
-			w.Secret, secretVar = p.secret(kp, g.k, g.v, secretVar)
+			w.Secret, secretVar = p.secret(kp, g.K, g.V, secretVar)
 			if n := len(w.Secret); n > 0 && n < minWebhookSecret {
-				p.errorf(g.k, "%s: the secret in %s is %d bytes; use at least %d (e.g. openssl rand -hex 32)", kp, secretVar, n, minWebhookSecret)
+				p.errorf(g.K, "%s: the secret in %s is %d bytes; use at least %d (e.g. openssl rand -hex 32)", kp, secretVar, n, minWebhookSecret)
 				w.Secret = ""
 				ok = false
 			}
 		}
-		s.bad[g.key] = len(p.probs) > before
+		s.bad[g.Key] = len(p.Problems) > before
 	}
 	ok = p.need(s, "url", w.URL, urlVar, `where the events are POSTed, e.g. url: "https://hooks.example.com/warroom"`) && ok
 	ok = p.need(s, "secret", w.Secret, secretVar, "") && ok

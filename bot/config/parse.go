@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -30,12 +29,27 @@ func Parse(data []byte, name string, getenv func(string) string) (*Config, error
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	p := &parser{getenv: getenv, data: data}
-	cfg := p.config(p.document())
-	if len(p.probs) > 0 {
-		return nil, &Error{File: name, Problems: p.sorted()}
+	p := &parser{getenv: getenv, Decoder: yamlnode.Decoder{
+		Data: data, Top: "a mapping of settings (key: value)", Second: "put all the settings in one document", Hint: channelHint,
+	}}
+	cfg := p.config(p.Document())
+	if len(p.Problems) > 0 {
+		var probs []Problem
+		for _, pr := range p.Sorted() {
+			probs = append(probs, Problem{Line: pr.Line, Message: at(pr.Field, pr.Message)})
+		}
+		return nil, &Error{File: name, Problems: probs}
 	}
 	return cfg, nil
+}
+
+// channelHint explains the usual YAML error in a config: an unquoted
+// channel name, which YAML reads as a comment.
+func channelHint(line string) string {
+	if strings.Contains(line, "[#") || strings.Contains(line, ", #") {
+		return ` (a # starts a comment in YAML: quote channel names, "#status")`
+	}
+	return ""
 }
 
 var (
@@ -65,9 +79,8 @@ var (
 )
 
 type parser struct {
+	yamlnode.Decoder
 	getenv func(string) string
-	data   []byte
-	probs  []Problem
 
 	// person ids under people:, valid or not, so that references to a
 	// misspelt definition are not reported twice.
@@ -75,93 +88,9 @@ type parser struct {
 	noPeople bool // people: was not a mapping; skip reference checks
 }
 
+// errorf records a problem whose message names its key path itself.
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
-	line := 0
-	if n != nil {
-		line = n.Line
-	}
-	msg := fmt.Sprintf(format, args...)
-	msg = strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(msg) // one problem, one line
-	p.probs = append(p.probs, Problem{Line: line, Message: msg})
-}
-
-func (p *parser) sorted() []Problem {
-	sort.SliceStable(p.probs, func(i, j int) bool { return p.probs[i].Line < p.probs[j].Line })
-	return slices.Compact(p.probs)
-}
-
-// document decodes the single YAML document in the data. It returns nil for
-// an empty file.
-func (p *parser) document() (root *yaml.Node) {
-	defer func() {
-		if r := recover(); r != nil { // yaml.v3 must not take the bot down
-			p.probs = append(p.probs, Problem{Message: fmt.Sprintf("not valid YAML: %v", r)})
-			root = nil
-		}
-	}()
-	root, second, err := yamlnode.Decode(p.data)
-	if err != nil {
-		p.yamlError(err)
-	}
-	if second != nil {
-		p.errorf(second, "a second YAML document (after ---): put all the settings in one document")
-	}
-	return root
-}
-
-func (p *parser) yamlError(err error) {
-	line, msg := yamlnode.SplitError(err)
-	switch {
-	case yamlnode.IsParserError(msg):
-		// yaml.v3 reports the parser's marks 0-based (and line 0 not at
-		// all), the scanner's 1-based; the mark of the end of the stream
-		// can be one past the last line.
-		line = min(line+1, p.lines())
-	case line == 0 && isScannerError(msg):
-		line = 1 // yaml.v3 leaves out line 1
-	case strings.HasPrefix(msg, "unknown anchor '"):
-		name, _, _ := strings.Cut(strings.TrimPrefix(msg, "unknown anchor '"), "'")
-		for i := 1; i <= p.lines(); i++ {
-			if strings.Contains(p.line(i), "*"+name) {
-				line = i
-				break
-			}
-		}
-	}
-	text := "not valid YAML: " + msg
-	if src := p.line(line); strings.Contains(src, "[#") || strings.Contains(src, ", #") {
-		text += ` (a # starts a comment in YAML: quote channel names, "#status")`
-	}
-	p.probs = append(p.probs, Problem{Line: line, Message: text})
-}
-
-// isScannerError tells the scanner's errors, which have a position, from the
-// reader's (bad bytes, bad UTF-8) and the decoder's, which have none.
-func isScannerError(msg string) bool {
-	for _, s := range []string{"control characters", "UTF-8", "UTF-16", "Unicode character", "exceeded max depth", "anchor", "document contains excessive aliasing"} {
-		if strings.Contains(msg, s) {
-			return false
-		}
-	}
-	return true
-}
-
-// lines counts the lines of the data.
-func (p *parser) lines() int {
-	n := bytes.Count(p.data, []byte("\n"))
-	if len(p.data) > 0 && p.data[len(p.data)-1] != '\n' {
-		n++
-	}
-	return max(n, 1)
-}
-
-// line returns line n (1-based) of the data, or "".
-func (p *parser) line(n int) string {
-	lines := bytes.Split(p.data, []byte("\n"))
-	if n < 1 || n > len(lines) {
-		return ""
-	}
-	return string(lines[n-1])
+	p.Errorf(n, "", format, args...)
 }
 
 // at prefixes a message with its key path.
@@ -173,90 +102,12 @@ func at(path, msg string) string {
 }
 
 // field is one key: value pair of a mapping.
-type field struct {
-	key  string
-	k, v *yaml.Node
-}
-
-// mapping checks that v (the value of the key k at path) is a mapping and
-// returns its pairs, reporting duplicate keys and, when known is not nil,
-// unknown keys. A null value is an empty mapping.
-func (p *parser) mapping(path string, k, v *yaml.Node, known []string) []field {
-	n := yamlnode.Deref(v)
-	if yamlnode.IsNull(n) {
-		return nil
-	}
-	if n.Kind != yaml.MappingNode {
-		what := "expected a mapping (key: value)"
-		if path == "" {
-			what = "expected a mapping of settings (key: value)"
-		}
-		p.errorf(yamlnode.LineOf(k, v), "%s", at(path, what+", got "+yamlnode.KindName(n)))
-		return nil
-	}
-	seen := map[string]int{}
-	var out []field
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		kn, vn := n.Content[i], n.Content[i+1]
-		kd := yamlnode.Deref(kn)
-		if kd == nil || kd.Kind != yaml.ScalarNode {
-			p.errorf(kn, "%s", at(path, "a key must be a plain word, got "+yamlnode.KindName(kd)))
-			continue
-		}
-		if kd.ShortTag() == "!!merge" {
-			p.errorf(kn, "%s", at(path, "merge keys (<<) are not supported; write the keys out"))
-			continue
-		}
-		key := kd.Value
-		if first, dup := seen[key]; dup {
-			p.errorf(kn, "%s: duplicate key (first on line %d)", yamlnode.Join(path, yamlnode.KeyName(key)), first)
-			continue
-		}
-		seen[key] = kn.Line
-		if known != nil && !slices.Contains(known, key) {
-			p.errorf(kn, "%s", at(path, fmt.Sprintf("unknown key %q%s", yamlnode.Clip(key), yamlnode.Suggest(key, known, 12))))
-			continue
-		}
-		out = append(out, field{key: key, k: kn, v: vn})
-	}
-	return out
-}
-
-// list checks that v is a list and returns its items. Null is empty.
-func (p *parser) list(path string, k, v *yaml.Node) []*yaml.Node {
-	n := yamlnode.Deref(v)
-	if yamlnode.IsNull(n) {
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		hint := ""
-		if n.Kind == yaml.ScalarNode && yamlnode.PlainKey.MatchString(n.Value) {
-			hint = fmt.Sprintf(" (write [%s])", n.Value)
-		}
-		p.errorf(yamlnode.LineOf(k, v), "%s: expected a list like [a, b], got %s%s", path, yamlnode.KindName(n), hint)
-		return nil
-	}
-	return n.Content
-}
-
-// scalar returns the raw text of a single value, before ${VAR} expansion. set
-// is false for null and after a problem (which it reports).
-func (p *parser) scalar(path string, k, v *yaml.Node) (raw string, set bool) {
-	n := yamlnode.Deref(v)
-	if yamlnode.IsNull(n) {
-		return "", false
-	}
-	if n.Kind != yaml.ScalarNode {
-		p.errorf(yamlnode.LineOf(k, v), "%s: expected a single value, got %s", path, yamlnode.KindName(n))
-		return "", false
-	}
-	return n.Value, true
-}
+type field = yamlnode.Field
 
 // str returns a single value with its ${VAR}s expanded. A value that is
 // empty only because its variables are unset counts as absent (set false).
 func (p *parser) str(path string, k, v *yaml.Node) (string, bool) {
-	raw, ok := p.scalar(path, k, v)
+	raw, ok := p.Scalar(path, k, v)
 	if !ok {
 		return "", false
 	}
@@ -270,7 +121,7 @@ func (p *parser) str(path string, k, v *yaml.Node) (string, bool) {
 // item returns a list item with its ${VAR}s expanded; an empty item is a
 // problem. hint is added to the message for a null item.
 func (p *parser) item(path string, n *yaml.Node, hint string) (string, bool) {
-	raw, ok := p.scalar(path, n, n)
+	raw, ok := p.Scalar(path, n, n)
 	if !ok {
 		if yamlnode.IsNull(n) {
 			p.errorf(n, "%s: empty item%s", path, hint)
@@ -325,7 +176,7 @@ func (p *parser) expand(path string, n *yaml.Node, s string) (out string, vars [
 // envVar is the variable it names (def when it names none).
 func (p *parser) secret(path string, k, v *yaml.Node, def string) (val, envVar string) {
 	envVar = def
-	raw, ok := p.scalar(path, k, v)
+	raw, ok := p.Scalar(path, k, v)
 	if !ok || raw == "" {
 		return "", envVar
 	}
@@ -348,14 +199,7 @@ func (p *parser) boolean(path string, k, v *yaml.Node) (bool, bool) {
 	if !ok {
 		return false, false
 	}
-	switch strings.ToLower(s) {
-	case "true", "yes", "on":
-		return true, true
-	case "false", "no", "off":
-		return false, true
-	}
-	p.errorf(yamlnode.LineOf(k, v), "%s: %q is not true or false", path, yamlnode.Clip(s))
-	return false, false
+	return p.Bool(path, yamlnode.LineOf(k, v), s)
 }
 
 func (p *parser) apiURL(path string, k, v *yaml.Node) string {
@@ -434,8 +278,8 @@ func (p *parser) config(root *yaml.Node) *Config {
 	}
 	p.people = map[string]bool{}
 	fields := map[string]field{}
-	for _, f := range p.mapping("", nil, root, topKeys) {
-		fields[f.key] = f
+	for _, f := range p.Mapping("", nil, root, topKeys) {
+		fields[f.Key] = f
 	}
 	// People first: everything else refers to them.
 	if f, ok := fields["people"]; ok {
@@ -457,65 +301,65 @@ func (p *parser) config(root *yaml.Node) *Config {
 		cfg.APITokens = p.apiTokensSection(cfg.Catalog, f)
 	}
 	if f, ok := fields["command"]; ok {
-		if s, ok := p.str(f.key, f.k, f.v); ok {
+		if s, ok := p.str(f.Key, f.K, f.V); ok {
 			switch {
 			case strings.HasPrefix(s, "/") && commandRe.MatchString(s[1:]):
-				p.errorf(f.k, "command: %q: write the word without the slash: %s", yamlnode.Clip(s), s[1:])
+				p.errorf(f.K, "command: %q: write the word without the slash: %s", yamlnode.Clip(s), s[1:])
 			case !commandRe.MatchString(s):
-				p.errorf(f.k, "command: %q is not a single word of a-z, 0-9, _ and - (at most 32), e.g. fault", yamlnode.Clip(s))
+				p.errorf(f.K, "command: %q is not a single word of a-z, 0-9, _ and - (at most 32), e.g. fault", yamlnode.Clip(s))
 			default:
 				cfg.Command = s
 			}
 		}
 	}
 	if f, ok := fields["adapter"]; ok {
-		if s, ok := p.str(f.key, f.k, f.v); ok {
+		if s, ok := p.str(f.Key, f.K, f.V); ok {
 			if slices.Contains(adapters, s) {
 				cfg.Adapter = s
 			} else {
-				p.errorf(f.k, "adapter: %q is not console, slack or discord%s", yamlnode.Clip(s), yamlnode.Suggest(s, adapters, 12))
+				p.errorf(f.K, "adapter: %q is not console, slack or discord%s", yamlnode.Clip(s), yamlnode.Suggest(s, adapters, 12))
 			}
 		}
 	}
 	if f, ok := fields["database"]; ok {
-		if s, ok := p.str(f.key, f.k, f.v); ok {
+		if s, ok := p.str(f.Key, f.K, f.V); ok {
 			if s == "" {
-				p.errorf(f.k, "database: empty; the SQLite file warroom keeps its state in, e.g. warroom.db")
+				p.errorf(f.K, "database: empty; the SQLite file warroom keeps its state in, e.g. warroom.db")
 			} else {
 				cfg.Database = s
 			}
 		}
 	}
 	if f, ok := fields["http"]; ok {
-		if s, ok := p.str(f.key, f.k, f.v); ok {
+		if s, ok := p.str(f.Key, f.K, f.V); ok {
 			cfg.HTTP = p.httpAddr(f, s)
 		}
 	}
 	if f, ok := fields["checkin_emoji"]; ok {
-		if s, ok := p.str(f.key, f.k, f.v); ok {
+		if s, ok := p.str(f.Key, f.K, f.V); ok {
 			s = strings.Trim(s, ":")
 			if s == "" || strings.ContainsFunc(s, isSpace) {
-				p.errorf(f.k, "checkin_emoji: %q is not an emoji name, e.g. white_check_mark", yamlnode.Clip(s))
+				p.errorf(f.K, "checkin_emoji: %q is not an emoji name, e.g. white_check_mark", yamlnode.Clip(s))
 			} else {
 				cfg.CheckinEmoji = s
 			}
 		}
 	}
 	if f, ok := fields["plans"]; ok {
-		if s, ok := p.str(f.key, f.k, f.v); ok {
+		if s, ok := p.str(f.Key, f.K, f.V); ok {
 			if s == "" {
-				p.errorf(f.k, "plans: empty; the directory of plan files, e.g. plans/")
+				p.errorf(f.K, "plans: empty; the directory of plan files, e.g. plans/")
 			} else {
 				cfg.Plans = s
 			}
 		}
 	}
 	if f, ok := fields["bridge"]; ok {
-		if s, ok := p.str(f.key, f.k, f.v); ok {
+		if s, ok := p.str(f.Key, f.K, f.V); ok {
 			cfg.Bridge = s
 			for _, ph := range placeholderRe.FindAllString(s, -1) {
 				if ph != "{id}" {
-					p.errorf(f.k, "bridge: unknown placeholder %q; the only one is {id}, the fault's number", yamlnode.Clip(ph))
+					p.errorf(f.K, "bridge: unknown placeholder %q; the only one is {id}, the fault's number", yamlnode.Clip(ph))
 				}
 			}
 		}
@@ -523,42 +367,42 @@ func (p *parser) config(root *yaml.Node) *Config {
 	slackVars := map[string]string{"bot_token": "SLACK_BOT_TOKEN", "app_token": "SLACK_APP_TOKEN", "signing_secret": "SLACK_SIGNING_SECRET"}
 	slackLines := map[string]*yaml.Node{}
 	if f, ok := fields["slack"]; ok {
-		for _, g := range p.mapping("slack", f.k, f.v, slackKeys) {
-			path := yamlnode.Join("slack", g.key)
-			slackLines[g.key] = g.k
-			switch g.key {
+		for _, g := range p.Mapping("slack", f.K, f.V, slackKeys) {
+			path := yamlnode.Join("slack", g.Key)
+			slackLines[g.Key] = g.K
+			switch g.Key {
 			case "bot_token":
-				cfg.Slack.BotToken, slackVars[g.key] = p.secret(path, g.k, g.v, slackVars[g.key])
+				cfg.Slack.BotToken, slackVars[g.Key] = p.secret(path, g.K, g.V, slackVars[g.Key])
 			case "app_token":
-				cfg.Slack.AppToken, slackVars[g.key] = p.secret(path, g.k, g.v, slackVars[g.key])
+				cfg.Slack.AppToken, slackVars[g.Key] = p.secret(path, g.K, g.V, slackVars[g.Key])
 			case "signing_secret":
-				cfg.Slack.SigningSecret, slackVars[g.key] = p.secret(path, g.k, g.v, slackVars[g.key])
+				cfg.Slack.SigningSecret, slackVars[g.Key] = p.secret(path, g.K, g.V, slackVars[g.Key])
 			case "private":
-				cfg.Slack.Private, _ = p.boolean(path, g.k, g.v)
+				cfg.Slack.Private, _ = p.boolean(path, g.K, g.V)
 			case "api_url":
-				cfg.Slack.APIURL = p.apiURL(path, g.k, g.v)
+				cfg.Slack.APIURL = p.apiURL(path, g.K, g.V)
 			}
 		}
 	}
 	discordVar := "DISCORD_TOKEN"
 	discordLines := map[string]*yaml.Node{}
 	if f, ok := fields["discord"]; ok {
-		for _, g := range p.mapping("discord", f.k, f.v, discordKeys) {
-			path := yamlnode.Join("discord", g.key)
-			discordLines[g.key] = g.k
-			switch g.key {
+		for _, g := range p.Mapping("discord", f.K, f.V, discordKeys) {
+			path := yamlnode.Join("discord", g.Key)
+			discordLines[g.Key] = g.K
+			switch g.Key {
 			case "token":
-				cfg.Discord.Token, discordVar = p.secret(path, g.k, g.v, discordVar)
+				cfg.Discord.Token, discordVar = p.secret(path, g.K, g.V, discordVar)
 			case "guild":
-				if s, ok := p.str(path, g.k, g.v); ok && s != "" {
+				if s, ok := p.str(path, g.K, g.V); ok && s != "" {
 					if snowRe.MatchString(s) {
 						cfg.Discord.Guild = s
 					} else {
-						p.errorf(g.k, "%s: %q is not a Discord server id (a number like 123456789012345678: Developer Mode, then Copy Server ID)", path, yamlnode.Clip(s))
+						p.errorf(g.K, "%s: %q is not a Discord server id (a number like 123456789012345678: Developer Mode, then Copy Server ID)", path, yamlnode.Clip(s))
 					}
 				}
 			case "api_url":
-				cfg.Discord.APIURL = p.discordAPIURL(path, g.k, g.v)
+				cfg.Discord.APIURL = p.discordAPIURL(path, g.K, g.V)
 			}
 		}
 	}
@@ -568,13 +412,13 @@ func (p *parser) config(root *yaml.Node) *Config {
 	}
 
 	// What the chosen adapter needs.
-	adapterNode := fields["adapter"].k
+	adapterNode := fields["adapter"].K
 	where := func(lines map[string]*yaml.Node, key, section string) *yaml.Node {
 		if n := lines[key]; n != nil {
 			return n
 		}
 		if f, ok := fields[section]; ok {
-			return f.k
+			return f.K
 		}
 		return adapterNode
 	}
@@ -610,7 +454,7 @@ var placeholderRe = regexp.MustCompile(`\{[^{}]*\}`)
 func isSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
 
 func (p *parser) hasProblemAt(n *yaml.Node) bool {
-	for _, pr := range p.probs {
+	for _, pr := range p.Problems {
 		if n != nil && pr.Line == n.Line {
 			return true
 		}
@@ -638,51 +482,51 @@ func (p *parser) httpAddr(f field, s string) string {
 	host, port, err := net.SplitHostPort(s)
 	n, perr := strconv.Atoi(port)
 	if err != nil || perr != nil || n < 1 || n > 65535 || strings.ContainsFunc(host, isSpace) {
-		p.errorf(f.k, "http: %q is not a host:port address (e.g. 127.0.0.1:8080, or :8080 for every interface); write off to disable", yamlnode.Clip(s))
+		p.errorf(f.K, "http: %q is not a host:port address (e.g. 127.0.0.1:8080, or :8080 for every interface); write off to disable", yamlnode.Clip(s))
 		return DefaultHTTP
 	}
 	return s
 }
 
 func (p *parser) peopleSection(c *bot.Catalog, f field) {
-	n := yamlnode.Deref(f.v)
+	n := yamlnode.Deref(f.V)
 	if !yamlnode.IsNull(n) && n.Kind != yaml.MappingNode {
 		p.noPeople = true
 	}
 	slackIDs, discordIDs := map[string]string{}, map[string]string{}
-	for _, g := range p.mapping("people", f.k, f.v, nil) {
-		id := g.key
+	for _, g := range p.Mapping("people", f.K, f.V, nil) {
+		id := g.Key
 		p.people[id] = true
 		path := yamlnode.Join("people", id)
 		switch {
 		case id == bot.CommanderDuty || id == bot.CommanderStability:
-			p.errorf(g.k, "people: %q is reserved (a level's commander rule); pick another id", id)
+			p.errorf(g.K, "people: %q is reserved (a level's commander rule); pick another id", id)
 			continue
 		case !idRe.MatchString(id):
 			msg := fmt.Sprintf("people: %q is not a person id (a-z, 0-9, . _ -)", yamlnode.Clip(id))
 			if l := strings.ToLower(id); idRe.MatchString(l) {
 				msg += "; did you mean " + l + "?"
 			}
-			p.errorf(g.k, "%s", msg)
+			p.errorf(g.K, "%s", msg)
 			continue
 		}
 		person := bot.Person{ID: id}
-		if v := yamlnode.Deref(g.v); v != nil && v.Kind != yaml.MappingNode && !yamlnode.IsNull(v) {
-			p.errorf(g.k, "%s: expected a mapping like {name: Alice Chen, email: alice@example.com}, got %s", path, yamlnode.KindName(v))
+		if v := yamlnode.Deref(g.V); v != nil && v.Kind != yaml.MappingNode && !yamlnode.IsNull(v) {
+			p.errorf(g.K, "%s: expected a mapping like {name: Alice Chen, email: alice@example.com}, got %s", path, yamlnode.KindName(v))
 			continue
 		}
-		for _, h := range p.mapping(path, g.k, g.v, personKeys) {
-			kp := yamlnode.Join(path, h.key)
-			s, ok := p.str(kp, h.k, h.v)
+		for _, h := range p.Mapping(path, g.K, g.V, personKeys) {
+			kp := yamlnode.Join(path, h.Key)
+			s, ok := p.str(kp, h.K, h.V)
 			if !ok || s == "" {
 				continue
 			}
-			switch h.key {
+			switch h.Key {
 			case "name":
 				person.Name = s
 			case "email":
 				if !emailRe.MatchString(s) {
-					p.errorf(h.k, "%s: %q is not an email address", kp, yamlnode.Clip(s))
+					p.errorf(h.K, "%s: %q is not an email address", kp, yamlnode.Clip(s))
 				}
 				person.Email = s
 			case "phone":
@@ -691,22 +535,22 @@ func (p *parser) peopleSection(c *bot.Catalog, f field) {
 					if d := strings.Map(keepPhone, s); phoneRe.MatchString(d) {
 						msg += "; did you mean " + d + "?"
 					}
-					p.errorf(h.k, "%s", msg)
+					p.errorf(h.K, "%s", msg)
 				}
 				person.Phone = s
 			case "slack":
 				if !slackIDRe.MatchString(s) {
-					p.errorf(h.k, "%s: %q is not a Slack member id (like U01ALICE: the profile's ⋮ menu, Copy member ID)", kp, yamlnode.Clip(s))
+					p.errorf(h.K, "%s: %q is not a Slack member id (like U01ALICE: the profile's ⋮ menu, Copy member ID)", kp, yamlnode.Clip(s))
 				} else if other, dup := slackIDs[s]; dup {
-					p.errorf(h.k, "%s: %s is also %s's Slack id", kp, s, other)
+					p.errorf(h.K, "%s: %s is also %s's Slack id", kp, s, other)
 				}
 				slackIDs[s] = id
 				person.Slack = s
 			case "discord":
 				if !snowRe.MatchString(s) {
-					p.errorf(h.k, "%s: %q is not a Discord user id (a number like 81234567890123456: Developer Mode, then Copy User ID)", kp, yamlnode.Clip(s))
+					p.errorf(h.K, "%s: %q is not a Discord user id (a number like 81234567890123456: Developer Mode, then Copy User ID)", kp, yamlnode.Clip(s))
 				} else if other, dup := discordIDs[s]; dup {
-					p.errorf(h.k, "%s: %s is also %s's Discord id", kp, s, other)
+					p.errorf(h.K, "%s: %s is also %s's Discord id", kp, s, other)
 				}
 				discordIDs[s] = id
 				person.Discord = s
@@ -757,7 +601,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // peopleList reads a list of person references. n counts its items, even
 // those with problems.
 func (p *parser) peopleList(c *bot.Catalog, path string, k, v *yaml.Node, unique bool) (out []string, n int) {
-	items := p.list(path, k, v)
+	items := p.List(path, k, v, "[a, b]")
 	for _, item := range items {
 		s, ok := p.item(path, item, "")
 		if !ok {
@@ -779,48 +623,48 @@ func (p *parser) peopleList(c *bot.Catalog, path string, k, v *yaml.Node, unique
 // id checks that a section's key is a plain name (a-z, 0-9, . _ -), saying
 // the lowercase one when that is all that is wrong.
 func (p *parser) id(section, what string, g field) bool {
-	if idRe.MatchString(g.key) {
+	if idRe.MatchString(g.Key) {
 		return true
 	}
-	msg := fmt.Sprintf("%s: %q is not a %s name (a-z, 0-9, . _ -)", section, yamlnode.Clip(g.key), what)
-	if l := strings.ToLower(g.key); idRe.MatchString(l) {
+	msg := fmt.Sprintf("%s: %q is not a %s name (a-z, 0-9, . _ -)", section, yamlnode.Clip(g.Key), what)
+	if l := strings.ToLower(g.Key); idRe.MatchString(l) {
 		msg += "; did you mean " + l + "?"
 	}
-	p.errorf(g.k, "%s", msg)
+	p.errorf(g.K, "%s", msg)
 	return false
 }
 
 func (p *parser) servicesSection(c *bot.Catalog, f field) {
-	for _, g := range p.mapping("services", f.k, f.v, nil) {
-		name := g.key
+	for _, g := range p.Mapping("services", f.K, f.V, nil) {
+		name := g.Key
 		path := yamlnode.Join("services", name)
 		if !p.id("services", "service", g) {
 			continue
 		}
 		svc := bot.Service{Name: name}
 		var hasContacts bool
-		if v := yamlnode.Deref(g.v); !yamlnode.IsNull(v) && v.Kind != yaml.MappingNode {
-			p.errorf(g.k, "%s: expected a mapping like {contacts: [alice, bob], stability: bob}, got %s", path, yamlnode.KindName(v))
+		if v := yamlnode.Deref(g.V); !yamlnode.IsNull(v) && v.Kind != yaml.MappingNode {
+			p.errorf(g.K, "%s: expected a mapping like {contacts: [alice, bob], stability: bob}, got %s", path, yamlnode.KindName(v))
 			continue
 		}
-		for _, h := range p.mapping(path, g.k, g.v, serviceKeys) {
-			kp := yamlnode.Join(path, h.key)
-			switch h.key {
+		for _, h := range p.Mapping(path, g.K, g.V, serviceKeys) {
+			kp := yamlnode.Join(path, h.Key)
+			switch h.Key {
 			case "contacts":
 				hasContacts = true
 				var n int
-				svc.Contacts, n = p.peopleList(c, kp, h.k, h.v, true)
-				if n == 0 && (yamlnode.IsNull(h.v) || yamlnode.Deref(h.v).Kind == yaml.SequenceNode) {
-					p.errorf(h.k, "%s: list at least one person", kp)
+				svc.Contacts, n = p.peopleList(c, kp, h.K, h.V, true)
+				if n == 0 && (yamlnode.IsNull(h.V) || yamlnode.Deref(h.V).Kind == yaml.SequenceNode) {
+					p.errorf(h.K, "%s: list at least one person", kp)
 				}
 			case "stability":
-				if s, ok := p.str(kp, h.k, h.v); ok && s != "" {
-					svc.Stability, _ = p.person(c, kp, h.k, s)
+				if s, ok := p.str(kp, h.K, h.V); ok && s != "" {
+					svc.Stability, _ = p.person(c, kp, h.K, s)
 				}
 			}
 		}
 		if !hasContacts {
-			p.errorf(g.k, "%s.contacts: missing; list at least one person, e.g. contacts: [alice]", path)
+			p.errorf(g.K, "%s.contacts: missing; list at least one person, e.g. contacts: [alice]", path)
 		}
 		c.Services[name] = svc
 	}
@@ -828,99 +672,99 @@ func (p *parser) servicesSection(c *bot.Catalog, f field) {
 
 func (p *parser) dutySection(c *bot.Catalog, f field) {
 	var startSet bool
-	for _, g := range p.mapping("duty", f.k, f.v, dutyKeys) {
-		path := yamlnode.Join("duty", g.key)
-		switch g.key {
+	for _, g := range p.Mapping("duty", f.K, f.V, dutyKeys) {
+		path := yamlnode.Join("duty", g.Key)
+		switch g.Key {
 		case "rotation":
-			if s, ok := p.str(path, g.k, g.v); ok {
+			if s, ok := p.str(path, g.K, g.V); ok {
 				if slices.Contains(rotations, s) {
 					c.Duty.Rotation = bot.Rotation(s)
 				} else {
-					p.errorf(g.k, "%s: %q is not daily or weekly%s", path, yamlnode.Clip(s), yamlnode.Suggest(s, rotations, 12))
+					p.errorf(g.K, "%s: %q is not daily or weekly%s", path, yamlnode.Clip(s), yamlnode.Suggest(s, rotations, 12))
 				}
 			}
 		case "start":
-			if s, ok := p.str(path, g.k, g.v); ok {
+			if s, ok := p.str(path, g.K, g.V); ok {
 				t, err := time.Parse(time.RFC3339, s)
 				if err != nil {
-					p.errorf(g.k, "%s: %q is not an RFC 3339 time (e.g. 2026-01-05T09:00:00Z)", path, yamlnode.Clip(s))
+					p.errorf(g.K, "%s: %q is not an RFC 3339 time (e.g. 2026-01-05T09:00:00Z)", path, yamlnode.Clip(s))
 				} else {
 					c.Duty.Start = t
 				}
 				startSet = true
 			}
 		case "people":
-			c.Duty.People, _ = p.peopleList(c, path, g.k, g.v, false)
+			c.Duty.People, _ = p.peopleList(c, path, g.K, g.V, false)
 		}
 	}
 	if len(c.Duty.People) > 0 && !startSet {
-		p.errorf(f.k, "duty.start: missing; when the first shift starts, e.g. start: 2026-01-05T09:00:00Z")
+		p.errorf(f.K, "duty.start: missing; when the first shift starts, e.g. start: 2026-01-05T09:00:00Z")
 	}
 }
 
 func (p *parser) levelsSection(c *bot.Catalog, f field) {
-	for _, g := range p.mapping("levels", f.k, f.v, nil) {
-		l := bot.Level(g.key)
+	for _, g := range p.Mapping("levels", f.K, f.V, nil) {
+		l := bot.Level(g.Key)
 		if !slices.Contains(bot.Levels, l) {
-			msg := fmt.Sprintf("levels: unknown level %q", yamlnode.Clip(g.key))
+			msg := fmt.Sprintf("levels: unknown level %q", yamlnode.Clip(g.Key))
 			norm := strings.ToUpper(strings.Map(func(r rune) rune {
 				if r == ' ' || r == '-' || r == '_' {
 					return -1
 				}
 				return r
-			}, g.key))
+			}, g.Key))
 			if slices.Contains(bot.Levels, bot.Level(norm)) {
 				msg += "; did you mean " + norm + "?"
 			} else {
 				msg += ": use P1, P2, P3 or P4 (P1 is the worst)"
 			}
-			p.errorf(g.k, "%s", msg)
+			p.errorf(g.K, "%s", msg)
 			continue
 		}
-		path := yamlnode.Join("levels", g.key)
-		if v := yamlnode.Deref(g.v); v == nil || v.Kind != yaml.MappingNode {
+		path := yamlnode.Join("levels", g.Key)
+		if v := yamlnode.Deref(g.V); v == nil || v.Kind != yaml.MappingNode {
 			if !yamlnode.IsNull(v) {
-				p.errorf(g.k, "%s: expected a mapping like {commander: duty, checkin_within: 10m}, got %s", path, yamlnode.KindName(v))
+				p.errorf(g.K, "%s: expected a mapping like {commander: duty, checkin_within: 10m}, got %s", path, yamlnode.KindName(v))
 			}
 			continue
 		}
 		pol := c.Levels[l]
-		for _, h := range p.mapping(path, g.k, g.v, levelKeys) {
-			kp := yamlnode.Join(path, h.key)
-			switch h.key {
+		for _, h := range p.Mapping(path, g.K, g.V, levelKeys) {
+			kp := yamlnode.Join(path, h.Key)
+			switch h.Key {
 			case "commander":
-				if s, ok := p.str(kp, h.k, h.v); ok {
-					pol.Commander = p.commander(c, kp, h.k, s, pol.Commander)
+				if s, ok := p.str(kp, h.K, h.V); ok {
+					pol.Commander = p.commander(c, kp, h.K, s, pol.Commander)
 				}
 			case "checkin_within":
-				if s, ok := p.str(kp, h.k, h.v); ok {
+				if s, ok := p.str(kp, h.K, h.V); ok {
 					d, err := time.ParseDuration(s)
 					switch {
 					case err != nil:
-						p.errorf(h.k, "%s: %q is not a duration (e.g. 10m, 1h30m)", kp, yamlnode.Clip(s))
+						p.errorf(h.K, "%s: %q is not a duration (e.g. 10m, 1h30m)", kp, yamlnode.Clip(s))
 					case d <= 0:
-						p.errorf(h.k, "%s: %q must be more than zero", kp, yamlnode.Clip(s))
+						p.errorf(h.K, "%s: %q must be more than zero", kp, yamlnode.Clip(s))
 					default:
 						pol.CheckinWithin = d
 					}
 				}
 			case "remind":
-				if s, ok := p.str(kp, h.k, h.v); ok {
+				if s, ok := p.str(kp, h.K, h.V); ok {
 					if strings.EqualFold(s, "off") {
 						pol.Remind = ""
 					} else if err := checkCron(s); err != nil {
-						p.errorf(h.k, "%s: %q is not a cron schedule (minute hour day-of-month month day-of-week, e.g. \"*/15 * * * *\"): %v", kp, yamlnode.Clip(s), err)
+						p.errorf(h.K, "%s: %q is not a cron schedule (minute hour day-of-month month day-of-week, e.g. \"*/15 * * * *\"): %v", kp, yamlnode.Clip(s), err)
 					} else {
 						pol.Remind = s
 					}
 				}
 			case "notify":
-				pol.Notify = p.notify(c, kp, h.k, h.v)
+				pol.Notify = p.notify(c, kp, h.K, h.V)
 			case "page":
-				pol.Page, _ = p.peopleList(c, kp, h.k, h.v, true)
+				pol.Page, _ = p.peopleList(c, kp, h.K, h.V, true)
 			case "digest":
-				if s, ok := p.str(kp, h.k, h.v); ok {
-					pol.Digest = p.digest(kp, h.k, s, pol.Digest)
+				if s, ok := p.str(kp, h.K, h.V); ok {
+					pol.Digest = p.digest(kp, h.K, s, pol.Digest)
 				}
 			}
 		}
@@ -962,7 +806,7 @@ func checkCron(s string) (err error) {
 // each into a bot.Recipient of its kind.
 func (p *parser) notify(c *bot.Catalog, path string, k, v *yaml.Node) []bot.Recipient {
 	var out []bot.Recipient
-	for _, item := range p.list(path, k, v) {
+	for _, item := range p.List(path, k, v, "[a, b]") {
 		s, ok := p.item(path, item, ` (a # starts a comment in YAML: quote channel names, "#status")`)
 		if !ok {
 			continue

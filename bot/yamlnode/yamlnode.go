@@ -1,5 +1,6 @@
-// Package yamlnode holds the small helpers that bot/config and plans share
-// to walk gopkg.in/yaml.v3 nodes and to word their file:line problems.
+// Package yamlnode is how warroom reads its YAML files (the config, the
+// plans): a Decoder that walks gopkg.in/yaml.v3 nodes and collects every
+// problem with its line and key path, and the helpers that word them.
 package yamlnode
 
 import (
