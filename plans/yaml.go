@@ -9,7 +9,7 @@ import (
 	"github.com/warroom/warroom/bot/yamlnode"
 )
 
-// This file walks yaml.v3 nodes the way bot/config does, so that every
+// This file walks yaml.v3 nodes the way the config reader does, so that every
 // problem has a line and a field path; the helpers both share are in
 // bot/yamlnode.
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/warroom/warroom/adapters/discord"
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/config"
+	"github.com/warroom/warroom/cmd/warroom/config"
 )
 
 func init() { adapters["discord"] = newDiscord }

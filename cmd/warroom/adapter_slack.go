@@ -6,7 +6,7 @@ import (
 
 	slackadapter "github.com/warroom/warroom/adapters/slack"
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/config"
+	"github.com/warroom/warroom/cmd/warroom/config"
 )
 
 func init() { adapters["slack"] = newSlack }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/warroom/warroom/adapters/console"
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/config"
+	"github.com/warroom/warroom/cmd/warroom/config"
 )
 
 // adapterFactory builds the chat adapter a config names. Each platform

@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/config"
-	"github.com/warroom/warroom/bot/httpapi"
+	"github.com/warroom/warroom/cmd/warroom/config"
+	"github.com/warroom/warroom/cmd/warroom/httpapi"
 	"github.com/warroom/warroom/plans"
 	"github.com/warroom/warroom/store"
 )

@@ -4,8 +4,8 @@ import (
 	"log/slog"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/config"
-	"github.com/warroom/warroom/bot/pager"
+	"github.com/warroom/warroom/cmd/warroom/config"
+	"github.com/warroom/warroom/cmd/warroom/pager"
 )
 
 // newNotifier builds the paging providers the config's paging section

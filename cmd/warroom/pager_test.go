@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/config"
-	"github.com/warroom/warroom/bot/pager"
+	"github.com/warroom/warroom/cmd/warroom/config"
+	"github.com/warroom/warroom/cmd/warroom/pager"
 )
 
 func TestNewNotifierWithNothingConfigured(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/config"
+	"github.com/warroom/warroom/cmd/warroom/config"
 	"github.com/warroom/warroom/plans"
 )
 

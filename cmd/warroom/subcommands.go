@@ -7,7 +7,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/warroom/warroom/bot/httpapi"
+	"github.com/warroom/warroom/cmd/warroom/httpapi"
 	"github.com/warroom/warroom/store"
 )
 

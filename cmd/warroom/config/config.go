@@ -45,7 +45,7 @@
 //
 // A missing duty.rotation is weekly.
 //
-// paging: configures the providers pages go through (bot/pager). Each of
+// paging: configures the providers pages go through (cmd/warroom/pager). Each of
 // its sections (twilio, pagerduty, webhook) turns its provider on by being
 // there, and then needs its required keys: twilio account_sid, auth_token
 // and from; pagerduty routing_key; webhook url and secret. The secret keys

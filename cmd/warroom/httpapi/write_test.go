@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/httpapi"
+	"github.com/warroom/warroom/cmd/warroom/httpapi"
 )
 
 func TestWritesNeedAValidToken(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/pager"
+	"github.com/warroom/warroom/cmd/warroom/pager"
 )
 
 // --- retries, through the webhook (the simplest request) ---

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/pager"
+	"github.com/warroom/warroom/cmd/warroom/pager"
 )
 
 func newWebhook(t *testing.T, u string, w *waits) *pager.Webhook {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/pager"
+	"github.com/warroom/warroom/cmd/warroom/pager"
 )
 
 // now is the fake clock's time in every test.

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/pager"
+	"github.com/warroom/warroom/cmd/warroom/pager"
 )
 
 func newPagerDuty(t *testing.T, api string, w *waits, levels ...bot.Level) *pager.PagerDuty {

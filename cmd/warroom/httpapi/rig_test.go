@@ -19,7 +19,7 @@ import (
 
 	"github.com/warroom/warroom/adapters/memory"
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/httpapi"
+	"github.com/warroom/warroom/cmd/warroom/httpapi"
 	"github.com/warroom/warroom/store/memstore"
 )
 

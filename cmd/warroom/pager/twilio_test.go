@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/pager"
+	"github.com/warroom/warroom/cmd/warroom/pager"
 )
 
 func newTwilio(t *testing.T, api string, w *waits, voice bool, voiceURL string) *pager.Twilio {

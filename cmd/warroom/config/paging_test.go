@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroom/warroom/bot"
-	"github.com/warroom/warroom/bot/config"
+	"github.com/warroom/warroom/cmd/warroom/config"
 )
 
 const (
