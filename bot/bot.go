@@ -249,7 +249,11 @@ func (b *Bot) HandleReaction(ctx context.Context, r Reaction) {
 // still gets a person, keyed by their platform id, so that anyone in the
 // workspace can declare or check in.
 func (b *Bot) identify(ctx context.Context, uid string) Person {
-	if p, ok := b.catalog.ByPlatformID(b.adapter.Platform(), uid); ok {
+	if b.byID() {
+		if p, ok := b.catalog.People[uid]; ok {
+			return p
+		}
+	} else if p, ok := b.catalog.ByAccount(b.adapter.Platform(), uid); ok {
 		return p
 	}
 	if d, ok := b.adapter.(Directory); ok && uid != "" {
@@ -260,7 +264,7 @@ func (b *Bot) identify(ctx context.Context, uid string) Person {
 			return p
 		}
 	}
-	return Person{ID: uid, Slack: uid, Discord: uid}
+	return b.bare(uid)
 }
 
 // person returns the catalog record of a person id, or a bare one.
@@ -268,8 +272,22 @@ func (b *Bot) person(id string) Person {
 	if p, ok := b.catalog.People[id]; ok {
 		return p
 	}
-	return Person{ID: id, Slack: id, Discord: id}
+	return b.bare(id)
 }
+
+// bare is someone the catalog does not know, keyed by their platform id.
+func (b *Bot) bare(uid string) Person {
+	return Person{ID: uid, Accounts: map[string]string{b.adapter.Platform(): uid}}
+}
+
+// byID reports whether the platform's users are the catalog's ids.
+func (b *Bot) byID() bool {
+	p, ok := b.adapter.(PeopleByID)
+	return ok && p.UsersAreCatalogIDs()
+}
+
+// onChat reports whether a person can be reached on the chat platform.
+func (b *Bot) onChat(p Person) bool { return UserID(b.adapter, p) != "" }
 
 // resolvePerson reads a command's @person argument: a platform mention
 // (`<@U123>`, `<@!123>`), `@alice` or `alice`.

@@ -6,29 +6,21 @@ import (
 	"time"
 )
 
-// Person is someone in the catalog. ID is the catalog key (`alice`); the
-// platform ids are optional and let adapters map chat users to people.
+// Person is someone in the catalog. ID is the catalog key (`alice`).
 type Person struct {
-	ID      string `json:"id"`
-	Name    string `json:"name,omitempty"`
-	Email   string `json:"email,omitempty"`
-	Phone   string `json:"phone,omitempty"`
-	Slack   string `json:"slack,omitempty"`
-	Discord string `json:"discord,omitempty"`
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+	Phone string `json:"phone,omitempty"`
+	// Accounts are the person's user ids on chat platforms, keyed by the
+	// adapter's name ("slack": "U01ALICE", "discord": "8123..."); optional.
+	// The domain knows no platform: a new one needs no field here.
+	Accounts map[string]string `json:"accounts,omitempty"`
 }
 
-// PlatformID returns the person's user id on a chat platform, or "" when the
-// catalog does not know it. On the console (and in tests) the catalog id is
-// the platform id.
-func (p Person) PlatformID(platform string) string {
-	switch platform {
-	case "slack":
-		return p.Slack
-	case "discord":
-		return p.Discord
-	}
-	return p.ID
-}
+// Account returns the person's user id on a platform, or "" when the
+// catalog does not know it.
+func (p Person) Account(platform string) string { return p.Accounts[platform] }
 
 // Service is a business or technical service and whom to call when it breaks.
 type Service struct {
@@ -116,14 +108,10 @@ func (c *Catalog) Person(id string) (Person, error) {
 	return Person{}, Errorf(ENOTFOUND, "unknown person %q%s", id, suggest(id, keys(c.People)))
 }
 
-// ByPlatformID finds the catalog person with a platform user id.
-func (c *Catalog) ByPlatformID(platform, uid string) (Person, bool) {
-	if platform != "slack" && platform != "discord" {
-		p, ok := c.People[uid]
-		return p, ok
-	}
+// ByAccount finds the catalog person with a user id on a platform.
+func (c *Catalog) ByAccount(platform, uid string) (Person, bool) {
 	for _, p := range c.People {
-		if uid != "" && p.PlatformID(platform) == uid {
+		if uid != "" && p.Account(platform) == uid {
 			return p, true
 		}
 	}

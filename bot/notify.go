@@ -137,7 +137,7 @@ func (b *Bot) pageAtDeclare(ctx context.Context, f *Fault) {
 	_, byEmail := b.adapter.(Directory)
 	for _, p := range f.Participants {
 		pp, ok := b.catalog.People[p.Person]
-		if ok && pp.PlatformID(b.adapter.Platform()) == "" && !(byEmail && pp.Email != "") {
+		if ok && !b.onChat(pp) && !(byEmail && pp.Email != "") {
 			add(p.Person, "no chat account")
 		}
 	}

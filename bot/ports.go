@@ -208,3 +208,19 @@ type ChannelFinder interface {
 	// answer briefly.
 	FindChannel(ctx context.Context, name string) (Channel, error)
 }
+
+// PeopleByID is an adapter whose users are the catalog's people under their
+// catalog ids (the console, the memory adapter): people need no account on
+// it.
+type PeopleByID interface {
+	UsersAreCatalogIDs() bool
+}
+
+// UserID is a person's user id on an adapter's platform: the catalog id
+// where its users are catalog ids, else their account there ("" if none).
+func UserID(a Adapter, p Person) string {
+	if by, ok := a.(PeopleByID); ok && by.UsersAreCatalogIDs() {
+		return p.ID
+	}
+	return p.Account(a.Platform())
+}

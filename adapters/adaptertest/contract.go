@@ -142,7 +142,7 @@ func testInbound(t *testing.T, h Harness) {
 	rec := start(t, h)
 	ch := create(t, h, "fault-6-inbound")
 	h.Say(t, ch.ID, "alice", "/fault status")
-	want := bot.Incoming{Channel: ch.ID, User: h.Person("alice").PlatformID(h.Adapter().Platform()), Text: "/fault status"}
+	want := bot.Incoming{Channel: ch.ID, User: bot.UserID(h.Adapter(), h.Person("alice")), Text: "/fault status"}
 	if got := rec.Messages(); !slices.Equal(got, []bot.Incoming{want}) {
 		t.Fatalf("handler got %+v, want %+v", got, want)
 	}
@@ -159,7 +159,7 @@ func testReaction(t *testing.T, h Harness) {
 		t.Fatalf("handler got reactions %+v, want one", got)
 	}
 	r := got[0]
-	user := h.Person("bob").PlatformID(h.Adapter().Platform())
+	user := bot.UserID(h.Adapter(), h.Person("bob"))
 	if r.Channel != ch.ID || r.Message != kickoff || r.User != user {
 		t.Errorf("reaction = %+v, want channel %s, message %s, user %s", r, ch.ID, kickoff, user)
 	}

@@ -86,8 +86,12 @@ func New(in io.Reader, out io.Writer, opts ...Option) *Adapter {
 // Platform implements bot.Adapter.
 func (a *Adapter) Platform() string { return Platform }
 
+// UsersAreCatalogIDs implements bot.PeopleByID: a console line's speaker is
+// a catalog id.
+func (a *Adapter) UsersAreCatalogIDs() bool { return true }
+
 // Mention implements bot.Mentioner.
-func (a *Adapter) Mention(p bot.Person) string { return "@" + p.PlatformID(Platform) }
+func (a *Adapter) Mention(p bot.Person) string { return "@" + p.ID }
 
 // write prints text, each of its lines behind prefix, in one Write so that
 // lines from concurrent posts never interleave. Callers hold a.mu.
@@ -203,7 +207,7 @@ func (a *Adapter) RememberKickoff(channelID, messageID string) {
 func (a *Adapter) DM(_ context.Context, p bot.Person, m bot.Message) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.write("[@"+p.PlatformID(Platform)+"] warroom: ", m.Text)
+	return a.write("[@"+p.ID+"] warroom: ", m.Text)
 }
 
 // SetTopic implements bot.Topicer; the topic is printed on one line.

@@ -117,7 +117,7 @@ func TestCreateChannelTakenNames(t *testing.T) {
 	if _, err := a.CreateChannel(ctx, " "); err == nil {
 		t.Error("a blank channel name was accepted")
 	}
-	if m := a.Mention(bot.Person{ID: "alice", Slack: "U1"}); m != "@alice" {
+	if m := a.Mention(bot.Person{ID: "alice", Accounts: map[string]string{"slack": "U1"}}); m != "@alice" {
 		t.Errorf("Mention = %q", m)
 	}
 }

@@ -204,13 +204,13 @@ func (a *Adapter) Invite(ctx context.Context, channelID string, people []bot.Per
 	dmctx := context.WithoutCancel(ctx)
 	link := a.link(channelID)
 	for _, p := range people {
-		if p.Discord == "" {
+		if p.Account("discord") == "" {
 			continue
 		}
 		a.bg.Go(func() {
 			m := bot.Message{Kind: bot.KindNotice, Text: fmt.Sprintf("🚨 You were invited to the war room <#%s>: %s", channelID, link)}
 			if err := a.DM(dmctx, p, m); err != nil {
-				a.log.Warn("invitation DM", "user", p.Discord, "err", err)
+				a.log.Warn("invitation DM", "user", p.Account("discord"), "err", err)
 			}
 		})
 	}
@@ -231,8 +231,8 @@ func (a *Adapter) setOverwrite(channelID, userID string, o ...discordgo.RequestO
 func discordIDs(people []bot.Person) []string {
 	var ids []string
 	for _, p := range people {
-		if p.Discord != "" && !slices.Contains(ids, p.Discord) {
-			ids = append(ids, p.Discord)
+		if p.Account("discord") != "" && !slices.Contains(ids, p.Account("discord")) {
+			ids = append(ids, p.Account("discord"))
 		}
 	}
 	return ids
@@ -245,16 +245,16 @@ func (a *Adapter) link(channelID string) string {
 
 // DM implements bot.Adapter.
 func (a *Adapter) DM(ctx context.Context, p bot.Person, m bot.Message) error {
-	if p.Discord == "" {
+	if p.Account("discord") == "" {
 		return bot.Errorf(bot.EINVALID, "%s has no discord id in the catalog, so warroom cannot message them on Discord", p.ID)
 	}
 	a.mu.Lock()
-	ch, ok := a.dms[p.Discord]
+	ch, ok := a.dms[p.Account("discord")]
 	a.mu.Unlock()
 	if !ok {
 		var dm *discordgo.Channel
 		err := a.call(ctx, func(o ...discordgo.RequestOption) (err error) {
-			dm, err = a.s.UserChannelCreate(p.Discord, o...)
+			dm, err = a.s.UserChannelCreate(p.Account("discord"), o...)
 			return
 		})
 		if err != nil {
@@ -262,7 +262,7 @@ func (a *Adapter) DM(ctx context.Context, p bot.Person, m bot.Message) error {
 		}
 		ch = dm.ID
 		a.mu.Lock()
-		a.dms[p.Discord] = ch
+		a.dms[p.Account("discord")] = ch
 		a.mu.Unlock()
 	}
 	_, err := a.send(ctx, ch, m)

@@ -204,8 +204,8 @@ func (a *Adapter) Concurrent() bool { return true }
 
 // Mention implements bot.Mentioner.
 func (a *Adapter) Mention(p bot.Person) string {
-	if p.Discord != "" {
-		return "<@" + p.Discord + ">"
+	if p.Account("discord") != "" {
+		return "<@" + p.Account("discord") + ">"
 	}
 	return "@" + p.ID
 }

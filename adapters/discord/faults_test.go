@@ -175,7 +175,7 @@ func TestVoice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, url, err := w.a.CreateVoice(t.Context(), room.ID, "fault-9-call", []bot.Person{{ID: "alice", Discord: users["alice"]}})
+	v, url, err := w.a.CreateVoice(t.Context(), room.ID, "fault-9-call", []bot.Person{{ID: "alice", Accounts: map[string]string{"discord": users["alice"]}}})
 	if err != nil {
 		t.Fatal(err)
 	}

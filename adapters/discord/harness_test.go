@@ -60,7 +60,9 @@ func newHarness(t *testing.T) adaptertest.Harness {
 
 func (h *harness) Adapter() bot.Adapter { return h.a }
 
-func (h *harness) Person(id string) bot.Person { return bot.Person{ID: id, Discord: users[id]} }
+func (h *harness) Person(id string) bot.Person {
+	return bot.Person{ID: id, Accounts: map[string]string{"discord": users[id]}}
+}
 
 func (h *harness) Start(ctx context.Context, hd bot.Handler) <-chan error {
 	h.rec = &adaptertest.Recorder{Then: hd}

@@ -18,7 +18,9 @@ import (
 )
 
 func catalog() *bot.Catalog {
-	p := func(id string) bot.Person { return bot.Person{ID: id, Discord: users[id]} }
+	p := func(id string) bot.Person {
+		return bot.Person{ID: id, Accounts: map[string]string{"discord": users[id]}}
+	}
 	return &bot.Catalog{
 		People: map[string]bot.Person{"alice": p("alice"), "bob": p("bob"), "dave": p("dave"), "erin": p("erin"),
 			"carol": {ID: "carol", Phone: "+15550102"}}, // not on Discord

@@ -95,6 +95,9 @@ func (a *Adapter) id(prefix string) string {
 // Platform implements bot.Adapter.
 func (a *Adapter) Platform() string { return Platform }
 
+// UsersAreCatalogIDs implements bot.PeopleByID: its users are catalog ids.
+func (a *Adapter) UsersAreCatalogIDs() bool { return true }
+
 // CreateChannel implements bot.Adapter; a taken name gets a suffix (name-2).
 func (a *Adapter) CreateChannel(_ context.Context, name string) (bot.Channel, error) {
 	a.mu.Lock()
@@ -146,7 +149,7 @@ func (a *Adapter) Invite(_ context.Context, channelID string, people []bot.Perso
 	}
 	batch := make([]string, 0, len(people))
 	for _, p := range people {
-		id := p.PlatformID(Platform)
+		id := p.ID
 		batch = append(batch, id)
 		if !slices.Contains(a.members[channelID], id) {
 			a.members[channelID] = append(a.members[channelID], id)
@@ -175,7 +178,7 @@ func (a *Adapter) DM(_ context.Context, p bot.Person, m bot.Message) error {
 	if err := a.fault("DM"); err != nil {
 		return err
 	}
-	id := p.PlatformID(Platform)
+	id := p.ID
 	a.dms[id] = append(a.dms[id], copyMessage(m))
 	return nil
 }

@@ -23,7 +23,7 @@ func BenchmarkDeclare(b *testing.B) {
 	b.Cleanup(func() { _ = db.Close() })
 	people := map[string]bot.Person{}
 	for _, id := range []string{"alice", "bob", "dave", "erin"} {
-		people[id] = bot.Person{ID: id, Slack: "U" + id}
+		people[id] = bot.Person{ID: id, Accounts: map[string]string{"slack": "U" + id}}
 		e.f.addUser("U"+id, id+"@example.com")
 	}
 	catalog := &bot.Catalog{

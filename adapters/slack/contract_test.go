@@ -53,8 +53,8 @@ func newEnv(t testing.TB, mod func(*wslack.Options)) *env {
 	clock := bot.NewFakeClock(t0)
 	s := &sleeper{clock: clock}
 	e := &env{f: f, clock: clock, sleep: s, people: map[string]bot.Person{
-		"alice": {ID: "alice", Name: "Alice", Email: "alice@example.com", Slack: "UALICE"},
-		"bob":   {ID: "bob", Name: "Bob", Email: "bob@example.com", Slack: "UBOB"},
+		"alice": {ID: "alice", Name: "Alice", Email: "alice@example.com", Accounts: map[string]string{"slack": "UALICE"}},
+		"bob":   {ID: "bob", Name: "Bob", Email: "bob@example.com", Accounts: map[string]string{"slack": "UBOB"}},
 		"carol": {ID: "carol", Name: "Carol", Email: "carol@example.com"}, // found by email
 	}}
 	f.addUser("UALICE", "alice@example.com")
@@ -77,8 +77,8 @@ func newEnv(t testing.TB, mod func(*wslack.Options)) *env {
 
 // uidOf is the Slack user id of a catalog person as the fake knows it.
 func (e *env) uidOf(id string) string {
-	if p := e.people[id]; p.Slack != "" {
-		return p.Slack
+	if p := e.people[id]; p.Account("slack") != "" {
+		return p.Account("slack")
 	}
 	return "U" + strings.ToUpper(id)
 }

@@ -173,8 +173,8 @@ func (a *Adapter) Concurrent() bool { return true }
 // Mention implements bot.Mentioner: `<@U123>`, or the person's name when
 // their Slack id is not known (yet).
 func (a *Adapter) Mention(p bot.Person) string {
-	if p.Slack != "" {
-		return "<@" + p.Slack + ">"
+	if p.Account("slack") != "" {
+		return "<@" + p.Account("slack") + ">"
 	}
 	if uid, ok := a.users.idByEmail(p.Email); ok {
 		return "<@" + uid + ">"

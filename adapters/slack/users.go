@@ -52,8 +52,8 @@ func (c *userCache) put(uid, email string) {
 // userID is a person's Slack user id: from the catalog, else by email
 // (users.lookupByEmail, cached).
 func (a *Adapter) userID(ctx context.Context, p bot.Person) (string, error) {
-	if p.Slack != "" {
-		return p.Slack, nil
+	if p.Account("slack") != "" {
+		return p.Account("slack"), nil
 	}
 	if p.Email == "" {
 		return "", errors.New("no Slack id or email in the catalog")

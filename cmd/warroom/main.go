@@ -174,11 +174,7 @@ func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *s
 	}
 	defer db.Close()
 
-	newAdapter, ok := adapters[cfg.Adapter]
-	if !ok {
-		return fmt.Errorf("adapter %q is not built into this binary (set adapter: console)", cfg.Adapter)
-	}
-	adapter, err := newAdapter(ctx, cfg, e, log)
+	adapter, err := openAdapter(ctx, cfg, e, log)
 	if err != nil {
 		return fmt.Errorf("adapter %s: %w", cfg.Adapter, err)
 	}

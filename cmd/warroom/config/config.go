@@ -13,17 +13,18 @@
 //   - A key that is absent or null (`key:` or `key: ~`) takes its default. An
 //     empty file is a valid config: the defaults below and an empty catalog.
 //   - `${VAR}` in any string value is replaced by the environment variable VAR
-//     (a `$` on its own is literal). The secret keys slack.bot_token,
-//     slack.app_token, slack.signing_secret, discord.token,
-//     paging.twilio.auth_token, paging.pagerduty.routing_key,
+//     (a `$` on its own is literal). The secret keys (the platforms'
+//     tokens, such as slack.bot_token), paging.twilio.auth_token, paging.pagerduty.routing_key,
 //     paging.webhook.secret and api_tokens.<name>.token must be written
 //     with `${...}`: a literal value is an error, so secrets never live in
 //     the file. A value that is empty only because its variables are unset
 //     counts as absent and takes its default (an empty list item is an
 //     error).
-//   - `adapter: slack` needs slack.bot_token and one of slack.app_token
-//     (Socket Mode) or slack.signing_secret (Events API, which needs http);
-//     `adapter: discord` needs discord.token and discord.guild.
+//   - Each chat platform registered with package adapters (adapters.Names)
+//     reads and checks its own section, named after it (`slack:`), and says
+//     what it needs when `adapter:` names it; a person's account on it is
+//     the key of that name under people: (`slack: U01ALICE`), checked by
+//     the platform. This package names no platform.
 //   - `http: off` or `http: ""` turns the HTTP server off (Config.HTTP == "").
 //   - A person may be referred to as `alice` or `"@alice"` (contacts,
 //     stability, duty.people, commander, notify, page); it is stored as alice.
@@ -85,18 +86,19 @@ var Example []byte
 // Config is warroom's configuration.
 type Config struct {
 	Command      string // the slash-command word; default "fault"
-	Adapter      string // console | slack | discord; default console
+	Adapter      string // a registered platform (adapters.Names); default console
 	Database     string // SQLite file; default "warroom.db"
 	HTTP         string // listen address; default "127.0.0.1:8080"; "" = no HTTP server
 	CheckinEmoji string // reaction name that checks in; default "white_check_mark"
 	Plans        string // directory of plan files; default "plans/"
 	Bridge       string // conference URL template, may contain {id}; default none
-	Slack        Slack
-	Discord      Discord
-	Paging       Paging
-	Permissions  bot.Permissions // who may run each command: the default table with permissions:'s rows; never nil
-	APITokens    []bot.APIToken  // api_tokens:, sorted by name; tokens unique and from the environment
-	Catalog      *bot.Catalog    // never nil; all four levels present
+	// Platforms are the chat platforms' settings, as each platform's own
+	// section reader returned them (adapters.Platform.Section), by name.
+	Platforms   map[string]any
+	Paging      Paging
+	Permissions bot.Permissions // who may run each command: the default table with permissions:'s rows; never nil
+	APITokens   []bot.APIToken  // api_tokens:, sorted by name; tokens unique and from the environment
+	Catalog     *bot.Catalog    // never nil; all four levels present
 }
 
 // Paging is the paging providers; a nil one is not configured.
@@ -127,22 +129,6 @@ type PagerDuty struct {
 type Webhook struct {
 	URL    string // http(s); required
 	Secret string // the HMAC key of X-Warroom-Signature; required, from the environment
-}
-
-// Slack is the Slack adapter's settings, used when Adapter is "slack".
-type Slack struct {
-	BotToken      string // xoxb-...; required with adapter slack
-	AppToken      string // xapp-...; Socket Mode
-	SigningSecret string // Events API over HTTP
-	Private       bool   // war-room channels are private
-	APIURL        string // "" = Slack's own; GovSlack or a test server
-}
-
-// Discord is the Discord adapter's settings, used when Adapter is "discord".
-type Discord struct {
-	Token  string // bot token; required with adapter discord
-	Guild  string // server (guild) id; required with adapter discord
-	APIURL string // "" = Discord's own; a REST proxy or a test server
 }
 
 // Defaults of the top-level settings.

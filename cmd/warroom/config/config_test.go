@@ -13,6 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	_ "github.com/warroom/warroom/adapters/console" // the platforms the configs name register themselves
+	"github.com/warroom/warroom/adapters/discord"
+	"github.com/warroom/warroom/adapters/slack"
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/cmd/warroom/config"
 )
@@ -34,8 +37,8 @@ func TestDefault(t *testing.T) {
 	assert.Equal(t, "white_check_mark", cfg.CheckinEmoji)
 	assert.Equal(t, "plans/", cfg.Plans)
 	assert.Equal(t, "https://meet.jit.si/acme-fault-{id}", cfg.Bridge)
-	assert.True(t, cfg.Slack.Private)
-	assert.Equal(t, "123456789012345678", cfg.Discord.Guild)
+	assert.True(t, cfg.Platforms["slack"].(slack.Settings).Private)
+	assert.Equal(t, "123456789012345678", cfg.Platforms["discord"].(discord.Settings).Guild)
 
 	c := cfg.Catalog
 	require.NotNil(t, c)
@@ -43,8 +46,8 @@ func TestDefault(t *testing.T) {
 		assert.Contains(t, c.People, id)
 		assert.Equal(t, id, c.People[id].ID)
 	}
-	assert.Equal(t, bot.Person{ID: "alice", Name: "Alice Chen", Email: "alice@example.com", Phone: "+15550100", Slack: "U01ALICE"}, c.People["alice"])
-	assert.Equal(t, "81234567890123456", c.People["bob"].Discord)
+	assert.Equal(t, bot.Person{ID: "alice", Name: "Alice Chen", Email: "alice@example.com", Phone: "+15550100", Accounts: map[string]string{"slack": "U01ALICE"}}, c.People["alice"])
+	assert.Equal(t, "81234567890123456", c.People["bob"].Account("discord"))
 	assert.Equal(t, bot.Service{Name: "checkout", Contacts: []string{"alice", "bob"}, Stability: "bob"}, c.Services["checkout"])
 	assert.Equal(t, bot.Service{Name: "payments-db", Contacts: []string{"carol"}, Stability: "carol"}, c.Services["payments-db"])
 	assert.Contains(t, c.Services, "web")
@@ -142,7 +145,7 @@ levels:
 	assert.Equal(t, "discord", cfg.Adapter)
 	assert.Empty(t, cfg.HTTP, "http: off disables the server")
 	assert.Equal(t, "eyes", cfg.CheckinEmoji)
-	assert.Equal(t, config.Discord{Token: "tok", Guild: "123456789012345678", APIURL: "http://127.0.0.1:9000/api"}, cfg.Discord)
+	assert.Equal(t, discord.Settings{Token: "tok", Guild: "123456789012345678", APIURL: "http://127.0.0.1:9000/api"}, cfg.Platforms["discord"])
 	assert.Equal(t, bot.Service{Name: "web", Contacts: []string{"alice", "bob"}, Stability: "bob"}, cfg.Catalog.Services["web"])
 	assert.Equal(t, bot.Daily, cfg.Catalog.Duty.Rotation)
 	assert.Equal(t, []string{"bob", "alice", "bob"}, cfg.Catalog.Duty.People)
@@ -174,7 +177,7 @@ services:
 	require.NoError(t, err)
 	assert.Equal(t, "/var/lib/warroom/warroom.db", cfg.Database)
 	assert.Equal(t, "https://meet.example.com/acme-{id}", cfg.Bridge)
-	assert.Equal(t, config.Slack{BotToken: "xoxb-1", AppToken: "xapp-2"}, cfg.Slack)
+	assert.Equal(t, slack.Settings{BotToken: "xoxb-1", AppToken: "xapp-2"}, cfg.Platforms["slack"])
 	assert.Equal(t, []string{"bob"}, cfg.Catalog.Services["web"].Contacts)
 
 	// A nil getenv reads nothing; a lone $ is literal.
@@ -273,21 +276,21 @@ func TestBadConfigs(t *testing.T) {
 		{"discord guild absent", "adapter: discord\ndiscord: {token: \"${SLACK_APP_TOKEN}\"}\n", slackEnv,
 			`t.yaml:2: discord.guild: adapter is discord but no guild is configured; the server id the bot works in, e.g. guild: "123456789012345678"`},
 		{"discord api_url without scheme", "discord:\n  api_url: proxy:8080\n", nil,
-			`t.yaml:2: discord.api_url: "proxy:8080" is not an http(s) URL`},
+			`t.yaml:2: discord.api_url: "proxy:8080" is not an http(s) URL with a host, such as http://proxy:8080`},
 		{"discord api_url not http", "discord:\n  api_url: ws://proxy:8080\n", nil,
-			`t.yaml:2: discord.api_url: "ws://proxy:8080" is not an http(s) URL`},
+			`t.yaml:2: discord.api_url: "ws://proxy:8080" is not an http(s) URL with a host, such as http://proxy:8080`},
 		{"discord api_url without host", "discord:\n  api_url: http:///api/v10\n", nil,
-			`t.yaml:2: discord.api_url: "http:///api/v10" is not an http(s) URL`},
+			`t.yaml:2: discord.api_url: "http:///api/v10" is not an http(s) URL with a host, such as http://proxy:8080`},
 		{"discord api_url with query", "discord:\n  api_url: \"http://proxy:8080/api?v=10\"\n", nil,
 			`t.yaml:2: discord.api_url: "http://proxy:8080/api?v=10" has a query or fragment; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10`},
 		{"discord api_url with user", "discord: {api_url: \"http://me:pw@proxy:8080\"}\n", nil,
-			`t.yaml:1: discord.api_url: "http://me:pw@proxy:8080" has a user name or password; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10`},
+			`t.yaml:1: discord.api_url: "http://me:pw@proxy:8080" has a user name or password, which Discord's REST API does not take; give the base URL only`},
 		{"discord api_url past the version", "discord:\n  api_url: http://proxy:8080/api/v10/users/@me\n", nil,
-			`t.yaml:2: discord.api_url: "http://proxy:8080/api/v10/users/@me" has a path past /api/vN; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10`},
+			`t.yaml:2: discord.api_url: "http://proxy:8080/api/v10/users/@me": the path should end at /api or /api/vN (the base URL, such as http://proxy:8080/api/v10), not go past it`},
 		{"discord api_url bad version", "discord:\n  api_url: http://proxy:8080/api/vten\n", nil,
-			`t.yaml:2: discord.api_url: "http://proxy:8080/api/vten" has a path past /api/vN; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10`},
+			`t.yaml:2: discord.api_url: "http://proxy:8080/api/vten": the path should end at /api or /api/vN (the base URL, such as http://proxy:8080/api/v10), not go past it`},
 		{"bad adapter", "adapter: Slack\n", nil,
-			`t.yaml:1: adapter: "Slack" is not console, slack or discord; did you mean slack?`},
+			`t.yaml:1: adapter: "Slack" is not console, discord or slack; did you mean slack?`},
 		{"command with slash", "command: /fault\n", nil,
 			`t.yaml:1: command: "/fault": write the word without the slash: fault`},
 		{"command two words", "command: war room\n", nil,
@@ -371,7 +374,7 @@ func TestDiscordAPIURLForms(t *testing.T) {
 		"http://proxy:8080/api/v10", "http://proxy:8080/api/v10/", "http://gw.example.com/discord/api/v10"} {
 		cfg, err := config.Parse([]byte("discord: {api_url: \""+u+"\"}\n"), "t.yaml", noenv)
 		require.NoError(t, err, u)
-		assert.Equal(t, u, cfg.Discord.APIURL)
+		assert.Equal(t, u, cfg.Platforms["discord"].(discord.Settings).APIURL)
 	}
 }
 

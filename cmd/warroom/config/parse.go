@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 
+	"github.com/warroom/warroom/adapters"
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/bot/yamlnode"
 )
@@ -53,10 +54,9 @@ func channelHint(line string) string {
 }
 
 var (
-	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "slack", "discord", "paging", "permissions", "api_tokens", "people", "services", "duty", "levels"}
-	slackKeys   = []string{"bot_token", "app_token", "signing_secret", "private", "api_url"}
-	discordKeys = []string{"token", "guild", "api_url"}
-	personKeys  = []string{"name", "email", "phone", "slack", "discord"}
+	// topKeys are the settings of the file, besides each platform's section.
+	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "paging", "permissions", "api_tokens", "people", "services", "duty", "levels"}
+	personKeys  = []string{"name", "email", "phone"} // and an account per platform
 	serviceKeys = []string{"contacts", "stability"}
 	dutyKeys    = []string{"rotation", "start", "people"}
 	levelKeys   = []string{"commander", "checkin_within", "remind", "notify", "page", "digest"}
@@ -64,7 +64,6 @@ var (
 	twilioKeys  = []string{"account_sid", "auth_token", "from", "voice", "voice_url", "api_url"}
 	pdKeys      = []string{"routing_key", "levels", "api_url"}
 	webhookKeys = []string{"url", "secret"}
-	adapters    = []string{"console", "slack", "discord"}
 	rotations   = []string{string(bot.Daily), string(bot.Weekly)}
 
 	commandRe = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
@@ -72,8 +71,6 @@ var (
 	envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	phoneRe   = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
 	emailRe   = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
-	slackIDRe = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	snowRe    = regexp.MustCompile(`^[0-9]{15,21}$`)
 	channelRe = regexp.MustCompile(`^#[^\s#@,]+$`)
 	twSIDRe   = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
 )
@@ -215,48 +212,6 @@ func (p *parser) apiURL(path string, k, v *yaml.Node) string {
 	return s
 }
 
-// discordAPIURL is apiURL plus what the Discord adapter needs of its base
-// URL (adapters/discord apiBase, which New checks again): no query, fragment
-// or user info, and a path that stops at the host, at /api or at /api/vN
-// (a proxy's own prefix before it is fine), so discordgo's /api/v9/... is
-// not put under another /api/vN.
-func (p *parser) discordAPIURL(path string, k, v *yaml.Node) string {
-	s := p.apiURL(path, k, v)
-	if s == "" {
-		return ""
-	}
-	u, _ := url.Parse(s) // apiURL parsed it
-	bad := ""
-	switch {
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		bad = "has a query or fragment"
-	case u.User != nil:
-		bad = "has a user name or password"
-	case !discordAPIPath(u.Path):
-		bad = "has a path past /api/vN"
-	}
-	if bad != "" {
-		p.errorf(yamlnode.LineOf(k, v), "%s: %q %s; give the base URL only, such as http://proxy:8080 or http://proxy:8080/api/v10", path, yamlnode.Clip(s), bad)
-		return ""
-	}
-	return s
-}
-
-// discordAPIPath: after a final /api or /api/vN is dropped, no "api"
-// segment followed by a "v..." one is left (/api/v10/users, /api/vten).
-func discordAPIPath(p string) bool {
-	segs := strings.FieldsFunc(p, func(r rune) bool { return r == '/' })
-	if n := len(segs); n >= 2 && segs[n-2] == "api" && versionRe.MatchString(segs[n-1]) {
-		segs = segs[:n-2]
-	}
-	for i := 0; i+1 < len(segs); i++ {
-		if segs[i] == "api" && strings.HasPrefix(segs[i+1], "v") {
-			return false
-		}
-	}
-	return true
-}
-
 var versionRe = regexp.MustCompile(`^v[0-9]+$`)
 
 // config builds the Config from the document's root node (nil: empty file).
@@ -278,7 +233,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 	}
 	p.people = map[string]bool{}
 	fields := map[string]field{}
-	for _, f := range p.Mapping("", nil, root, topKeys) {
+	for _, f := range p.Mapping("", nil, root, append(slices.Clone(topKeys), sectionKeys()...)) {
 		fields[f.Key] = f
 	}
 	// People first: everything else refers to them.
@@ -314,10 +269,10 @@ func (p *parser) config(root *yaml.Node) *Config {
 	}
 	if f, ok := fields["adapter"]; ok {
 		if s, ok := p.str(f.Key, f.K, f.V); ok {
-			if slices.Contains(adapters, s) {
+			if names := adapters.Names(); slices.Contains(names, s) {
 				cfg.Adapter = s
 			} else {
-				p.errorf(f.K, "adapter: %q is not console, slack or discord%s", yamlnode.Clip(s), yamlnode.Suggest(s, adapters, 12))
+				p.errorf(f.K, "adapter: %q is not %s%s", yamlnode.Clip(s), orList(names), yamlnode.Suggest(s, names, 12))
 			}
 		}
 	}
@@ -364,88 +319,13 @@ func (p *parser) config(root *yaml.Node) *Config {
 			}
 		}
 	}
-	slackVars := map[string]string{"bot_token": "SLACK_BOT_TOKEN", "app_token": "SLACK_APP_TOKEN", "signing_secret": "SLACK_SIGNING_SECRET"}
-	slackLines := map[string]*yaml.Node{}
-	if f, ok := fields["slack"]; ok {
-		for _, g := range p.Mapping("slack", f.K, f.V, slackKeys) {
-			path := yamlnode.Join("slack", g.Key)
-			slackLines[g.Key] = g.K
-			switch g.Key {
-			case "bot_token":
-				cfg.Slack.BotToken, slackVars[g.Key] = p.secret(path, g.K, g.V, slackVars[g.Key])
-			case "app_token":
-				cfg.Slack.AppToken, slackVars[g.Key] = p.secret(path, g.K, g.V, slackVars[g.Key])
-			case "signing_secret":
-				cfg.Slack.SigningSecret, slackVars[g.Key] = p.secret(path, g.K, g.V, slackVars[g.Key])
-			case "private":
-				cfg.Slack.Private, _ = p.boolean(path, g.K, g.V)
-			case "api_url":
-				cfg.Slack.APIURL = p.apiURL(path, g.K, g.V)
-			}
-		}
-	}
-	discordVar := "DISCORD_TOKEN"
-	discordLines := map[string]*yaml.Node{}
-	if f, ok := fields["discord"]; ok {
-		for _, g := range p.Mapping("discord", f.K, f.V, discordKeys) {
-			path := yamlnode.Join("discord", g.Key)
-			discordLines[g.Key] = g.K
-			switch g.Key {
-			case "token":
-				cfg.Discord.Token, discordVar = p.secret(path, g.K, g.V, discordVar)
-			case "guild":
-				if s, ok := p.str(path, g.K, g.V); ok && s != "" {
-					if snowRe.MatchString(s) {
-						cfg.Discord.Guild = s
-					} else {
-						p.errorf(g.K, "%s: %q is not a Discord server id (a number like 123456789012345678: Developer Mode, then Copy Server ID)", path, yamlnode.Clip(s))
-					}
-				}
-			case "api_url":
-				cfg.Discord.APIURL = p.discordAPIURL(path, g.K, g.V)
-			}
-		}
-	}
-
 	if f, ok := fields["paging"]; ok {
 		cfg.Paging = p.pagingSection(f)
 	}
 
-	// What the chosen adapter needs.
-	adapterNode := fields["adapter"].K
-	where := func(lines map[string]*yaml.Node, key, section string) *yaml.Node {
-		if n := lines[key]; n != nil {
-			return n
-		}
-		if f, ok := fields[section]; ok {
-			return f.K
-		}
-		return adapterNode
-	}
-	switch cfg.Adapter {
-	case "slack":
-		p.needToken("slack", "bot_token", "bot token", cfg.Slack.BotToken, slackVars["bot_token"], where(slackLines, "bot_token", "slack"), slackLines["bot_token"] != nil)
-		if cfg.Slack.AppToken == "" && cfg.Slack.SigningSecret == "" && slackLines["app_token"] == nil && slackLines["signing_secret"] == nil {
-			p.errorf(where(slackLines, "app_token", "slack"), "slack: adapter is slack but neither app_token (Socket Mode) nor signing_secret (Events API over HTTP) is configured; add app_token: \"${SLACK_APP_TOKEN}\" under slack")
-		} else if cfg.Slack.AppToken == "" && cfg.Slack.SigningSecret == "" {
-			vars := slackVars["app_token"]
-			if slackLines["app_token"] == nil {
-				vars = slackVars["signing_secret"]
-			} else if slackLines["signing_secret"] != nil {
-				vars += " or " + slackVars["signing_secret"]
-			}
-			p.errorf(where(slackLines, "app_token", "slack"), "slack: adapter is slack but app_token and signing_secret are both empty; set %s in the environment", vars)
-		} else if cfg.Slack.AppToken == "" && cfg.HTTP == "" {
-			p.errorf(where(slackLines, "signing_secret", "slack"), "slack.signing_secret: Slack's Events API posts over HTTP, but http is off; set http: or use app_token (Socket Mode)")
-		}
-	case "discord":
-		p.needToken("discord", "token", "token", cfg.Discord.Token, discordVar, where(discordLines, "token", "discord"), discordLines["token"] != nil)
-		if cfg.Discord.Guild == "" && discordLines["guild"] == nil {
-			p.errorf(where(discordLines, "guild", "discord"), "discord.guild: adapter is discord but no guild is configured; the server id the bot works in, e.g. guild: \"123456789012345678\"")
-		} else if cfg.Discord.Guild == "" && !p.hasProblemAt(discordLines["guild"]) {
-			p.errorf(discordLines["guild"], "discord.guild: adapter is discord but guild is empty")
-		}
-	}
+	// Each platform reads its own section, and says what it needs when
+	// it is the one the config runs.
+	p.platformSections(cfg, fields)
 	return cfg
 }
 
@@ -460,19 +340,6 @@ func (p *parser) hasProblemAt(n *yaml.Node) bool {
 		}
 	}
 	return false
-}
-
-// needToken reports a token the adapter needs that is empty.
-func (p *parser) needToken(section, key, what, val, envVar string, n *yaml.Node, present bool) {
-	if val != "" || (present && p.hasProblemAt(n)) {
-		return
-	}
-	path := yamlnode.Join(section, key)
-	if present {
-		p.errorf(n, "%s: adapter is %s but the %s is empty; set %s in the environment", path, section, what, envVar)
-		return
-	}
-	p.errorf(n, "%s: adapter is %s but no %s is configured; add %s: \"${%s}\" under %s and set %s in the environment", path, section, what, key, envVar, section, envVar)
 }
 
 func (p *parser) httpAddr(f field, s string) string {
@@ -493,7 +360,8 @@ func (p *parser) peopleSection(c *bot.Catalog, f field) {
 	if !yamlnode.IsNull(n) && n.Kind != yaml.MappingNode {
 		p.noPeople = true
 	}
-	slackIDs, discordIDs := map[string]string{}, map[string]string{}
+	accounts := map[string]map[string]string{} // platform -> account -> person
+	keys := append(slices.Clone(personKeys), adapters.Names()...)
 	for _, g := range p.Mapping("people", f.K, f.V, nil) {
 		id := g.Key
 		p.people[id] = true
@@ -515,7 +383,7 @@ func (p *parser) peopleSection(c *bot.Catalog, f field) {
 			p.errorf(g.K, "%s: expected a mapping like {name: Alice Chen, email: alice@example.com}, got %s", path, yamlnode.KindName(v))
 			continue
 		}
-		for _, h := range p.Mapping(path, g.K, g.V, personKeys) {
+		for _, h := range p.Mapping(path, g.K, g.V, keys) {
 			kp := yamlnode.Join(path, h.Key)
 			s, ok := p.str(kp, h.K, h.V)
 			if !ok || s == "" {
@@ -538,26 +406,48 @@ func (p *parser) peopleSection(c *bot.Catalog, f field) {
 					p.errorf(h.K, "%s", msg)
 				}
 				person.Phone = s
-			case "slack":
-				if !slackIDRe.MatchString(s) {
-					p.errorf(h.K, "%s: %q is not a Slack member id (like U01ALICE: the profile's ⋮ menu, Copy member ID)", kp, yamlnode.Clip(s))
-				} else if other, dup := slackIDs[s]; dup {
-					p.errorf(h.K, "%s: %s is also %s's Slack id", kp, s, other)
-				}
-				slackIDs[s] = id
-				person.Slack = s
-			case "discord":
-				if !snowRe.MatchString(s) {
-					p.errorf(h.K, "%s: %q is not a Discord user id (a number like 81234567890123456: Developer Mode, then Copy User ID)", kp, yamlnode.Clip(s))
-				} else if other, dup := discordIDs[s]; dup {
-					p.errorf(h.K, "%s: %s is also %s's Discord id", kp, s, other)
-				}
-				discordIDs[s] = id
-				person.Discord = s
+			default: // an account on a platform
+				p.account(&person, accounts, kp, h, s)
 			}
 		}
 		c.People[id] = person
 	}
+}
+
+// account records a person's account on the platform named by h.Key,
+// checked by the platform and unique among people.
+func (p *parser) account(person *bot.Person, seen map[string]map[string]string, path string, h field, id string) {
+	pl, _ := adapters.Lookup(h.Key)
+	if pl.Account != nil {
+		if want := pl.Account(id); want != "" {
+			p.errorf(h.K, "%s: %q is not %s", path, yamlnode.Clip(id), want)
+			return
+		}
+	}
+	if seen[h.Key] == nil {
+		seen[h.Key] = map[string]string{}
+	}
+	if other, dup := seen[h.Key][id]; dup {
+		title := pl.Title
+		if title == "" {
+			title = pl.Name
+		}
+		p.errorf(h.K, "%s: %s is also %s's %s id", path, id, other, title)
+		return
+	}
+	seen[h.Key][id] = person.ID
+	if person.Accounts == nil {
+		person.Accounts = map[string]string{}
+	}
+	person.Accounts[h.Key] = id
+}
+
+// orList is "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 // keepPhone keeps the characters of a phone number written with spaces,
