@@ -1,7 +1,8 @@
 package bot
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -105,7 +106,7 @@ func (c *Catalog) Person(id string) (Person, error) {
 	if p, ok := c.People[id]; ok {
 		return p, nil
 	}
-	return Person{}, Errorf(ENOTFOUND, "unknown person %q%s", id, suggest(id, keys(c.People)))
+	return Person{}, Errorf(ENOTFOUND, "unknown person %q%s", id, suggest(id, slices.Sorted(maps.Keys(c.People))))
 }
 
 // ByAccount finds the catalog person with a user id on a platform.
@@ -137,7 +138,7 @@ func (c *Catalog) Service(name string) (Service, error) {
 	if s, ok := c.Services[name]; ok {
 		return s, nil
 	}
-	return Service{}, Errorf(ENOTFOUND, "unknown service %q%s", name, suggest(name, keys(c.Services)))
+	return Service{}, Errorf(ENOTFOUND, "unknown service %q%s", name, suggest(name, slices.Sorted(maps.Keys(c.Services))))
 }
 
 // Commander picks the commander of a fault of level l on service at t, per the
@@ -155,13 +156,4 @@ func (c *Catalog) Commander(l Level, service string, t time.Time) string {
 	default:
 		return rule // a named person
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

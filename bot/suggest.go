@@ -5,21 +5,24 @@ import (
 	"strings"
 )
 
-// suggest returns a clause naming the closest candidate to s (", did you
-// mean x?"), or the list of candidates when none is close, or "" when there
-// are none at all.
-func suggest(s string, candidates []string) string {
+// Suggest returns a clause naming the closest candidate to s ("; did you
+// mean x?"), else one listing the candidates ("; known: a, b", at most most
+// of them followed by ", ..." when most > 0), else "" when there are none.
+func Suggest(s string, candidates []string, most int) string {
 	if best := Closest(s, candidates); best != "" {
 		return fmt.Sprintf("; did you mean %s?", best)
 	}
-	if len(candidates) == 0 {
+	switch {
+	case len(candidates) == 0:
 		return ""
+	case most > 0 && len(candidates) > most:
+		return "; known: " + strings.Join(candidates[:most], ", ") + ", ..."
 	}
-	if len(candidates) > 12 {
-		return fmt.Sprintf("; known: %s, ...", strings.Join(candidates[:12], ", "))
-	}
-	return fmt.Sprintf("; known: %s", strings.Join(candidates, ", "))
+	return "; known: " + strings.Join(candidates, ", ")
 }
+
+// suggest is Suggest with the core's cap of 12.
+func suggest(s string, candidates []string) string { return Suggest(s, candidates, 12) }
 
 // Closest returns the candidate nearest to s by edit distance, or "" when none
 // is near enough to be a plausible typo.

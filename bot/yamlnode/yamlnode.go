@@ -149,18 +149,5 @@ func LineOf(k, v *yaml.Node) *yaml.Node {
 	return v
 }
 
-// Suggest is "; did you mean x?" naming the candidate closest to s (see
-// bot.Closest), else "; known: a, b" listing the candidates, at most most of
-// them followed by ", ..." when most > 0, else "" when there are none.
-func Suggest(s string, candidates []string, most int) string {
-	if best := bot.Closest(s, candidates); best != "" {
-		return fmt.Sprintf("; did you mean %s?", best)
-	}
-	switch {
-	case len(candidates) == 0:
-		return ""
-	case most > 0 && len(candidates) > most:
-		return "; known: " + strings.Join(candidates[:most], ", ") + ", ..."
-	}
-	return "; known: " + strings.Join(candidates, ", ")
-}
+// Suggest is bot.Suggest: "; did you mean x?", else the candidates.
+func Suggest(s string, candidates []string, most int) string { return bot.Suggest(s, candidates, most) }

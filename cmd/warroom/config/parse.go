@@ -3,11 +3,11 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -476,16 +476,7 @@ func (p *parser) suggestPerson(c *bot.Catalog, id string) string {
 	if len(c.People) == 0 {
 		return "; people: lists no one"
 	}
-	return yamlnode.Suggest(id, sortedKeys(c.People), 12)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return yamlnode.Suggest(id, slices.Sorted(maps.Keys(c.People)), 12)
 }
 
 // peopleList reads a list of person references. n counts its items, even
@@ -671,7 +662,7 @@ func (p *parser) commander(c *bot.Catalog, path string, n *yaml.Node, s, def str
 		return id
 	}
 	if !p.noPeople && !p.people[id] {
-		cands := append([]string{bot.CommanderDuty, bot.CommanderStability}, sortedKeys(c.People)...)
+		cands := append([]string{bot.CommanderDuty, bot.CommanderStability}, slices.Sorted(maps.Keys(c.People))...)
 		p.errorf(n, "%s: %q is not duty, stability or a known person%s", path, yamlnode.Clip(s), yamlnode.Suggest(id, cands, 12))
 	}
 	return def
@@ -725,7 +716,7 @@ func (p *parser) notify(c *bot.Catalog, path string, k, v *yaml.Node) []bot.Reci
 				continue
 			}
 			msg := fmt.Sprintf("%s: %q is not a #channel, a known person or a +phone number", path, yamlnode.Clip(s))
-			if best := bot.Closest(id, sortedKeys(c.People)); best != "" {
+			if best := bot.Closest(id, slices.Sorted(maps.Keys(c.People))); best != "" {
 				msg += "; did you mean " + best + "?"
 			} else if channelRe.MatchString("#" + s) {
 				msg += fmt.Sprintf("; for a channel write \"#%s\" (quoted)", yamlnode.Clip(s))
