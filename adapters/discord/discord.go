@@ -20,6 +20,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/warroom/warroom/adapters"
 	"github.com/warroom/warroom/bot"
 )
 
@@ -67,14 +68,13 @@ type Adapter struct {
 	closeOnce sync.Once
 
 	mu      sync.Mutex
-	loaded  bool              // guild channels listed
-	names   map[string]bool   // channel names taken in the guild
-	parent  map[string]string // channel id → category id
-	cats    []*category       // "Incidents", "Incidents 2", ...
-	dms     map[string]string // user id → DM channel id
-	catLock sync.Mutex        // one category decision at a time
-	found   map[string]found  // lower-cased name → channel, by FindChannel
-	findMu  sync.Mutex        // one FindChannel listing at a time
+	loaded  bool                  // guild channels listed
+	names   map[string]bool       // channel names taken in the guild
+	parent  map[string]string     // channel id → category id
+	cats    []*category           // "Incidents", "Incidents 2", ...
+	dms     map[string]string     // user id → DM channel id
+	catLock sync.Mutex            // one category decision at a time
+	found   adapters.ChannelNames // what FindChannel listed
 }
 
 var (

@@ -22,6 +22,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/warroom/warroom/adapters"
 	"github.com/warroom/warroom/bot"
 )
 
@@ -62,7 +63,7 @@ type Adapter struct {
 	users  *userCache
 	queues *queues
 	seen   *dedup
-	chans  channelCache // FindChannel's names
+	chans  adapters.ChannelNames // what FindChannel listed
 
 	fatalOnce sync.Once
 	fatalErr  error
