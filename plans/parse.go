@@ -119,10 +119,7 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 		return nil
 	}
 	plan := &bot.Plan{Approval: bot.Approval{Roles: []bot.Role{bot.RoleCommander}, Count: DefaultCount, Expires: DefaultExpires}}
-	fields := map[string]field{}
-	for _, f := range p.Mapping("", nil, root, planKeys) {
-		fields[f.Key] = f
-	}
+	fields := p.Fields("", nil, root, planKeys)
 	if yamlnode.Deref(root).Kind != yaml.MappingNode {
 		return nil
 	}
@@ -313,10 +310,7 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 	if name := nameOf(n, paramRe); name != "" {
 		path = "params." + name
 	}
-	fields := map[string]field{}
-	for _, g := range p.Mapping(path, n, n, paramKeys) {
-		fields[g.Key] = g
-	}
+	fields := p.Fields(path, n, n, paramKeys)
 	before := len(p.Problems)
 	if f, ok := fields["name"]; ok {
 		s, _ := p.Scalar(yamlnode.Join(path, "name"), f.K, f.V)
@@ -421,11 +415,8 @@ func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, 
 	if name := nameOf(n, stepNameRe); name != "" {
 		path = section + "." + name
 	}
-	fields := map[string]field{}
 	before := len(p.Problems)
-	for _, g := range p.Mapping(path, n, n, stepKeys) {
-		fields[g.Key] = g
-	}
+	fields := p.Fields(path, n, n, stepKeys)
 	if yamlnode.Deref(n) == nil || yamlnode.Deref(n).Kind != yaml.MappingNode {
 		return st, false
 	}
@@ -600,10 +591,7 @@ func checkRefs(s string, sc *scope) error {
 
 func (p *parser) job(path string, f field, sc *scope) *bot.Job {
 	job := &bot.Job{}
-	fields := map[string]field{}
-	for _, g := range p.Mapping(path, f.K, f.V, jobKeys) {
-		fields[g.Key] = g
-	}
+	fields := p.Fields(path, f.K, f.V, jobKeys)
 	if yamlnode.IsNull(f.V) {
 		p.errorf(f.K, path, "empty; an HTTP call: method, url, and optionally headers and body")
 		return job

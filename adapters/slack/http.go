@@ -103,15 +103,25 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, _ *http.Request, body []byt
 		_, _ = io.WriteString(w, c.Challenge)
 		return
 	}
-	h, ctx, ok := a.running()
+	h, ctx, ok := a.ack(w)
 	if !ok {
-		notRunning(w)
 		return
 	}
-	w.WriteHeader(http.StatusOK)
 	if ev.Type == slackevents.CallbackEvent && a.seen.first(eventID(ev)) {
 		a.event(ctx, h, ev)
 	}
+}
+
+// ack answers 200 when the adapter runs, and returns what to hand the
+// request's event to; else it answers that warroom is not running.
+func (a *Adapter) ack(w http.ResponseWriter) (bot.Handler, context.Context, bool) {
+	h, ctx, ok := a.running()
+	if !ok {
+		notRunning(w)
+		return nil, nil, false
+	}
+	w.WriteHeader(http.StatusOK)
+	return h, ctx, true
 }
 
 func (a *Adapter) serveCommands(w http.ResponseWriter, _ *http.Request, body []byte) {
@@ -120,12 +130,10 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, _ *http.Request, body []b
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	h, ctx, ok := a.running()
+	h, ctx, ok := a.ack(w) // the answer is posted
 	if !ok {
-		notRunning(w)
 		return
 	}
-	w.WriteHeader(http.StatusOK) // the ack; the answer is posted
 	a.slash(ctx, h, slack.SlashCommand{
 		Command: form.Get("command"), Text: form.Get("text"),
 		ChannelID: form.Get("channel_id"), UserID: form.Get("user_id"),
@@ -144,11 +152,9 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, _ *http.Request, body
 		http.Error(w, "bad payload", http.StatusBadRequest)
 		return
 	}
-	h, ctx, ok := a.running()
+	h, ctx, ok := a.ack(w)
 	if !ok {
-		notRunning(w)
 		return
 	}
-	w.WriteHeader(http.StatusOK)
 	a.interactive(ctx, h, cb)
 }

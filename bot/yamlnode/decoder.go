@@ -174,6 +174,15 @@ func (d *Decoder) Mapping(path string, k, v *yaml.Node, known []string) []Field 
 	return out
 }
 
+// Fields is Mapping by key.
+func (d *Decoder) Fields(path string, k, v *yaml.Node, known []string) map[string]Field {
+	out := map[string]Field{}
+	for _, f := range d.Mapping(path, k, v, known) {
+		out[f.Key] = f
+	}
+	return out
+}
+
 // List checks that v is a list and returns its items; example is one, as
 // written ("[a, b]"). Null is empty.
 func (d *Decoder) List(path string, k, v *yaml.Node, example string) []*yaml.Node {

@@ -232,10 +232,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 		},
 	}
 	p.people = map[string]bool{}
-	fields := map[string]field{}
-	for _, f := range p.Mapping("", nil, root, append(slices.Clone(topKeys), sectionKeys()...)) {
-		fields[f.Key] = f
-	}
+	fields := p.Fields("", nil, root, append(slices.Clone(topKeys), sectionKeys()...))
 	// People first: everything else refers to them.
 	if f, ok := fields["people"]; ok {
 		p.peopleSection(cfg.Catalog, f)
