@@ -96,10 +96,7 @@ func (p *parser) apiTokensSection(c *bot.Catalog, f field) []bot.APIToken {
 		t := bot.APIToken{Name: name}
 		s := newSection(path, g.K)
 		envVar := tokenVar(name)
-		for _, h := range p.Mapping(path, g.K, g.V, apiTokenKeys) {
-			kp := yamlnode.Join(path, h.Key)
-			s.lines[h.Key] = h.K
-			before := len(p.Problems)
+		p.keys(s, g.K, g.V, apiTokenKeys, func(kp string, h field) {
 			switch h.Key {
 			case "token":
 				t.Token, envVar = p.secret(kp, h.K, h.V, envVar)
@@ -113,11 +110,10 @@ func (p *parser) apiTokensSection(c *bot.Catalog, f field) []bot.APIToken {
 					// Unknown: reported here, or its broken definition is.
 					t.Person, _ = p.person(c, kp, h.K, v)
 					s.bad[h.Key] = t.Person == ""
-					continue
+					return
 				}
 			}
-			s.bad[h.Key] = len(p.Problems) > before
-		}
+		})
 		ok := p.need(s, "token", t.Token, envVar, "")
 		ok = p.need(s, "person", t.Person, "", "the person (in people:) the token acts as, e.g. person: alice") && ok
 		if t.Token != "" {

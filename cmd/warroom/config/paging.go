@@ -51,6 +51,17 @@ func newSection(path string, k *yaml.Node) section {
 	return section{path: path, key: k, lines: map[string]*yaml.Node{}, bad: map[string]bool{}}
 }
 
+// keys walks a section's keys: each key's line is noted, and whether
+// reading it reported a problem, for need to tell missing from bad.
+func (p *parser) keys(s section, k, v *yaml.Node, known []string, read func(kp string, g field)) {
+	for _, g := range p.Mapping(s.path, k, v, known) {
+		s.lines[g.Key] = g.K
+		before := len(p.Problems)
+		read(yamlnode.Join(s.path, g.Key), g)
+		s.bad[g.Key] = s.bad[g.Key] || len(p.Problems) > before
+	}
+}
+
 // need reports a required setting that is missing or empty. envVar names
 // the variable it comes from, if any; example is how to write it.
 func (p *parser) need(s section, key, val, envVar, example string) bool {
@@ -118,10 +129,7 @@ func (p *parser) twilio(path string, f field) *Twilio {
 	t := &Twilio{}
 	s := newSection(path, f.K)
 	sidVar, tokenVar, fromVar := "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", ""
-	for _, g := range p.Mapping(path, f.K, f.V, twilioKeys) {
-		kp := yamlnode.Join(path, g.Key)
-		s.lines[g.Key] = g.K
-		before := len(p.Problems)
+	p.keys(s, f.K, f.V, twilioKeys, func(kp string, g field) {
 		switch g.Key {
 		case "account_sid":
 			var v string
@@ -156,8 +164,7 @@ func (p *parser) twilio(path string, f field) *Twilio {
 		case "api_url":
 			t.APIURL = p.apiURL(kp, g.K, g.V)
 		}
-		s.bad[g.Key] = len(p.Problems) > before
-	}
+	})
 	ok := p.need(s, "account_sid", t.AccountSID, sidVar, `account_sid: "${TWILIO_ACCOUNT_SID}" (AC and 32 hex digits)`)
 	ok = p.need(s, "auth_token", t.AuthToken, tokenVar, "") && ok
 	ok = p.need(s, "from", t.From, fromVar, `the Twilio number texts and calls come from, e.g. from: "+15550199"`) && ok
@@ -176,10 +183,7 @@ func (p *parser) pagerDuty(path string, f field) *PagerDuty {
 	s := newSection(path, f.K)
 	keyVar := "PAGERDUTY_ROUTING_KEY"
 	ok := true
-	for _, g := range p.Mapping(path, f.K, f.V, pdKeys) {
-		kp := yamlnode.Join(path, g.Key)
-		s.lines[g.Key] = g.K
-		before := len(p.Problems)
+	p.keys(s, f.K, f.V, pdKeys, func(kp string, g field) {
 		switch g.Key {
 		case "routing_key":
 			d.RoutingKey, keyVar = p.secret(kp, g.K, g.V, keyVar)
@@ -191,7 +195,7 @@ func (p *parser) pagerDuty(path string, f field) *PagerDuty {
 			}
 		case "levels":
 			if yamlnode.IsNull(g.V) {
-				continue // the default
+				return // the default
 			}
 			var good bool
 			d.Levels, good = p.levelList(kp, g.K, g.V)
@@ -199,8 +203,7 @@ func (p *parser) pagerDuty(path string, f field) *PagerDuty {
 		case "api_url":
 			d.APIURL = p.apiURL(kp, g.K, g.V)
 		}
-		s.bad[g.Key] = len(p.Problems) > before
-	}
+	})
 	if !p.need(s, "routing_key", d.RoutingKey, keyVar, "") || !ok {
 		return nil
 	}
@@ -252,10 +255,7 @@ func (p *parser) webhook(path string, f field) *Webhook {
 	s := newSection(path, f.K)
 	secretVar, urlVar := "WARROOM_WEBHOOK_SECRET", ""
 	ok := true
-	for _, g := range p.Mapping(path, f.K, f.V, webhookKeys) {
-		kp := yamlnode.Join(path, g.Key)
-		s.lines[g.Key] = g.K
-		before := len(p.Problems)
+	p.keys(s, f.K, f.V, webhookKeys, func(kp string, g field) {
 		switch g.Key {
 		case "url":
 			w.URL, urlVar = p.httpURL(kp, g.K, g.V)
@@ -267,8 +267,7 @@ func (p *parser) webhook(path string, f field) *Webhook {
 				ok = false
 			}
 		}
-		s.bad[g.Key] = len(p.Problems) > before
-	}
+	})
 	ok = p.need(s, "url", w.URL, urlVar, `where the events are POSTed, e.g. url: "https://hooks.example.com/warroom"`) && ok
 	ok = p.need(s, "secret", w.Secret, secretVar, "") && ok
 	if !ok {

@@ -273,15 +273,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 			}
 		}
 	}
-	if f, ok := fields["database"]; ok {
-		if s, ok := p.str(f.Key, f.K, f.V); ok {
-			if s == "" {
-				p.errorf(f.K, "database: empty; the SQLite file warroom keeps its state in, e.g. warroom.db")
-			} else {
-				cfg.Database = s
-			}
-		}
-	}
+	p.nonEmpty(fields, "database", "the SQLite file warroom keeps its state in, e.g. warroom.db", &cfg.Database)
 	if f, ok := fields["http"]; ok {
 		if s, ok := p.str(f.Key, f.K, f.V); ok {
 			cfg.HTTP = p.httpAddr(f, s)
@@ -297,15 +289,7 @@ func (p *parser) config(root *yaml.Node) *Config {
 			}
 		}
 	}
-	if f, ok := fields["plans"]; ok {
-		if s, ok := p.str(f.Key, f.K, f.V); ok {
-			if s == "" {
-				p.errorf(f.K, "plans: empty; the directory of plan files, e.g. plans/")
-			} else {
-				cfg.Plans = s
-			}
-		}
-	}
+	p.nonEmpty(fields, "plans", "the directory of plan files, e.g. plans/", &cfg.Plans)
 	if f, ok := fields["bridge"]; ok {
 		if s, ok := p.str(f.Key, f.K, f.V); ok {
 			cfg.Bridge = s
@@ -324,6 +308,20 @@ func (p *parser) config(root *yaml.Node) *Config {
 	// it is the one the config runs.
 	p.platformSections(cfg, fields)
 	return cfg
+}
+
+// nonEmpty sets *dst to a top-level key's value; an empty one is a problem
+// saying what the key is for.
+func (p *parser) nonEmpty(fields map[string]field, key, what string, dst *string) {
+	f, ok := fields[key]
+	if !ok {
+		return
+	}
+	if s, ok := p.str(f.Key, f.K, f.V); ok && s == "" {
+		p.errorf(f.K, "%s: empty; %s", key, what)
+	} else if ok {
+		*dst = s
+	}
 }
 
 var placeholderRe = regexp.MustCompile(`\{[^{}]*\}`)
