@@ -313,13 +313,9 @@ func (p *parser) param(path string, n *yaml.Node, sc *scope) (bot.Param, bool) {
 	fields := p.Fields(path, n, n, paramKeys)
 	before := len(p.Problems)
 	if f, ok := fields["name"]; ok {
-		s, _ := p.Scalar(yamlnode.Join(path, "name"), f.K, f.V)
+		s := p.name(path, f, paramRe, "the key a run gives it, e.g. host", "is not a parameter name: a-z, 0-9, _ and -, starting with a letter")
 		switch {
-		case s == "" && !p.hasProblemAt(f.K):
-			p.errorf(f.K, yamlnode.Join(path, "name"), "empty; the key a run gives it, e.g. host")
 		case s == "":
-		case !paramRe.MatchString(s):
-			p.errorf(f.K, yamlnode.Join(path, "name"), "%q is not a parameter name: a-z, 0-9, _ and -, starting with a letter", yamlnode.Clip(s))
 		case sc.params[s].Name != "" || slices.Contains(sc.names, s):
 			p.errorf(f.K, yamlnode.Join(path, "name"), "%q is declared twice", s)
 		default:
@@ -421,13 +417,9 @@ func (p *parser) step(path, section string, n *yaml.Node, sc *scope) (bot.Step, 
 		return st, false
 	}
 	if f, ok := fields["name"]; ok {
-		s, _ := p.Scalar(yamlnode.Join(path, "name"), f.K, f.V)
+		s := p.name(path, f, stepNameRe, "a short name for the step, e.g. restart", "is not a step name: a-z, 0-9, _ and -")
 		switch {
-		case s == "" && !p.hasProblemAt(f.K):
-			p.errorf(f.K, yamlnode.Join(path, "name"), "empty; a short name for the step, e.g. restart")
 		case s == "":
-		case !stepNameRe.MatchString(s):
-			p.errorf(f.K, yamlnode.Join(path, "name"), "%q is not a step name: a-z, 0-9, _ and -", yamlnode.Clip(s))
 		case sc.steps[s] != 0:
 			p.errorf(f.K, yamlnode.Join(path, "name"), "%q is already a step (line %d); step names are unique in a plan, rollback included", s, sc.steps[s])
 		default:
@@ -711,4 +703,20 @@ func (p *parser) names(key string, f field, example string, re *regexp.Regexp, b
 		}
 	}
 	return out
+}
+
+// name reads the name key of a param or step at path: "" after saying it
+// is empty (what it is for) or that it does not match re (bad).
+func (p *parser) name(path string, f field, re *regexp.Regexp, what, bad string) string {
+	kp := yamlnode.Join(path, "name")
+	s, _ := p.Scalar(kp, f.K, f.V)
+	switch {
+	case s == "" && !p.hasProblemAt(f.K):
+		p.errorf(f.K, kp, "empty; %s", what)
+	case s == "":
+	case !re.MatchString(s):
+		p.errorf(f.K, kp, "%q %s", yamlnode.Clip(s), bad)
+		return ""
+	}
+	return s
 }
