@@ -190,7 +190,7 @@ func TestLifecycleAndSummary(t *testing.T) {
 		"@dee checked in at 14:03:00, 3m0s after declare, by presence",
 		"@cy checked in at 14:10:00, 10m0s after declare (7m0s after their invitation), by command",
 		"Time to mitigate: 20m0s · time to resolve: 45m0s",
-		`Updates posted: 1, one every 10m0s on average (asked on "*/15 * * * *"); reminders 0, escalations 0`,
+		`Updates posted: 1, one every 10m0s on average (asked for every 15 minutes); reminders 0, escalations 0`,
 		"Commander: @dee · Handler: @ben · Responders: @cy",
 		"Tasks: 1 done, 1 open",
 		"+45m0s @ben resolved it: root cause: pool size",
@@ -203,7 +203,7 @@ func TestLifecycleAndSummary(t *testing.T) {
 
 	// After resolve only the read-only verbs work, and nothing changes.
 	assert.Contains(t, r.say(ch, "ben", "/fault update more"), "fault 1 was resolved at 14:45:00; only status, timeline and help work")
-	assert.Contains(t, r.say(ch, "ben", "/fault status"), "P2 fault 1: Ledger writes time out — resolved for 45m0s")
+	assert.Contains(t, r.say(ch, "ben", "/fault status"), "P2 fault 1: Ledger writes time out — resolved in 45m0s")
 	assert.Contains(t, r.say(ch, "ben", "/fault timeline"), "Timeline of fault 1")
 	assert.Equal(t, f.Seq, r.fault(f.ID).Seq)
 }
@@ -240,18 +240,18 @@ func TestBadInputAnswersAndLosesNothing(t *testing.T) {
 		{"general", "/fault declare P5 Thing", `unknown level "P5": use P1, P2, P3 or P4 (P1 is the worst). Type: /fault declare P1|P2|P3|P4 <title...>`},
 		{"general", "/fault declare P2", "a title is needed"},
 		{"general", "/fault declare", "a level and a title are needed"},
-		{"general", "/fault declare P2 x service=ledgr", `service=: unknown service "ledgr"; did you mean ledger?`},
-		{"general", "/fault declare P2 x cause=nope", `cause=: unknown service "nope"`},
+		{"general", "/fault declare P2 x service=ledgr", `service=ledgr: no such service; did you mean ledger?`},
+		{"general", "/fault declare P2 x cause=nope", `cause=nope: no such service`},
 		{"general", "/fault declare P2 x sevice=ledger", "unknown option sevice=; did you mean service=?"},
 		{"general", `/fault declare P2 "unclosed`, "quote is not closed"},
 		{"general", "/fault status", "/fault status works in a fault's war room, and this channel is not one; open war rooms: #fault-1-ledger-down"},
 		{"general", "/fault decalre P1 x", `unknown command "decalre"; did you mean /fault declare? Type /fault help for the list`},
-		{ch, "/fault role comander @ana", `unknown role "comander"; did you mean commander?. Type: /fault role commander|handler|responder @person`},
+		{ch, "/fault role comander @ana", `unknown role "comander"; did you mean commander? Type: /fault role commander|handler|responder @person`},
 		{ch, "/fault role commander @zed", `unknown person "zed"`},
 		{ch, "/fault role commander", "a role and one person are needed"},
 		{ch, "/fault role handler @ana", "@ana is already handler"},
 		{ch, "/fault invite @anna", `unknown person "anna"; did you mean ana?`},
-		{ch, "/fault invite service=nope", `service=: unknown service "nope"`},
+		{ch, "/fault invite service=nope", `service=nope: no such service`},
 		{ch, "/fault invite", "say whom to invite"},
 		{ch, "/fault cause", "one service is needed"},
 		{ch, "/fault cause quue", `did you mean queue?`},

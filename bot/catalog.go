@@ -109,6 +109,12 @@ func (c *Catalog) Person(id string) (Person, error) {
 	return Person{}, Errorf(ENOTFOUND, "unknown person %q%s", id, suggest(id, slices.Sorted(maps.Keys(c.People))))
 }
 
+// noService is the error for an option naming a service the catalog
+// does not have: "service=ledgr: no such service; did you mean ledger?".
+func (c *Catalog) noService(option, name string) error {
+	return Errorf(EINVALID, "%s=%s: no such service%s", option, name, suggest(name, slices.Sorted(maps.Keys(c.Services))))
+}
+
 // ByAccount finds the catalog person with a user id on a platform.
 func (c *Catalog) ByAccount(platform, uid string) (Person, bool) {
 	for _, p := range c.People {

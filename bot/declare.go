@@ -69,12 +69,12 @@ func (req *DeclareRequest) validate(c *Catalog, word string) error {
 	req.Level = lvl
 	if req.Service != "" {
 		if _, err := c.Service(req.Service); err != nil {
-			return Errorf(EINVALID, "service=: %s", ErrorMessage(err))
+			return c.noService("service", req.Service)
 		}
 	}
 	if req.Cause != "" {
 		if _, err := c.Service(req.Cause); err != nil {
-			return Errorf(EINVALID, "cause=: %s", ErrorMessage(err))
+			return c.noService("cause", req.Cause)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -107,6 +108,7 @@ func Apply(f *Fault, e Event) {
 		f.Title, f.Level, f.Status = e.Text, e.Level, StatusOpen
 		f.Service, f.Cause, f.Kind = e.Service, e.Cause, e.Kind
 		f.DeclaredBy, f.DeclaredAt = e.Actor, e.At
+		f.Levels = []Level{e.Level}
 	case EventChannelCreated:
 		f.Channel, f.ChannelName = e.Channel, e.Text
 	case EventInvited:
@@ -136,6 +138,9 @@ func Apply(f *Fault, e Event) {
 		f.Cause = e.Service
 	case EventLevelChanged:
 		f.Level = e.Level
+		if !slices.Contains(f.Levels, e.Level) {
+			f.Levels = append(f.Levels, e.Level)
+		}
 	case EventTaskAdded:
 		f.Tasks = append(f.Tasks, Task{Num: e.Task, Assignee: e.Person, Text: e.Text, CreatedBy: e.Actor, CreatedAt: e.At, Run: e.Run, Step: e.Step})
 	case EventTaskDone:
@@ -168,10 +173,20 @@ func Apply(f *Fault, e Event) {
 	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
 		EventStepStarted, EventStepEnded, EventRunEnded:
 		applyRun(f, e)
+	case EventPaged:
+		if e.Text == "" && !slices.Contains(f.Paged, e.Person) {
+			f.Paged = append(f.Paged, e.Person)
+		}
 	case EventChased:
 		for i := range f.Participants {
-			if f.Participants[i].Person == e.Person {
-				f.Participants[i].Chased++
+			if p := &f.Participants[i]; p.Person == e.Person {
+				p.Chased++
+				if e.Text != "" {
+					if p.Missed == nil {
+						p.Missed = map[string]string{}
+					}
+					p.Missed[e.Via] = e.Text
+				}
 			}
 		}
 	}

@@ -74,8 +74,9 @@ type Participant struct {
 	CheckedInAt time.Time `json:"checked_in_at,omitzero"`
 	CheckinVia  string    `json:"checkin_via,omitempty"` // "reaction" or "command"
 	// Chased counts the chase stages done (DM, page, commander) while they
-	// had not checked in.
-	Chased int `json:"chased,omitempty"`
+	// had not checked in; Missed is why a stage did not reach them.
+	Chased int               `json:"chased,omitempty"`
+	Missed map[string]string `json:"missed,omitempty"`
 }
 
 // CheckedIn reports whether the participant has checked in.
@@ -104,6 +105,11 @@ type Fault struct {
 	ID     int64  `json:"id"`
 	Title  string `json:"title"`
 	Level  Level  `json:"level"`
+	// Levels are every level the fault has been at, in order: whoever heard
+	// of it under one keeps hearing until it is resolved.
+	Levels []Level `json:"levels,omitempty"`
+	// Paged are those a page of this fault reached.
+	Paged []string `json:"paged,omitempty"`
 	Status Status `json:"status"`
 
 	Service string `json:"service,omitempty"` // the affected service

@@ -201,7 +201,7 @@ func (b *Bot) summary(f *Fault, events []Event) Message {
 		cadence = ", one every " + m.MeanUpdateGap.String() + " on average"
 	}
 	if spec := b.catalog.Levels[f.Level].Remind; spec != "" {
-		cadence += fmt.Sprintf(" (asked on %q)", spec)
+		cadence += " (asked for " + CronWords(spec) + ")"
 	}
 	add("Updates posted: %d%s; reminders %d, escalations %d", m.Updates, cadence, m.Reminders, m.Escalations)
 	if len(m.Chased) > 0 {
@@ -218,14 +218,14 @@ func (b *Bot) summary(f *Fault, events []Event) Message {
 	add("Commander: %s · Handler: %s · Responders: %s", b.mention(m.Commander), b.mention(m.Handler), b.mentions(m.Responders))
 	add("Tasks: %d done, %d open", m.TasksDone, m.TasksOpen)
 	if m.LevelChanges > 0 {
-		add("Re-graded %d time(s)", m.LevelChanges)
+		add("Re-graded %s", Plural(m.LevelChanges, "time"))
 	}
 	if len(m.Runs) > 0 {
 		add("Plans run: %d", len(m.Runs))
 		for _, r := range m.Runs {
 			s := fmt.Sprintf("  #%d %s (%s): %s", r.Num, r.Plan, r.Version, r.Status)
 			if r.Duration != nil {
-				s += fmt.Sprintf(" in %s, %d of %d step(s) ok", r.Duration, r.StepsOK, r.Steps)
+				s += fmt.Sprintf(" in %s, %d of %s ok", r.Duration, r.StepsOK, Plural(r.Steps, "step"))
 			}
 			if len(r.Approvers) > 0 {
 				s += ", approved by " + b.mentions(r.Approvers)

@@ -11,15 +11,15 @@ import (
 // people by DM, "+phone" numbers by SMS through the Notifier) what happened
 // to a fault. A recipient that cannot be reached is said in the war room and
 // on the timeline; the others still hear.
-func (b *Bot) notify(ctx context.Context, f *Fault, what string, alsoLevels ...Level) {
-	// A re-grade is news to the old level's stakeholders too.
+func (b *Bot) notify(ctx context.Context, f *Fault, what string) {
+	// Whoever heard under an earlier level keeps hearing until resolve.
 	type recipient struct {
 		Recipient
 		level Level // the first level that lists it, for error messages
 	}
 	var recipients []recipient
 	seen := map[Recipient]bool{}
-	for _, l := range append([]Level{f.Level}, alsoLevels...) {
+	for _, l := range append([]Level{f.Level}, f.Levels...) {
 		for _, to := range b.catalog.Levels[l].Notify {
 			if !seen[to] {
 				seen[to] = true
@@ -121,8 +121,29 @@ func (b *Bot) track(ctx context.Context, f *Fault, opened bool) {
 // pageAtDeclare pages the level's page list and the invitees who have no
 // account on the chat platform ("auto-dial"): chat cannot reach them.
 func (b *Bot) pageAtDeclare(ctx context.Context, f *Fault) {
+	var noChat []string
+	_, byEmail := b.adapter.(Directory)
+	for _, p := range f.Participants {
+		pp, ok := b.catalog.People[p.Person]
+		if ok && !b.onChat(pp) && !(byEmail && pp.Email != "") {
+			noChat = append(noChat, p.Person)
+		}
+	}
+	b.pageAll(ctx, f, noChat)
+}
+
+// pageLevel pages the level's page list after a re-grade, leaving out
+// whoever a page of this fault has reached already.
+func (b *Bot) pageLevel(ctx context.Context, f *Fault) { b.pageAll(ctx, f, nil) }
+
+// pageAll pages the level's page list and the others named, once each,
+// and records each page with how it went.
+func (b *Bot) pageAll(ctx context.Context, f *Fault, noChat []string) {
 	var evs []Event
 	seen := map[string]bool{}
+	for _, p := range f.Paged {
+		seen[p] = true
+	}
 	add := func(id, why string) {
 		if id == "" || seen[id] {
 			return
@@ -134,12 +155,8 @@ func (b *Bot) pageAtDeclare(ctx context.Context, f *Fault) {
 	for _, id := range b.catalog.Levels[f.Level].Page {
 		add(id, "level "+string(f.Level)+" page list")
 	}
-	_, byEmail := b.adapter.(Directory)
-	for _, p := range f.Participants {
-		pp, ok := b.catalog.People[p.Person]
-		if ok && !b.onChat(pp) && !(byEmail && pp.Email != "") {
-			add(p.Person, "no chat account")
-		}
+	for _, id := range noChat {
+		add(id, "no chat account")
 	}
 	if len(evs) == 0 {
 		return

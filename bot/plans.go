@@ -425,7 +425,7 @@ func (b *Bot) runLines(f *Fault) []string {
 					ok++
 				}
 			}
-			s += fmt.Sprintf(" in %s, %d step(s) ok of %d run", Dur(end.Sub(run.StartedAt)), ok, len(run.Steps))
+			s += fmt.Sprintf(" in %s, %d of %s run ok", Dur(end.Sub(run.StartedAt)), ok, Plural(len(run.Steps), "step"))
 			if run.Detail != "" {
 				s += ": " + run.Detail
 			}

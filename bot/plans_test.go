@@ -150,7 +150,7 @@ func TestPlanRunRequestedApprovedAndRun(t *testing.T) {
 
 	r.say(ch, "ana", "/fault resolve")
 	summary := r.lastPost(ch, bot.KindSummary)
-	assert.Contains(t, summary.Text, "#1 drain-ledger (sha256:0123456789ab): succeeded in 2m0s, 3 of 3 step(s) ok, approved by @dee")
+	assert.Contains(t, summary.Text, "#1 drain-ledger (sha256:0123456789ab): succeeded in 2m0s, 3 of 3 steps ok, approved by @dee")
 
 	events, err := r.db.Events(r.ctx, 1)
 	require.NoError(t, err)

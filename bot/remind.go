@@ -201,7 +201,7 @@ func (b *Bot) chase(ctx context.Context, f *Fault, now time.Time) error {
 		return nil
 	}
 	var evs []Event
-	var report []string
+	var report []string // those the commander hears of now
 	for _, p := range f.Participants {
 		if p.CheckedIn() {
 			continue
@@ -215,12 +215,12 @@ func (b *Bot) chase(ctx context.Context, f *Fault, now time.Time) error {
 			e := Event{Type: EventChased, At: now, Actor: ActorBot, Person: p.Person, Via: stage}
 			switch stage {
 			case ChaseDM:
-				b.dm(ctx, p.Person, fmt.Sprintf("🚨 you were invited to the war room of %s (%s %s) %s ago and have not checked in: react ✅ to its kickoff in #%s or type /%s checkin there.",
+				e.Text = b.dmErr(ctx, p.Person, fmt.Sprintf("🚨 you were invited to the war room of %s (%s %s) %s ago and have not checked in: react ✅ to its kickoff in #%s or type /%s checkin there.",
 					f.Ref(), f.Level, f.Title, Dur(now.Sub(p.InvitedAt)), f.ChannelName, b.opts.Command))
 			case ChasePage:
 				e.Text = b.page(ctx, f, p.Person, fmt.Sprintf("warroom %s %s: %s. You have not checked in: join #%s", f.Level, f.Ref(), f.Title, f.ChannelName))
 			case ChaseCommander:
-				report = append(report, fmt.Sprintf("%s (invited %s ago)", b.mention(p.Person), Dur(now.Sub(p.InvitedAt))))
+				report = append(report, p.Person)
 			}
 			evs = append(evs, e)
 		}
@@ -235,14 +235,51 @@ func (b *Bot) chase(ctx context.Context, f *Fault, now time.Time) error {
 			b.reply(ctx, f.Channel, KindError, fmt.Sprintf("⚠️ could not page %s: %s", b.mention(e.Person), e.Text))
 		}
 	}
-	if len(report) > 0 {
-		who := b.mention(f.Commander)
-		if f.Commander == "" {
+	b.reportChased(ctx, f, report, now)
+	return nil
+}
+
+// reportChased tells the commander (or, of the commander, the handler) who
+// has still not checked in, and what of the chase really reached them.
+func (b *Bot) reportChased(ctx context.Context, f *Fault, people []string, now time.Time) {
+	byWhom := map[string][]string{}
+	var order []string
+	for _, id := range people {
+		p, _ := f.Participant(id)
+		to := f.Commander
+		if id == f.Commander {
+			to = f.Handler // a commander is not reported to himself
+		}
+		if _, ok := byWhom[to]; !ok {
+			order = append(order, to)
+		}
+		byWhom[to] = append(byWhom[to], fmt.Sprintf("%s (invited %s ago; %s)", b.mention(id), Dur(now.Sub(p.InvitedAt)), reached(p)))
+	}
+	for _, to := range order {
+		who := b.mention(to)
+		if to == "" {
 			who = "commander (none assigned: /" + b.opts.Command + " role commander @person)"
 		}
-		b.reply(ctx, f.Channel, KindNotice, fmt.Sprintf("📋 %s: not checked in despite a DM and a page: %s", who, strings.Join(report, ", ")))
+		b.reply(ctx, f.Channel, KindNotice, fmt.Sprintf("📋 %s: not checked in: %s", who, strings.Join(byWhom[to], ", ")))
 	}
-	return nil
+}
+
+// reached says what of the chase reached a participant: "a DM and a page
+// reached them", or which failed and why.
+func reached(p Participant) string {
+	var got, missed []string
+	for _, st := range []struct{ stage, what string }{{ChaseDM, "a DM"}, {ChasePage, "a page"}} {
+		if why, ok := p.Missed[st.stage]; ok {
+			missed = append(missed, fmt.Sprintf("%s failed: %s", st.what, why))
+		} else {
+			got = append(got, st.what)
+		}
+	}
+	var parts []string
+	if len(got) > 0 {
+		parts = append(parts, strings.Join(got, " and ")+" reached them")
+	}
+	return strings.Join(append(parts, missed...), "; ")
 }
 
 const noPager = "no pager is configured"
@@ -262,10 +299,15 @@ func (b *Bot) page(ctx context.Context, f *Fault, person, text string) string {
 
 // dm sends a direct message; a failure is logged, not fatal: the channel
 // still has the message.
-func (b *Bot) dm(ctx context.Context, person, text string) {
+func (b *Bot) dm(ctx context.Context, person, text string) { b.dmErr(ctx, person, text) }
+
+// dmErr is dm, returning "" or why it failed.
+func (b *Bot) dmErr(ctx context.Context, person, text string) string {
 	if err := b.adapter.DM(ctx, b.person(person), Message{Kind: KindNotice, Text: text}); err != nil {
 		b.log.Warn("DM failed", "person", person, "err", err)
+		return err.Error()
 	}
+	return ""
 }
 
 func latest(ts ...time.Time) time.Time {

@@ -32,6 +32,19 @@ func (p *pager) Page(_ context.Context, pg bot.Page) error {
 	return nil
 }
 
+// pagesTo are the pages sent to a person.
+func (p *pager) pagesTo(id string) []bot.Page {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []bot.Page
+	for _, pg := range p.pages {
+		if pg.Person.ID == id {
+			out = append(out, pg)
+		}
+	}
+	return out
+}
+
 // notices returns the notices posted in a channel since index from, each
 // prefixed with the minute after t0 at which the test saw it.
 func noticesAt(r *rig, ch string, from int, minute int) ([]string, int) {
@@ -80,7 +93,7 @@ func TestP1Hour(t *testing.T) {
 	}
 	assert.Equal(t, []string{
 		remind(10, "the declaration"),
-		"+15m 📋 @dee: not checked in despite a DM and a page: @cy (invited 15m0s ago)",
+		"+15m 📋 @dee: not checked in: @cy (invited 15m0s ago; a DM and a page reached them)",
 		remind(20, "the declaration"),
 		escalate(20, "14:10:00"),
 		remind(30, "the last update, 5m0s ago"),
@@ -112,7 +125,7 @@ func TestP1Hour(t *testing.T) {
 	assert.Equal(t, 4, f.Escalations)
 	r.say(ch, "ana", "/fault resolve")
 	sum := r.chat.Posts(ch)[len(r.chat.Posts(ch))-1].Text
-	assert.Contains(t, sum, `Updates posted: 1, one every 25m0s on average (asked on "*/10 * * * *"); reminders 6, escalations 4`)
+	assert.Contains(t, sum, `Updates posted: 1, one every 25m0s on average (asked for every 10 minutes); reminders 6, escalations 4`)
 	assert.Contains(t, sum, "Chased for check-in: @cy dm at 14:05:00, @cy page at 14:10:00, @cy commander at 14:15:00")
 
 	r.clock.Advance(time.Hour)
@@ -160,7 +173,7 @@ func TestRestartFiresOverdueReminderOnce(t *testing.T) {
 	assert.Equal(t, []string{
 		"+35m ⏰ @ana, time for a progress update on fault 1 (nothing since the declaration): /fault update <text>",
 		"+35m ⚠️ could not page @ben: twilio: 503",
-		"+35m 📋 @dee: not checked in despite a DM and a page: @ben (invited 35m0s ago)",
+		"+35m 📋 @dee: not checked in: @ben (invited 35m0s ago; a DM reached them; a page failed: twilio: 503)",
 	}, got)
 	assert.Len(t, r.chat.DMs("ben"), 1)
 
@@ -237,7 +250,14 @@ func (r *rig) withPolicy(l bot.Level, change func(*bot.LevelPolicy)) *pager {
 	p := cat.Levels[l]
 	change(&p)
 	cat.Levels[l] = p
-	b, err := bot.New(r.db, r.chat, r.clock, cat, bot.Options{}, nil)
+	return r.withCatalog(cat)
+}
+
+// withCatalog restarts the rig's bot on cat with a recording pager, which
+// it returns.
+func (r *rig) withCatalog(cat *bot.Catalog) *pager {
+	r.t.Helper()
+	b, err := bot.New(r.db, r.chat, r.clock, cat, r.opts, nil)
 	require.NoError(r.t, err)
 	pg := &pager{}
 	b.UseNotifier(pg)

@@ -95,7 +95,7 @@ func (b *Bot) Approve(ctx context.Context, a Actor, id int64, n int) (Result, er
 			return "", Errorf(EFORBIDDEN, "only the %s may approve run #%d (now %s); you are not", rolesText(run.Approval.Roles), run.Num, b.mentions(b.approvers(f, run)))
 		}
 		if !run.Approval.Self && actor == run.RequestedBy {
-			return "", Errorf(EFORBIDDEN, "you asked for run #%d, and plan %s needs someone else's approval: %s", run.Num, run.Plan, b.mentions(b.approvers(f, run)))
+			return "", Errorf(EFORBIDDEN, "you asked for run #%d, and plan %s needs someone else's approval: %s", run.Num, run.Plan, b.whoElse(f, run))
 		}
 		if run.Approved(actor) {
 			return "", Errorf(EINVALID, "you approved run #%d already; it needs %d more, from %s", run.Num, run.Approval.Count-len(b.standing(f, run)), b.mentions(b.approvers(f, run)))
@@ -129,6 +129,14 @@ func (b *Bot) Approve(ctx context.Context, a Actor, id int64, n int) (Result, er
 		b.continueRun(ctx, f.ID, run.Num)
 		return msg, nil
 	})
+}
+
+// whoElse names who may approve a run now, or says how to get someone.
+func (b *Bot) whoElse(f *Fault, run *Run) string {
+	if who := b.approvers(f, run); len(who) > 0 {
+		return b.mentions(who)
+	}
+	return fmt.Sprintf("nobody else holds an approving role (%s); give one with /%s role <role> @person", rolesText(run.Approval.Roles), b.opts.Command)
 }
 
 // pendingRun finds run n and makes sure it still waits for a decision,

@@ -130,7 +130,7 @@ func (b *Bot) Invite(ctx context.Context, a Actor, id int64, people []string, se
 	}
 	if service != "" {
 		if _, err := b.catalog.Service(service); err != nil {
-			return Result{}, b.usageErr("invite", "service=: "+ErrorMessage(err))
+			return Result{}, b.usageErr("invite", ErrorMessage(b.catalog.noService("service", service)))
 		}
 		who = append(who, b.contactsOf(service, "contact of "+service)...)
 	}
@@ -343,7 +343,8 @@ func (b *Bot) Regrade(ctx context.Context, a Actor, id int64, lvl Level) (Result
 		}
 		b.setTopic(ctx, f)
 		msg = b.announce(ctx, f, "%s", msg)
-		b.notify(ctx, f, fmt.Sprintf("re-graded %s → %s", from, lvl), from)
+		b.notify(ctx, f, fmt.Sprintf("re-graded %s → %s", from, lvl))
+		b.pageLevel(ctx, f) // the new level's paging list, whoever it has not reached
 		return msg, inviteErr
 	})
 }

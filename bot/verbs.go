@@ -64,7 +64,16 @@ func (b *Bot) usageErr(verb, problem string) error {
 	if err != nil {
 		return err
 	}
-	return Errorf(EINVALID, "%s. Type: %s", problem, v.usage(b.opts.Command))
+	return Errorf(EINVALID, "%s Type: %s", sentence(problem), v.usage(b.opts.Command))
+}
+
+// sentence ends a clause with a full stop unless it ends with one already
+// (or with a question mark).
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") {
+		return s
+	}
+	return s + "."
 }
 
 // usage is the full usage line of a registered verb: `/fault invite ...`.
@@ -277,7 +286,7 @@ func (b *Bot) statusText(f *Fault) string {
 		age = f.ResolvedAt.Sub(f.DeclaredAt)
 	}
 	lines := []string{
-		fmt.Sprintf("%s %s: %s — %s for %s", f.Level, f.Ref(), f.Title, f.Status, Dur(age)),
+		fmt.Sprintf("%s %s: %s — %s", f.Level, f.Ref(), f.Title, statusAge(f.Status, Dur(age))),
 		"Services: " + b.services(f),
 		b.rolesText(f),
 	}
@@ -297,6 +306,14 @@ func (b *Bot) statusText(f *Fault) string {
 		lines = append(lines, fmt.Sprintf("No update yet: /%s update <text>", b.opts.Command))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// statusAge says how long a fault has been in its state, or took to end.
+func statusAge(s Status, age string) string {
+	if s == StatusResolved {
+		return "resolved in " + age
+	}
+	return fmt.Sprintf("%s for %s", s, age)
 }
 
 func verbTimeline(ctx context.Context, b *Bot, r *Request) error {

@@ -154,7 +154,7 @@ func TestScenarioDeclareToResolve(t *testing.T) {
 		room + "  @rui checked in at 08:04:00, 4m0s after declare, by presence",
 		room + "  @nadia did not check in",
 		room + "Time to mitigate: 20m0s · time to resolve: 31m0s",
-		room + `Updates posted: 1, one every 9m0s on average (asked on "*/15 * * * *"); reminders 0, escalations 0`,
+		room + `Updates posted: 1, one every 9m0s on average (asked for every 15 minutes); reminders 0, escalations 0`,
 		room + "Commander: @rui · Handler: @omar · Responders: @pia",
 		room + "Tasks: 1 done, 0 open",
 	} {
@@ -168,7 +168,7 @@ func TestScenarioDeclareToResolve(t *testing.T) {
 		{41 * time.Minute, "nadia: /fault declare P3 Ledger export slow service=billing"},
 	})
 	require.Equal(t, 0, code, out)
-	assert.Contains(t, out, room+"P2 fault 1: Invoices stuck in pending — resolved for 31m0s\n")
+	assert.Contains(t, out, room+"P2 fault 1: Invoices stuck in pending — resolved in 31m0s\n")
 	assert.Contains(t, out, room+"Checked in (4/5): @omar (+45s), @pia (+2m0s), @rui (+4m0s), @sam (+0s)\n")
 	assert.Contains(t, out, "* created #fault-2-ledger-export-slow\n")
 	assert.Contains(t, out, "* invited @nadia, @omar to #fault-2-ledger-export-slow\n", "P3: the stability contact omar commands")
@@ -282,7 +282,7 @@ func TestBadLinesAndCommandsKeepRunning(t *testing.T) {
 	assert.Contains(t, out, `* cannot read line 2: "this is not a line"`)
 	assert.Contains(t, out, `[#general] warroom: ⚠️ unknown level "P9"`)
 	assert.Contains(t, out, "[#general] warroom: ⚠️ /fault status works in a fault's war room, and this channel is not one")
-	assert.Contains(t, out, `[#general] warroom: ⚠️ service=: unknown service "biling"; did you mean billing?`)
+	assert.Contains(t, out, `[#general] warroom: ⚠️ service=biling: no such service; did you mean billing?`)
 }
 
 func TestHTTPAPI(t *testing.T) {
@@ -549,7 +549,7 @@ func TestPlansDemoScript(t *testing.T) {
 		ch + "🏁 run #1 (server-breakdown) succeeded in 0s\n",
 		"Plans run: 1",
 		"#1 server-breakdown (sha256:",
-		"succeeded in 0s, 3 of 3 step(s) ok, approved by @alice\n",
+		"succeeded in 0s, 3 of 3 steps ok, approved by @alice\n",
 	} {
 		assert.Contains(t, s, want)
 	}

@@ -102,7 +102,7 @@ func TestDeclareOverHTTP(t *testing.T) {
 		{`{"level":"P5","title":"x"}`, `level: unknown level "P5": use P1, P2, P3 or P4`},
 		{`{"title":"x"}`, "level: a level is needed"},
 		{`{"level":"P2"}`, "a title is needed"},
-		{`{"level":"P2","title":"x","service":"ledgr"}`, `service=: unknown service "ledgr"; did you mean ledger?`},
+		{`{"level":"P2","title":"x","service":"ledgr"}`, `service=ledgr: no such service; did you mean ledger?`},
 		{`{"level":"P2","title":"x","sevice":"ledger"}`, `unknown field "sevice"; POST /api/incidents takes the fields level, title, service, cause, kind`},
 	} {
 		a := r.post("ana", "/api/incidents", tc.body)
