@@ -102,15 +102,15 @@ func (t Task) Done() bool { return !t.DoneAt.IsZero() }
 
 // Fault is the state of one fault, folded from its timeline by Apply.
 type Fault struct {
-	ID     int64  `json:"id"`
-	Title  string `json:"title"`
-	Level  Level  `json:"level"`
+	ID    int64  `json:"id"`
+	Title string `json:"title"`
+	Level Level  `json:"level"`
 	// Levels are every level the fault has been at, in order: whoever heard
 	// of it under one keeps hearing until it is resolved.
 	Levels []Level `json:"levels,omitempty"`
 	// Paged are those a page of this fault reached.
-	Paged []string `json:"paged,omitempty"`
-	Status Status `json:"status"`
+	Paged  []string `json:"paged,omitempty"`
+	Status Status   `json:"status"`
 
 	Service string `json:"service,omitempty"` // the affected service
 	Cause   string `json:"cause,omitempty"`   // the suspected-cause service
