@@ -17,7 +17,7 @@ import (
 func TestUsageIsGeneratedFromArgs(t *testing.T) {
 	t.Parallel()
 	want := map[string]string{
-		"declare": "P1|P2|P3|P4 <title...> [service=<name>] [cause=<name>] [kind=<kind>]",
+		"declare": `P1|P2|P3|P4 <title...> [service=<name>] [cause=<name>] [kind=<kind>] [started="<when>"]`,
 		"checkin": "", "roles": "", "tasks": "", "call": "", "status": "", "timeline": "", "list": "", "plans": "", "runs": "",
 		"role":      "commander|handler|responder @person",
 		"invite":    "@person... | service=<name>", // the spec's `@person | service=<name>`: it takes several
@@ -44,7 +44,7 @@ func TestHelpShowsGeneratedUsage(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	help := r.say("general", "cy", "/fault help")
-	assert.Contains(t, help, "/fault declare P1|P2|P3|P4 <title...> [service=<name>] [cause=<name>] [kind=<kind>] — open a war room")
+	assert.Contains(t, help, `/fault declare P1|P2|P3|P4 <title...> [service=<name>] [cause=<name>] [kind=<kind>] [started="<when>"] — open a war room`)
 	assert.Contains(t, help, "/fault checkin — say you are here")
 	one := r.say("general", "cy", "/fault help invite")
 	assert.Contains(t, one, "/fault invite @person... | service=<name> — bring people")

@@ -137,6 +137,9 @@ func (b *Bot) lock(id int64) func() {
 func (b *Bot) HandleMessage(ctx context.Context, in Incoming) {
 	cmd, ok := ParseCommand(b.opts.Command, in.Text)
 	if !ok {
+		if hint := b.misworded(in.Text); hint != "" {
+			b.reply(ctx, in.Channel, KindError, "⚠️ "+hint)
+		}
 		return
 	}
 	defer func() {
@@ -162,6 +165,21 @@ func (b *Bot) HandleMessage(ctx context.Context, in Incoming) {
 			fn(ctx)
 		}
 	}
+}
+
+// misworded answers a line that is a command but for a typo in the command
+// word ("/faults status"): silence would leave the typist waiting. A line
+// whose next word is no verb is someone else's chat, and is left alone.
+func (b *Bot) misworded(text string) string {
+	word, rest := SplitFirst(strings.TrimSpace(text))
+	if !strings.HasPrefix(word, "/") || len(word) < 2 || Closest(word[1:], []string{b.opts.Command}) == "" {
+		return ""
+	}
+	verb, _ := SplitFirst(rest)
+	if _, err := b.verbs.Lookup(b.opts.Command, strings.ToLower(verb)); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s is not warroom's command word; did you mean /%s %s?", word, b.opts.Command, strings.TrimSpace(rest))
 }
 
 func (b *Bot) run(ctx context.Context, in Incoming, cmd Command) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // DeclareRequest is a new fault, from a command, an alert or the API.
@@ -15,6 +16,7 @@ type DeclareRequest struct {
 	Cause   string // suspected-cause service; optional
 	Kind    string // kind of fault, matched against plans; optional
 	Origin  string // channel it was declared in, to answer there; optional
+	Started time.Time // when the fault began, if known (before now)
 	// Via is where it came from (ViaChat, ViaAPI, ViaAlert...). A fault an
 	// alert declares has no human handler: the first to check in becomes it.
 	Via string
@@ -27,6 +29,7 @@ var declareArgs = []Arg{
 	{Name: "name", Key: "service", Kind: ArgWord, Desc: "The affected service"},
 	{Name: "name", Key: "cause", Kind: ArgWord, Desc: "The suspected-cause service"},
 	{Name: "kind", Key: "kind", Kind: ArgWord, Desc: "The kind of fault (server-down, db-data-error...)"},
+	{Name: "when", Key: "started", Kind: ArgText, Desc: "When it began: 13:40, 2026-04-08T13:40:00Z or 20m ago", Example: "20m ago"},
 }
 
 // parseDeclare reads `/fault declare` arguments.
@@ -34,9 +37,9 @@ func (b *Bot) parseDeclare(r *Request) (DeclareRequest, error) {
 	usage := b.usage("declare")
 	a, err := Tokenize(r.Cmd.Rest)
 	if err != nil {
-		return DeclareRequest{}, Errorf(EINVALID, "%s. Type: %s", ErrorMessage(err), usage)
+		return DeclareRequest{}, Errorf(EINVALID, "%s Type: %s", sentence(ErrorMessage(err)), usage)
 	}
-	if err := a.CheckOptions(usage, "service", "cause", "kind"); err != nil {
+	if err := a.CheckOptions(usage, "service", "cause", "kind", "started"); err != nil {
 		return DeclareRequest{}, err
 	}
 	if len(a.Words) == 0 {
@@ -44,9 +47,15 @@ func (b *Bot) parseDeclare(r *Request) (DeclareRequest, error) {
 	}
 	lvl, err := ParseLevel(a.Words[0])
 	if err != nil {
-		return DeclareRequest{}, Errorf(EINVALID, "%s. Type: %s", ErrorMessage(err), usage)
+		return DeclareRequest{}, Errorf(EINVALID, "%s Type: %s", sentence(ErrorMessage(err)), usage)
 	}
-	return DeclareRequest{
+	var started time.Time
+	if s, ok := a.Options["started"]; ok {
+		if started, err = ParseStarted(s, b.clock.Now()); err != nil {
+			return DeclareRequest{}, Errorf(EINVALID, "%s Type: %s", sentence(ErrorMessage(err)), usage)
+		}
+	}
+	return DeclareRequest{Started: started,
 		Actor: r.Actor.ID, Level: lvl, Title: strings.Join(a.Words[1:], " "),
 		Service: a.Options["service"], Cause: a.Options["cause"], Kind: a.Options["kind"],
 		Origin: r.Channel, Via: ViaChat,
@@ -103,8 +112,11 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 		}
 	}
 	now := b.clock.Now()
+	if req.Started.After(now) { // a sender's clock ahead of ours
+		req.Started = now
+	}
 	evs := []Event{{Type: EventDeclared, At: now, Actor: req.Actor, Level: req.Level,
-		Text: strings.TrimSpace(req.Title), Service: req.Service, Cause: req.Cause, Kind: req.Kind}}
+		Text: strings.TrimSpace(req.Title), Service: req.Service, Cause: req.Cause, Kind: req.Kind, Started: req.Started}}
 	commander := b.catalog.Commander(req.Level, req.Service, now)
 	if commander != "" {
 		evs = append(evs, Event{Type: EventRoleAssigned, At: now, Actor: ActorBot, Role: RoleCommander, Person: commander, Text: "policy"})

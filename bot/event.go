@@ -12,7 +12,7 @@ type EventType string
 // Event types. The timeline is append-only: a fault's state is the fold of
 // its events (Replay), so these are the only ways a fault changes.
 const (
-	EventDeclared       EventType = "declared"        // Level, Text=title, Service, Cause, Kind
+	EventDeclared       EventType = "declared"        // Level, Text=title, Service, Cause, Kind, Started
 	EventChannelCreated EventType = "channel_created" // Channel, Text=name
 	EventChannelFailed  EventType = "channel_failed"  // Text=why
 	EventInvited        EventType = "invited"         // Person, Text=reason
@@ -84,6 +84,9 @@ type Event struct {
 	Params   map[string]string `json:"params,omitempty"`
 	Approval *Approval         `json:"approval,omitempty"`
 	Until    time.Time         `json:"until,omitzero"`
+	// Started is when the fault began, when known (declared: an alert's
+	// startsAt, or started= on declare): the time to declare runs from it.
+	Started time.Time `json:"started,omitzero"`
 }
 
 // ActorBot is the actor of the events warroom causes by itself.
@@ -107,7 +110,7 @@ func Apply(f *Fault, e Event) {
 		f.ID = e.FaultID
 		f.Title, f.Level, f.Status = e.Text, e.Level, StatusOpen
 		f.Service, f.Cause, f.Kind = e.Service, e.Cause, e.Kind
-		f.DeclaredBy, f.DeclaredAt = e.Actor, e.At
+		f.DeclaredBy, f.DeclaredAt, f.StartedAt = e.Actor, e.At, e.Started
 		f.Levels = []Level{e.Level}
 	case EventChannelCreated:
 		f.Channel, f.ChannelName = e.Channel, e.Text

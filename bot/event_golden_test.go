@@ -43,6 +43,7 @@ func goldenEvents() []bot.Event {
 	return []bot.Event{
 		ev(bot.EventDeclared, "ana", func(e *bot.Event) {
 			e.Level, e.Text, e.Service, e.Cause, e.Kind = bot.P2, "Ledger writes time out", "ledger", "queue", "db-data-error"
+			e.Started = time.Date(2026, 4, 8, 13, 48, 0, 0, time.UTC)
 		}),
 		ev(bot.EventChannelCreated, bot.ActorBot, func(e *bot.Event) { e.Channel, e.Text = "C0123", "fault-7-ledger-writes-time-out" }),
 		ev(bot.EventChannelFailed, bot.ActorBot, func(e *bot.Event) { e.Text = "slack: name_taken" }),

@@ -126,6 +126,7 @@ type Fault struct {
 
 	DeclaredBy  string    `json:"declared_by"`
 	DeclaredAt  time.Time `json:"declared_at"`
+	StartedAt   time.Time `json:"started_at,omitzero"` // when the fault began, if known
 	MitigatedAt time.Time `json:"mitigated_at,omitzero"`
 	ResolvedAt  time.Time `json:"resolved_at,omitzero"`
 

@@ -34,6 +34,8 @@ func (c CheckinTime) CheckedIn() bool { return !c.At.IsZero() }
 // Durations are nil until the moment they measure has happened.
 type Metrics struct {
 	DeclaredAt         time.Time     `json:"declared_at"`
+	// TimeToDeclare runs from when the fault began, when that is known.
+	TimeToDeclare      *Seconds      `json:"time_to_declare_s,omitempty"`
 	TimeToFirstCheckin *Seconds      `json:"time_to_first_checkin_s,omitempty"` // the declarer's own check-in aside
 	FirstCheckin       string        `json:"first_checkin,omitempty"`
 	Checkins           []CheckinTime `json:"checkins"`
@@ -89,6 +91,10 @@ func ComputeMetrics(events []Event) Metrics {
 	m := Metrics{DeclaredAt: f.DeclaredAt, Commander: f.Commander, Handler: f.Handler, Responders: f.Responders,
 		Reminders: f.Reminders, Escalations: f.Escalations, Chased: []Chase{}}
 	since := func(t time.Time) *Seconds { s := Seconds(t.Sub(f.DeclaredAt)); return &s }
+	if !f.StartedAt.IsZero() {
+		s := Seconds(f.DeclaredAt.Sub(f.StartedAt))
+		m.TimeToDeclare = &s
+	}
 	var first time.Time
 	for _, p := range f.Participants {
 		c := CheckinTime{Person: p.Person, InvitedAt: p.InvitedAt, At: p.CheckedInAt, Via: p.CheckinVia}
@@ -171,6 +177,9 @@ func (b *Bot) summary(f *Fault, events []Event) Message {
 	add := func(format string, args ...any) { l = append(l, fmt.Sprintf(format, args...)) }
 	add("✅ %s resolved: %s (%s)", f.Ref(), f.Title, f.Level)
 	add("Declared %s UTC by %s · services: %s", f.DeclaredAt.Format("2006-01-02 15:04:05"), b.mention(f.DeclaredBy), b.services(f))
+	if m.TimeToDeclare != nil {
+		add("Time to declare: %s (it began at %s)", m.TimeToDeclare.String(), ClockTime(f.StartedAt, f.DeclaredAt))
+	}
 	first := m.TimeToFirstCheckin.String()
 	if m.FirstCheckin != "" {
 		first += " (" + b.mention(m.FirstCheckin) + ")"

@@ -86,6 +86,9 @@ type Arg struct {
 	// Choices are the values it takes; a level's and a role's are filled in.
 	Choices []string
 	Desc    string // one line for help and the platforms' schemas
+	// Example is a value it takes, where its kind alone says too little
+	// (a time): what tests and help give as a sample.
+	Example string
 	// Key makes it a named option typed Key=value (`service=<name>`); Kind
 	// is then the value's kind, and the platform option is named Key.
 	Key string

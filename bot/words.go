@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Plural is "1 step", "2 steps": n and the noun, in the right number
@@ -48,4 +49,33 @@ func CronWords(spec string) string {
 		}
 	}
 	return fmt.Sprintf("on %q", spec)
+}
+
+// ParseStarted reads when a fault began: "20m ago" (or "20m"), a time of
+// day ("13:40", today, or yesterday when that is still to come), or a
+// moment ("2026-04-08T13:40:00Z", "2026-04-08 13:40"). It must be before
+// now and within 30 days of it.
+func ParseStarted(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	var t time.Time
+	if d, err := time.ParseDuration(strings.TrimSpace(strings.TrimSuffix(s, "ago"))); err == nil {
+		t = now.Add(-d)
+	} else if tod, err := time.Parse("15:04", s); err == nil {
+		y, m, dd := now.Date()
+		t = time.Date(y, m, dd, tod.Hour(), tod.Minute(), 0, 0, now.Location())
+		if t.After(now) {
+			t = t.AddDate(0, 0, -1)
+		}
+	} else if t, err = time.Parse(time.RFC3339, s); err != nil {
+		if t, err = time.ParseInLocation("2006-01-02 15:04", s, now.Location()); err != nil {
+			return time.Time{}, Errorf(EINVALID, "started=%s: not a time; write 13:40, 2026-04-08T13:40:00Z or \"20m ago\"", s)
+		}
+	}
+	switch {
+	case t.After(now):
+		return time.Time{}, Errorf(EINVALID, "started=%s is in the future; a fault is declared after it starts", s)
+	case now.Sub(t) > 30*24*time.Hour:
+		return time.Time{}, Errorf(EINVALID, "started=%s is more than 30 days ago", s)
+	}
+	return t.UTC(), nil
 }

@@ -2,8 +2,10 @@ package bot_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/warroom/warroom/bot"
 )
@@ -24,4 +26,40 @@ func TestWords(t *testing.T) {
 	} {
 		assert.Equal(t, want, bot.CronWords(spec), spec)
 	}
+}
+
+func TestAMistypedCommandWordIsAnswered(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	assert.Equal(t, "⚠️ /faults is not warroom's command word; did you mean /fault status?", r.say("general", "ana", "/faults status"))
+	assert.Equal(t, "⚠️ /falt is not warroom's command word; did you mean /fault declare P2 x?", r.say("general", "ana", "/falt declare P2 x"))
+	assert.Empty(t, r.say("general", "ana", "/faults are everywhere"), "not a verb: someone else's chat")
+	assert.Empty(t, r.say("general", "ana", "/giphy status"), "another command")
+}
+
+func TestStartedAndTheTimeToDeclare(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 4, 8, 14, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"20m ago":              now.Add(-20 * time.Minute),
+		"1h30m":                now.Add(-90 * time.Minute),
+		"13:40":                time.Date(2026, 4, 8, 13, 40, 0, 0, time.UTC),
+		"14:30":                time.Date(2026, 4, 7, 14, 30, 0, 0, time.UTC),
+		"2026-04-08T13:00:00Z": time.Date(2026, 4, 8, 13, 0, 0, 0, time.UTC),
+		"2026-04-08 12:15":     time.Date(2026, 4, 8, 12, 15, 0, 0, time.UTC),
+	} {
+		got, err := bot.ParseStarted(in, now)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"soon", "2026-04-09T00:00:00Z", "-5m ago", "1000h ago"} {
+		_, err := bot.ParseStarted(in, now)
+		assert.Equal(t, bot.EINVALID, bot.ErrorCode(err), in)
+	}
+
+	r := newRig(t)
+	f := r.declare(`/fault declare P2 Ledger down service=ledger started="12m ago"`)
+	assert.Equal(t, t0.Add(-12*time.Minute), f.StartedAt)
+	assert.Contains(t, r.say(f.Channel, "ana", `/fault resolve`), "Time to declare: 12m0s (it began at 13:48:00)")
+	assert.Contains(t, r.say("general", "ana", "/fault declare P2 x started=tomorrow"), "started=tomorrow: not a time")
 }

@@ -42,6 +42,8 @@ func Sample(v *bot.Verb, people ...string) Command {
 				next++
 			case len(a.Choices) > 0:
 				vals = append(vals, a.Choices[len(a.Choices)-1])
+			case a.Example != "":
+				vals = append(vals, a.Example)
 			default:
 				s := samples[a.Kind]
 				vals = append(vals, s[i%len(s)])

@@ -110,6 +110,7 @@ func EveryField() bot.Event {
 		Params:   map[string]string{"node": "ledger-1", "ünï": "\"x\"", "empty": ""},
 		Approval: &bot.Approval{Roles: []bot.Role{bot.RoleCommander, bot.RoleHandler}, Count: 2, Self: true, Expires: 15 * time.Minute},
 		Until:    t0.Add(16 * time.Minute).In(cet),
+		Started:  t0.Add(-20 * time.Minute).In(cet),
 	}
 }
 
@@ -118,7 +119,7 @@ func EveryField() bot.Event {
 func UTC(events []bot.Event) []bot.Event {
 	out := make([]bot.Event, len(events))
 	for i, e := range events {
-		e.At, e.Until = e.At.UTC(), e.Until.UTC()
+		e.At, e.Until, e.Started = e.At.UTC(), e.Until.UTC(), e.Started.UTC()
 		out[i] = e
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/warroom/warroom/bot"
 )
@@ -130,6 +131,7 @@ type DeclareBody struct {
 	Service string `json:"service"`
 	Cause   string `json:"cause"`
 	Kind    string `json:"kind"`
+	Started string `json:"started"` // when it began: as started= on declare ("20m ago", RFC 3339...)
 }
 
 // declare serves POST /api/incidents: 201 {"incident": ...}.
@@ -152,8 +154,15 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, bot.Errorf(bot.EINVALID, "level: %s", bot.ErrorMessage(err)))
 		return
 	}
+	var started time.Time
+	if in.Started != "" {
+		if started, err = bot.ParseStarted(in.Started, s.Core.Clock().Now()); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
 	f, err := s.Core.Declare(r.Context(), bot.DeclareRequest{Actor: a.Person.ID, Level: lvl, Title: in.Title,
-		Service: in.Service, Cause: in.Cause, Kind: in.Kind, Via: bot.ViaAPI})
+		Service: in.Service, Cause: in.Cause, Kind: in.Kind, Started: started, Via: bot.ViaAPI})
 	if bot.ErrorCode(err) == bot.ENOTFOUND {
 		// An unknown service in the body: the request is wrong, no URL is.
 		err = bot.Errorf(bot.EINVALID, "%s", bot.ErrorMessage(err))
