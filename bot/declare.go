@@ -12,10 +12,10 @@ type DeclareRequest struct {
 	Actor   string // person id of who declared it
 	Level   Level
 	Title   string
-	Service string // affected service; optional
-	Cause   string // suspected-cause service; optional
-	Kind    string // kind of fault, matched against plans; optional
-	Origin  string // channel it was declared in, to answer there; optional
+	Service string    // affected service; optional
+	Cause   string    // suspected-cause service; optional
+	Kind    string    // kind of fault, matched against plans; optional
+	Origin  string    // channel it was declared in, to answer there; optional
 	Started time.Time // when the fault began, if known (before now)
 	// Via is where it came from (ViaChat, ViaAPI, ViaAlert...). A fault an
 	// alert declares has no human handler: the first to check in becomes it.

@@ -33,7 +33,7 @@ func (c CheckinTime) CheckedIn() bool { return !c.At.IsZero() }
 // Metrics are the recovery figures of a fault, computed from its timeline.
 // Durations are nil until the moment they measure has happened.
 type Metrics struct {
-	DeclaredAt         time.Time     `json:"declared_at"`
+	DeclaredAt time.Time `json:"declared_at"`
 	// TimeToDeclare runs from when the fault began, when that is known.
 	TimeToDeclare      *Seconds      `json:"time_to_declare_s,omitempty"`
 	TimeToFirstCheckin *Seconds      `json:"time_to_first_checkin_s,omitempty"` // the declarer's own check-in aside
