@@ -86,7 +86,7 @@ func (b *Bot) Start(ctx context.Context) error {
 	for _, f := range open {
 		if len(f.Runs) > 0 {
 			unlock := b.lock(f.ID)
-			b.interruptRuns(ctx, f)
+			_ = b.contain(ctx, f, "restart", func() error { b.interruptRuns(ctx, f); return nil })
 			unlock()
 		}
 	}

@@ -38,6 +38,9 @@ const (
 	// EventRefused is an audit row: a command the rules refused. It changes
 	// nothing and is told to no stakeholder.
 	EventRefused EventType = "refused" // Via=command, Text=reason, Origin=chat|api|web
+	// EventJobPanicked is a timed job of the fault that hit a bug (a panic,
+	// recovered): recorded once per job and panic, the rest went on.
+	EventJobPanicked EventType = "job_panicked" // Via=job (expiry|reminder|digest|chase|restart), Text=the panic
 
 	// A plan run's life: requested, approved (by one or more people) or
 	// denied or expired, started, its steps, ended (or interrupted by a
@@ -176,6 +179,11 @@ func Apply(f *Fault, e Event) {
 	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
 		EventStepStarted, EventStepEnded, EventRunEnded:
 		applyRun(f, e)
+	case EventJobPanicked:
+		if f.Broken == nil {
+			f.Broken = map[string]string{}
+		}
+		f.Broken[e.Via] = e.Text
 	case EventPaged:
 		if e.Text == "" && !slices.Contains(f.Paged, e.Person) {
 			f.Paged = append(f.Paged, e.Person)
@@ -270,6 +278,8 @@ func (e Event) Describe() string {
 		return fmt.Sprintf("escalated to @%s: %s", e.Person, e.Text)
 	case EventDigestSent:
 		return "status digest sent to stakeholders"
+	case EventJobPanicked:
+		return fmt.Sprintf("warroom's %s work failed (a bug): %s", e.Via, e.Text)
 	case EventRefused:
 		s := fmt.Sprintf("%s was refused %s", who, e.Via)
 		if e.Origin != "" && e.Origin != ViaChat {

@@ -86,6 +86,7 @@ func goldenEvents() []bot.Event {
 			e.Via, e.Origin = "level", "api"
 			e.Text = "you may not /fault level: only the commander (@dee) or the handler (@ana) may; ask one of them"
 		}),
+		ev(bot.EventJobPanicked, bot.ActorBot, func(e *bot.Event) { e.Via, e.Text = "chase", "index out of range [3] with length 3" }),
 	}
 }
 

@@ -108,6 +108,9 @@ type Fault struct {
 	// Levels are every level the fault has been at, in order: whoever heard
 	// of it under one keeps hearing until it is resolved.
 	Levels []Level `json:"levels,omitempty"`
+	// Broken is the timed jobs of the fault that panicked, and how: job ->
+	// the panic, so that a panic recurring each tick is recorded once.
+	Broken map[string]string `json:"broken,omitempty"`
 	// Paged are those a page of this fault reached.
 	Paged  []string `json:"paged,omitempty"`
 	Status Status   `json:"status"`

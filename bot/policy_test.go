@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -74,4 +75,49 @@ func TestTheChaseReportSaysWhatReachedThem(t *testing.T) {
 	assert.Contains(t, all, "a DM failed: cannot DM this user")
 	assert.Contains(t, all, "a page failed: twilio: 503")
 	assert.NotContains(t, all, "despite")
+}
+
+// panicker is a pager with a bug for one person.
+type panicker struct {
+	pager
+	onFor string
+}
+
+func (p *panicker) Page(ctx context.Context, pg bot.Page) error {
+	if pg.Person.ID == p.onFor {
+		panic("index out of range [3] with length 3")
+	}
+	return p.pager.Page(ctx, pg)
+}
+
+// A bug in one fault's timed work is contained: logged, recorded once on
+// that fault's timeline, said in its war room, and every other job and
+// fault of the tick still runs.
+func TestAPanickingTimedJobIsContained(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	pk := &panicker{onFor: "cy"}
+	r.bot.UseNotifier(pk)
+	bad := r.declare("/fault declare P2 Queue stuck service=queue")   // cy is invited: paging cy panics
+	good := r.declare("/fault declare P2 Ledger down service=ledger") // ben is invited
+	r.clock.Set(t0.Add(20 * time.Minute))                             // DM and page stages are due
+	require.NotPanics(t, func() { require.NoError(t, r.bot.Tick(r.ctx)) })
+	require.NoError(t, r.bot.Tick(r.ctx))
+	r.clock.Set(t0.Add(35 * time.Minute))
+	require.NoError(t, r.bot.Tick(r.ctx))
+
+	var panicked []bot.Event
+	evs, err := r.db.Events(r.ctx, bad.ID)
+	require.NoError(t, err)
+	for _, e := range evs {
+		if e.Type == bot.EventJobPanicked {
+			panicked = append(panicked, e)
+		}
+	}
+	require.Len(t, panicked, 1, "recorded once, though it recurs every tick")
+	assert.Equal(t, "chase", panicked[0].Via)
+	assert.Contains(t, panicked[0].Text, "index out of range")
+	assert.Contains(t, strings.Join(r.chat.Texts(bad.Channel), "\n"), "warroom's chase work for fault 1 failed")
+	assert.NotEmpty(t, pk.pagesTo("ben"), "the other fault's chase still paged ben")
+	assert.Contains(t, strings.Join(r.chat.Texts(good.Channel), "\n"), "⏰", "the other fault's reminders went on")
 }

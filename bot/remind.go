@@ -86,7 +86,9 @@ func (b *Bot) Tick(ctx context.Context) error {
 	var errs []string
 	now := b.clock.Now()
 	for _, f := range open {
-		if !b.due(f, now) {
+		due := false
+		_ = b.contain(ctx, f, "schedule", func() error { due = b.due(f, now); return nil })
+		if !due {
 			continue // the common case: check the listed state, lock nothing
 		}
 		if err := b.tickFault(ctx, f.ID); err != nil {
@@ -106,16 +108,15 @@ func (b *Bot) tickFault(ctx context.Context, id int64) error {
 		return err
 	}
 	now := b.clock.Now()
-	if err := b.expireRuns(ctx, f, now); err != nil {
-		return err
+	for _, job := range []struct {
+		name string
+		run  func(context.Context, *Fault, time.Time) error
+	}{{"expiry", b.expireRuns}, {"reminder", b.remind}, {"digest", b.digest}, {"chase", b.chase}} {
+		if err := b.contain(ctx, f, job.name, func() error { return job.run(ctx, f, now) }); err != nil {
+			return err
+		}
 	}
-	if err := b.remind(ctx, f, now); err != nil {
-		return err
-	}
-	if err := b.digest(ctx, f, now); err != nil {
-		return err
-	}
-	return b.chase(ctx, f, now)
+	return nil
 }
 
 // due reports whether any timed work on f is due at now.
