@@ -111,7 +111,7 @@ func helpText(e env, text string) func() {
 // subcommandConfig loads a subcommand's config, saying every problem (by
 // line) when it is broken.
 func subcommandConfig(c commonFlags, e env) (*config.Config, bool) {
-	cfg, err := loadConfig(c)
+	cfg, err := loadConfig(c, e)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "%s\n", joinLines(err.Error()))
 		return nil, false
@@ -119,11 +119,15 @@ func subcommandConfig(c commonFlags, e env) (*config.Config, bool) {
 	return cfg, true
 }
 
-func loadConfig(c commonFlags) (*config.Config, error) {
+func loadConfig(c commonFlags, e env) (*config.Config, error) {
 	cfg := config.Default()
 	if c.config != "" {
+		getenv := e.getenv
+		if getenv == nil {
+			getenv = os.Getenv
+		}
 		var err error
-		if cfg, err = config.Load(c.config); err != nil {
+		if cfg, err = config.LoadWith(c.config, getenv); err != nil {
 			return nil, err
 		}
 	}
@@ -152,7 +156,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	cfg, err := loadConfig(c)
+	cfg, err := loadConfig(c, e)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "warroom: %v\n", err)
 		return 1
@@ -239,7 +243,7 @@ func startHTTP(addr string, s *httpapi.Server, e env, log *slog.Logger) (stop fu
 		fmt.Fprintf(e.stderr, "warroom: HTTP API disabled: %v (set http: in the config or -http ADDR)\n", err)
 		return func() {}
 	}
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := s.HTTPServer(httpapi.Timeouts{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -161,7 +161,12 @@ func cmdPlansReload(ctx context.Context, args []string, e env) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	if len(cfg.APITokens) == 0 {
+		fmt.Fprintln(e.stderr, "warroom plans reload: the running warroom takes a token from api_tokens for this; add one to the config (see the README, API tokens), or send the process SIGHUP instead (kill -HUP <pid>)")
+		return 1
+	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+cfg.HTTP+"/api/plans/reload", nil)
+	req.Header.Set("Authorization", "Bearer "+cfg.APITokens[0].Token) // the config's first, from this environment
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "warroom plans reload: is warroom running at %s? %v (or send it SIGHUP)\n", cfg.HTTP, err)

@@ -66,7 +66,8 @@ func TestPlansReload(t *testing.T) {
 	cfg, err := os.ReadFile(filepath.Join(s.dir, "warroom.yaml"))
 	require.NoError(t, err)
 	cfgFile := filepath.Join(s.dir, "warroom.yaml")
-	require.NoError(t, os.WriteFile(cfgFile, append(cfg, []byte("plans: "+plansDir+"\n")...), 0o600))
+	require.NoError(t, os.WriteFile(cfgFile, append(cfg, []byte("plans: "+plansDir+"\napi_tokens: {ops: {token: \"${OPS_TOKEN}\", person: nadia}}\n")...), 0o600))
+	getenv := func(k string) string { return map[string]string{"OPS_TOKEN": "tok-ops-4d1f0c"}[k] }
 
 	pr, pw := io.Pipe()
 	addrc := make(chan string, 1)
@@ -75,7 +76,7 @@ func TestPlansReload(t *testing.T) {
 	done := make(chan int)
 	go func() {
 		done <- run(context.Background(), []string{"-config", cfgFile, "-db", filepath.Join(s.dir, "w.db"), "-http", "127.0.0.1:0"},
-			env{stdin: pr, stdout: &out, stderr: &errb, clock: s.clock, hup: hup, ready: func(a string) { addrc <- a }})
+			env{stdin: pr, stdout: &out, stderr: &errb, clock: s.clock, hup: hup, ready: func(a string) { addrc <- a }, getenv: getenv})
 	}()
 	addr := <-addrc
 	names := func() []string {
@@ -100,7 +101,11 @@ func TestPlansReload(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(plansDir, "c.yaml"), []byte("name: [\n"), 0o600))
 	require.NoError(t, os.Remove(filepath.Join(plansDir, "a.yaml")))
 	var rout, rerr bytes.Buffer
-	code := run(context.Background(), []string{"plans", "reload", "-config", cfgFile, "-http", addr}, env{stdout: &rout, stderr: &rerr})
+	resp, err := http.Post("http://"+addr+"/api/plans/reload", "", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "reloading takes a token, wherever the request comes from")
+	code := run(context.Background(), []string{"plans", "reload", "-config", cfgFile, "-http", addr}, env{stdout: &rout, stderr: &rerr, getenv: getenv})
 	assert.Equal(t, 1, code, "a problem is reported")
 	assert.Contains(t, rout.String(), "c.yaml:")
 	assert.Contains(t, rout.String(), "reloaded: 1 plan(s) loaded, 1 problem(s)")

@@ -154,12 +154,15 @@ func DefaultLevels() map[bot.Level]bot.LevelPolicy {
 // Load reads and parses the config file at path, taking ${VAR}s from the
 // process environment. Relative paths in it (plans, database) are read from
 // the file's folder, so that the binary may start from anywhere.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return LoadWith(path, os.Getenv) }
+
+// LoadWith is Load with the ${VAR}s from getenv.
+func LoadWith(path string, getenv func(string) string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	cfg, err := Parse(data, path, os.Getenv)
+	cfg, err := Parse(data, path, getenv)
 	if err != nil {
 		return nil, err
 	}

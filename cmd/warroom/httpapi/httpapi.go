@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -224,12 +223,11 @@ func (s *Server) listPlans(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, map[string]any{"plans": plans})
 }
 
-// reloadPlans serves POST /api/plans/reload. Only a client on the same
-// machine may ask: it is the operator's `warroom plans reload`.
+// reloadPlans serves POST /api/plans/reload, what `warroom plans reload`
+// calls. It takes an api_tokens token, as every write does: a remote
+// address says nothing behind a reverse proxy on the same machine.
 func (s *Server) reloadPlans(w http.ResponseWriter, r *http.Request) {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-		s.error(w, r, bot.Errorf(bot.EFORBIDDEN, "plans can be reloaded only from the machine warroom runs on (warroom plans reload, or SIGHUP)"))
+	if _, ok := s.authenticate(w, r); !ok {
 		return
 	}
 	if s.Reload == nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +30,7 @@ func TestPlansAndStepOutput(t *testing.T) {
 		Steps: []bot.Step{{Name: "flush", Script: []string{"flush.sh"}}}}
 	reloads := 0
 	srv := &httpapi.Server{Store: db, Plans: func() []*bot.Plan { return []*bot.Plan{plan} },
+		Tokens: []bot.APIToken{{Name: "ops", Token: "tok-ops-77c2", Person: "kim"}},
 		Reload: func(context.Context) (int, []string, error) {
 			reloads++
 			return 1, []string{"bad.yaml:3: steps: missing"}, nil
@@ -62,19 +62,27 @@ func TestPlansAndStepOutput(t *testing.T) {
 	code, _ = get("/api/incidents/1/runs/x/steps/3/output")
 	assert.Equal(t, http.StatusBadRequest, code)
 
-	resp, err := http.Post(ts.URL+"/api/plans/reload", "application/json", strings.NewReader(""))
-	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.JSONEq(t, `{"loaded":1,"problems":["bad.yaml:3: steps: missing"]}`, string(b))
-	assert.Equal(t, 1, reloads)
-
-	// From another machine: refused, nothing reloaded.
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, "/api/plans/reload", nil)
-	req.RemoteAddr = "203.0.113.9:4000"
-	srv.Handler().ServeHTTP(rec, req)
-	assert.Equal(t, http.StatusForbidden, rec.Code)
+	reload := func(token, remote string) (int, string) {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodPost, "/api/plans/reload", nil)
+		req.RemoteAddr = remote
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		srv.Handler().ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	// Without a token: refused, from this machine as from any (a reverse
+	// proxy on it would otherwise pass anyone).
+	for _, remote := range []string{"127.0.0.1:4000", "203.0.113.9:4000"} {
+		code, _ := reload("", remote)
+		assert.Equal(t, http.StatusUnauthorized, code, remote)
+	}
+	code, _ = reload("not-a-token", "127.0.0.1:4000")
+	assert.Equal(t, http.StatusUnauthorized, code)
+	assert.Equal(t, 0, reloads)
+	code, body = reload("tok-ops-77c2", "203.0.113.9:4000")
+	assert.Equal(t, http.StatusOK, code)
+	assert.JSONEq(t, `{"loaded":1,"problems":["bad.yaml:3: steps: missing"]}`, body)
 	assert.Equal(t, 1, reloads)
 }

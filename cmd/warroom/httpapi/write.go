@@ -49,6 +49,16 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request) (bot.Actor, bool) 
 		s.error(w, r, bot.Errorf(bot.EUNAVAILABLE, "this server has no core to run commands"))
 		return bot.Actor{}, false
 	}
+	tok, ok := s.authenticate(w, r)
+	if !ok {
+		return bot.Actor{}, false
+	}
+	return bot.Actor{Person: s.person(tok.Person), Via: bot.ViaAPI}, true
+}
+
+// authenticate finds the request's bearer token among api_tokens, or
+// answers 401 saying how to get one. The token is never logged.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (bot.APIToken, bool) {
 	got, sent := bearer(r.Header.Get("Authorization"))
 	tok, ok := s.match(got)
 	if !ok {
@@ -59,10 +69,10 @@ func (s *Server) gate(w http.ResponseWriter, r *http.Request) (bot.Actor, bool) 
 			msg = "that token is not one of api_tokens in warroom's config; send Authorization: Bearer <token> with one of them (ask its operator for one)"
 		}
 		s.error(w, r, bot.Errorf(codeUnauthorized, "%s", msg))
-		return bot.Actor{}, false
+		return bot.APIToken{}, false
 	}
 	s.logger().Info("api write", "method", r.Method, "path", r.URL.Path, "token_name", tok.Name, "person", tok.Person)
-	return bot.Actor{Person: s.person(tok.Person), Via: bot.ViaAPI}, true
+	return tok, true
 }
 
 // bearer reads an Authorization header's bearer token; sent reports that
