@@ -45,7 +45,7 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
-			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			never(w, "body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
 		if !a.validSignature(r.Header, body) {
@@ -80,12 +80,22 @@ func (a *Adapter) running() (bot.Handler, context.Context, bool) {
 	return a.handler, a.runCtx, a.handler != nil
 }
 
+// never answers a request that no retry will make good, and tells Slack so.
+func never(w http.ResponseWriter, msg string, status int) {
+	w.Header().Set("X-Slack-No-Retry", "1")
+	http.Error(w, msg, status)
+}
+
 // notRunning answers 503, so that Slack retries later.
 func notRunning(w http.ResponseWriter) {
 	http.Error(w, "warroom is not running", http.StatusServiceUnavailable)
 }
 
 func (a *Adapter) serveEvents(w http.ResponseWriter, _ *http.Request, body []byte) {
+	if !json.Valid(body) {
+		never(w, "not JSON", http.StatusBadRequest)
+		return
+	}
 	ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
 	if err != nil {
 		// An event type slack-go does not know: acknowledge and ignore.
@@ -96,14 +106,14 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, _ *http.Request, body []byt
 	if ev.Type == slackevents.URLVerification {
 		var c slackevents.ChallengeResponse
 		if err := json.Unmarshal(body, &c); err != nil {
-			http.Error(w, "bad challenge", http.StatusBadRequest)
+			never(w, "bad challenge", http.StatusBadRequest)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, c.Challenge)
 		return
 	}
-	h, ctx, ok := a.ack(w)
+	h, ctx, ok := a.ack(w, nil)
 	if !ok {
 		return
 	}
@@ -114,23 +124,32 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, _ *http.Request, body []byt
 
 // ack answers 200 when the adapter runs, and returns what to hand the
 // request's event to; else it answers that warroom is not running.
-func (a *Adapter) ack(w http.ResponseWriter) (bot.Handler, context.Context, bool) {
+// r is nil for events, which their event_id makes once-only already;
+// a command or a click carries no id, so its signature is remembered.
+func (a *Adapter) ack(w http.ResponseWriter, r *http.Request) (bot.Handler, context.Context, bool) {
 	h, ctx, ok := a.running()
 	if !ok {
 		notRunning(w)
+		return nil, nil, false
+	}
+	// Within its window a signature is valid again and again: the same
+	// bytes taken twice are a replay, not a second command.
+	if r != nil && !a.replays.first(r.Header.Get("X-Slack-Signature")) {
+		a.log.Warn("slack: refused a replayed request", "path", r.URL.Path)
+		never(w, "this request was received already", http.StatusConflict)
 		return nil, nil, false
 	}
 	w.WriteHeader(http.StatusOK)
 	return h, ctx, true
 }
 
-func (a *Adapter) serveCommands(w http.ResponseWriter, _ *http.Request, body []byte) {
+func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []byte) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+		never(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	h, ctx, ok := a.ack(w) // the answer is posted
+	h, ctx, ok := a.ack(w, r) // the answer is posted
 	if !ok {
 		return
 	}
@@ -141,18 +160,18 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, _ *http.Request, body []b
 	})
 }
 
-func (a *Adapter) serveInteractions(w http.ResponseWriter, _ *http.Request, body []byte) {
+func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request, body []byte) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+		never(w, "bad form", http.StatusBadRequest)
 		return
 	}
 	var cb slack.InteractionCallback
 	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
-		http.Error(w, "bad payload", http.StatusBadRequest)
+		never(w, "bad payload", http.StatusBadRequest)
 		return
 	}
-	h, ctx, ok := a.ack(w)
+	h, ctx, ok := a.ack(w, r)
 	if !ok {
 		return
 	}

@@ -155,3 +155,62 @@ func TestHTTPEvents(t *testing.T) {
 		t.Fatalf("messages = %+v", m)
 	}
 }
+
+// A byte-identical signed command or click sent again within the window
+// is a replay: refused, and acted on once.
+func TestHTTPReplayIsActedOnOnce(t *testing.T) {
+	t.Parallel()
+	he := newHTTPEnv(t)
+	now := he.clock.Now()
+	body := "command=%2Ffault&text=declare+P2+x&channel_id=C1&user_id=UALICE&response_url=x"
+	if code := he.send(t, "/slack/commands", body, now, secret, nil); code != 200 {
+		t.Fatalf("first: status %d", code)
+	}
+	if code := he.send(t, "/slack/commands", body, now, secret, nil); code != http.StatusConflict {
+		t.Fatalf("replay: status %d, want 409", code)
+	}
+	click := "payload=" + url.QueryEscape(`{"type":"block_actions","user":{"id":"UALICE"},"channel":{"id":"C1"},"actions":[{"action_id":"approve","value":"/fault approve 1"}]}`)
+	he.send(t, "/slack/interactions", click, now, secret, nil)
+	if code := he.send(t, "/slack/interactions", click, now, secret, nil); code != http.StatusConflict {
+		t.Fatalf("replayed click: status %d, want 409", code)
+	}
+	// The same command signed again later is a new request.
+	if code := he.send(t, "/slack/commands", body, now.Add(time.Second), secret, nil); code != 200 {
+		t.Fatalf("re-signed: status %d", code)
+	}
+	he.rec.Wait(t, 3)
+	n := 0
+	for _, m := range he.rec.Messages() {
+		if m.Text == "/fault declare P2 x" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("declare handled %d times, want 2 (the original and the re-signed one)", n)
+	}
+}
+
+// Requests that no retry will make good say so to Slack.
+func TestHTTPHopelessRequestsAreNotRetried(t *testing.T) {
+	t.Parallel()
+	he := newHTTPEnv(t)
+	now := he.clock.Now()
+	for _, c := range []struct{ path, body string }{
+		{"/slack/events", "{not json"},
+		{"/slack/commands", "%zz"},
+		{"/slack/interactions", "payload=%7Bnot+json"},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, he.srv.URL+c.path, strings.NewReader(c.body))
+		ts, sig := sign(secret, now, c.body)
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", sig)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || res.Header.Get("X-Slack-No-Retry") != "1" {
+			t.Errorf("%s %q: %d, X-Slack-No-Retry %q; want 400 and 1", c.path, c.body, res.StatusCode, res.Header.Get("X-Slack-No-Retry"))
+		}
+	}
+}

@@ -63,7 +63,11 @@ type Adapter struct {
 	users  *userCache
 	queues *queues
 	seen   *dedup
-	chans  adapters.ChannelNames // what FindChannel listed
+	// replays remembers the signatures of the signed HTTP requests taken,
+	// for as long as a signature is valid, so that a captured request sent
+	// again is not acted on twice.
+	replays *dedup
+	chans   adapters.ChannelNames // what FindChannel listed
 
 	fatalOnce sync.Once
 	fatalErr  error
@@ -120,11 +124,12 @@ func New(opts Options) (*Adapter, error) {
 	}
 	a := &Adapter{
 		opts: opts, log: opts.Log,
-		api:    slack.New(opts.BotToken, clientOptions(opts, "")...),
-		users:  newUserCache(),
-		queues: &queues{m: map[string]*queue{}},
-		seen:   newDedup(opts.Clock, time.Hour),
-		fatal:  make(chan struct{}),
+		api:     slack.New(opts.BotToken, clientOptions(opts, "")...),
+		users:   newUserCache(),
+		queues:  &queues{m: map[string]*queue{}},
+		seen:    newDedup(opts.Clock, time.Hour),
+		replays: newDedup(opts.Clock, 2*maxSkew),
+		fatal:   make(chan struct{}),
 	}
 	return a, nil
 }
