@@ -190,7 +190,7 @@ func (b *Bot) stepLabel(w stepWork) string {
 
 // execStep runs a script or job step, streaming its output to the channel.
 func (b *Bot) execStep(ctx context.Context, w stepWork) StepResult {
-	s := &outputStream{b: b, ctx: ctx, channel: w.fault.Channel, label: b.stepLabel(w)}
+	s := &outputStream{b: b, ctx: ctx, channel: w.fault.Channel, label: b.stepLabel(w), last: b.clock.Now()} // a pace from the start, so how the pipe splits the output does not show
 	res := b.plans.runner.Run(ctx, StepRequest{Plan: w.plan, Step: w.step, Params: w.run.Params, FaultID: w.fault.ID, Run: w.run.Num}, s.write)
 	s.close(w.fault.ID, w.run.Num, w.num)
 	if ctx.Err() != nil && res.Status != StepOK {

@@ -61,7 +61,9 @@ func TestGolden(t *testing.T) {
 		"bob: hello team\n" +
 		"#general\n" +
 		"erin: +eyes\n" +
-		"#random\n" +
+		"#fault-1-chekout\n" +
+		"#new\n" +
+		"#status\n" +
 		"erin: +eyes\n" +
 		"this is not a line\n" +
 		"alice smith: hi\r\n" +
@@ -77,15 +79,21 @@ func TestGolden(t *testing.T) {
 * pinned a message in #fault-1-checkout
 [@carol] warroom: You are in #fault-1-checkout
 [#general] warroom: Declared fault #1 in #fault-1-checkout
+* war room #fault-1-checkout is open: type #new (or #fault-1-checkout) to go there; you are in #general
+* you are in #fault-1-checkout
 [#fault-1-checkout] warroom: bob reacted ✅ to #fault-1-checkout/1
 [#fault-1-checkout] warroom: carol reacted white_check_mark to #fault-1-checkout/1
 [#fault-1-checkout] warroom: dave reacted white_check_mark to #fault-1-checkout/1
 [#fault-1-checkout] warroom: bob said "hello team"
+* you are in #general
 [#general] warroom: erin reacted eyes to #general/2
-* no message from warroom in #random to react to
-* cannot read line 14: "this is not a line": type <person>: <text>, <person>: +<emoji> or #<channel>
-* cannot read line 15: "alice smith: hi": type <person>: <text>, <person>: +<emoji> or #<channel>
-[#random] warroom: alice said "still here"
+* no channel #fault-1-chekout (did you mean #fault-1-checkout?); you are still in #general. Channels: #fault-1-checkout, #general
+* you are in #fault-1-checkout
+* no channel #status; you are still in #fault-1-checkout. Channels: #fault-1-checkout, #general
+[#fault-1-checkout] warroom: erin reacted eyes to #fault-1-checkout/1
+* cannot read line 16: "this is not a line": type <person>: <text>, <person>: +<emoji>, #<channel> or ~ <duration>
+* cannot read line 17: "alice smith: hi": type <person>: <text>, <person>: +<emoji>, #<channel> or ~ <duration>
+[#fault-1-checkout] warroom: alice said "still here"
 `
 	if got := run(t, input); got != want {
 		t.Errorf("output:\n%s\nwant:\n%s", got, want)
@@ -97,6 +105,7 @@ func TestCreateChannelTakenNames(t *testing.T) {
 	ctx := t.Context()
 	out := &screen{}
 	a := console.New(strings.NewReader("#ops\nalice: anyone?\n#idle\n"), out)
+	a.KnowChannels("ops", "#idle")
 	if err := a.Run(ctx, &adaptertest.Recorder{}); err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +115,7 @@ func TestCreateChannelTakenNames(t *testing.T) {
 		"idle":    "idle-2",    // the current channel
 		"fresh":   "fresh",
 		"new war": "new-war",
+		"new":     "new-2", // "#new" is the war room opened last
 	} {
 		if ch, err := a.CreateChannel(ctx, name); err != nil || ch.ID != want || ch.Name != want {
 			t.Errorf("CreateChannel(%q) = %+v, %v, want %s", name, ch, err, want)
@@ -140,9 +150,29 @@ func TestLongLine(t *testing.T) {
 	if got := run(t, "alice: "+text+"\n"); !strings.Contains(got, text) {
 		t.Fatal("long line lost")
 	}
-	a := console.New(strings.NewReader(strings.Repeat("y", console.MaxLine+1)), io.Discard)
-	if err := a.Run(t.Context(), &adaptertest.Recorder{}); err == nil {
-		t.Fatal("a line over MaxLine did not fail Run")
+	// The longest line is read, a longer one is refused and the next line
+	// is read where it starts, whether the long one ends in \n, \r\n or
+	// the end of input.
+	longest := "bob: " + strings.Repeat("y", console.MaxLine-len("bob: "))
+	over := strings.Repeat("z", console.MaxLine+1)
+	input := longest + "\r\n" + over + "\n" + "alice: next\n" + over + "\r\n" + "alice: again\n" + over
+	got := run(t, input)
+	for _, want := range []string{
+		"* line 2 is 1048577 bytes long, over the 1048576 a line may have: ignored; type it shorter\n",
+		`[#general] warroom: alice said "next"` + "\n",
+		"* line 4 is 1048577 bytes long",
+		`[#general] warroom: alice said "again"` + "\n",
+		"* line 6 is 1048577 bytes long",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if !strings.HasPrefix(got, `[#general] warroom: bob said "yyy`) {
+		t.Errorf("the longest line was not read: %.80q", got)
+	}
+	if strings.Contains(got, "zzz") {
+		t.Error("a line over MaxLine was acted on")
 	}
 }
 

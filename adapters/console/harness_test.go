@@ -88,12 +88,16 @@ func (h *harness) typeLines(t *testing.T, lines ...string) {
 	h.rec.Wait(t, n+1)
 }
 
+// Say types in ch, which exists: the console refuses to switch to a
+// channel it does not know.
 func (h *harness) Say(t *testing.T, ch, person, text string) {
+	h.a.KnowChannels(ch)
 	h.typeLines(t, "#"+ch, person+": "+text)
 }
 
 // React can only react to the channel's kickoff: that is the console's way.
 func (h *harness) React(t *testing.T, ch, _, person, emoji string) {
+	h.a.KnowChannels(ch)
 	h.typeLines(t, "#"+ch, person+": +"+emoji)
 }
 

@@ -9,19 +9,45 @@ import (
 	"github.com/warroom/warroom/bot"
 )
 
-// handle acts on input line n. It calls h on Run's goroutine and without
-// a.mu, since h answers through the adapter.
+// handleLine acts on input line n: it echoes it (WithEcho), handles it,
+// and then says how to reach a war room the line opened. It calls h on
+// Run's goroutine and without a.mu, since h answers through the adapter.
+func (a *Adapter) handleLine(ctx context.Context, h bot.Handler, n int, in input) {
+	if in.tooLong > 0 {
+		a.event("line %d is %d bytes long, over the %d a line may have: ignored; type it shorter", n, in.tooLong, MaxLine)
+		return
+	}
+	a.mu.Lock()
+	if a.echo {
+		_ = a.write("", in.text)
+	}
+	a.line, a.opened = true, ""
+	a.mu.Unlock()
+	defer func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if a.opened != "" {
+			a.hint(a.opened)
+		}
+		a.line, a.opened = false, ""
+	}()
+	a.handle(ctx, h, n, in.text)
+}
+
+// handle acts on input line n.
 func (a *Adapter) handle(ctx context.Context, h bot.Handler, n int, s string) {
 	l, err := ParseLine(s)
 	if err != nil {
-		a.event("cannot read line %d: %q: %v", n, strings.TrimRight(s, "\r"), err)
+		a.event("cannot read line %d: %s: %v", n, quoteShort(strings.TrimRight(s, "\r")), err)
 		return
 	}
 	switch l.Kind {
 	case Switch:
-		a.mu.Lock()
-		a.current = l.Channel
-		a.mu.Unlock()
+		a.switchTo(l.Channel)
+	case Newest:
+		a.switchNewest()
+	case Advance:
+		a.advance(ctx, l)
 	case Say:
 		if a.knows(l.Person) {
 			h.HandleMessage(ctx, bot.Incoming{Channel: a.speak(), User: l.Person, Text: l.Text})
@@ -37,6 +63,83 @@ func (a *Adapter) handle(ctx context.Context, h bot.Handler, n int, s string) {
 		}
 		h.HandleReaction(ctx, bot.Reaction{Channel: ch, Message: msg, User: l.Person, Emoji: l.Emoji})
 	}
+}
+
+// quoteShort quotes s for an error line, cut to its first 80 characters.
+func quoteShort(s string) string {
+	if r := []rune(s); len(r) > 80 {
+		return fmt.Sprintf("%q... (%d characters)", string(r[:80]), len(r))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// switchTo makes a channel the console knows the current one; another is
+// refused with the list of those it knows.
+func (a *Adapter) switchTo(ch string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.known[ch] {
+		names := a.channels()
+		hint := ""
+		if best := bot.Closest(ch, names); best != "" {
+			hint = fmt.Sprintf(" (did you mean #%s?)", best)
+		}
+		_ = a.write("* ", fmt.Sprintf("no channel #%s%s; you are still in #%s. Channels: %s", ch, hint, a.current, listChannels(names)))
+		return
+	}
+	a.current = ch
+	_ = a.write("* ", "you are in #"+ch)
+}
+
+// switchNewest goes to the war room opened last.
+func (a *Adapter) switchNewest() {
+	a.mu.Lock()
+	room := a.room
+	if room == "" {
+		_ = a.write("* ", fmt.Sprintf("#%s goes to the war room opened last, and none was opened since warroom started; you are still in #%s. Channels: %s",
+			NewestName, a.current, listChannels(a.channels())))
+		a.mu.Unlock()
+		return
+	}
+	a.mu.Unlock()
+	a.switchTo(room)
+}
+
+// channels lists the channels the console knows, sorted. Callers hold a.mu.
+func (a *Adapter) channels() []string {
+	out := make([]string, 0, len(a.known))
+	for c := range a.known {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// listChannels writes channel names as "#a, #b", the first 20 of them.
+func listChannels(names []string) string {
+	const most = 20
+	shown := names[:min(len(names), most)]
+	s := "#" + strings.Join(shown, ", #")
+	if len(names) > most {
+		s += fmt.Sprintf(" and %d more", len(names)-most)
+	}
+	return s
+}
+
+// advance moves the demo clock for a "~" line, or refuses the line when
+// there is none.
+func (a *Adapter) advance(ctx context.Context, l Line) {
+	a.mu.Lock()
+	c := a.clock
+	a.mu.Unlock()
+	if c == nil {
+		a.event("~ %s: the clock is the real one here; start warroom with -demo-clock to move it with ~ lines", durText(l.By))
+		return
+	}
+	from := c.now()
+	to := from.Add(l.By)
+	a.event("clock %s → %s (+%s)", bot.ClockTime(from, from), bot.ClockTime(to, from), durText(l.By))
+	c.advance(ctx, l.By)
 }
 
 // speak returns the current channel, which is now in use.
@@ -63,15 +166,6 @@ func (a *Adapter) knows(id string) bool {
 	if a.people == nil || slices.Contains(a.people, id) {
 		return true
 	}
-	hint := ""
-	switch best := bot.Closest(id, a.people); {
-	case best != "":
-		hint = fmt.Sprintf("; did you mean %s?", best)
-	case len(a.people) > 12:
-		hint = fmt.Sprintf("; known: %s, ...", strings.Join(a.people[:12], ", "))
-	case len(a.people) > 0:
-		hint = "; known: " + strings.Join(a.people, ", ")
-	}
-	a.event("unknown person %q%s", id, hint)
+	a.event("unknown person %q%s", id, bot.Suggest(id, a.people, 12))
 	return false
 }

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/warroom/warroom/adapters/console"
 )
@@ -26,12 +27,19 @@ func TestParseLine(t *testing.T) {
 		"#":                          {Kind: console.Blank},
 		"# comment: with a colon":    {Kind: console.Blank},
 		"#\tcomment":                 {Kind: console.Blank},
+		"#new":                       {Kind: console.Newest},
+		"#new-2":                     {Kind: console.Switch, Channel: "new-2"},
+		"~ 5m":                       {Kind: console.Advance, By: 5 * time.Minute},
+		" ~90s\r":                    {Kind: console.Advance, By: 90 * time.Second},
+		"~ 24h":                      {Kind: console.Advance, By: console.MaxAdvance},
+		"alice: ~ 5m":                {Kind: console.Say, Person: "alice", Text: "~ 5m"},
 	} {
 		if got, err := console.ParseLine(in); err != nil || got != want {
 			t.Errorf("ParseLine(%q) = %+v, %v, want %+v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"no colon", ": text", "alice smith: hi", "alice:", "alice:   ", "#two words", "@: hi", "@#x: hi"} {
+	for _, in := range []string{"no colon", ": text", "alice smith: hi", "alice:", "alice:   ", "#two words", "@: hi", "@#x: hi",
+		"~", "~ 0s", "~ -5m", "~ 24h1s", "~ soon", "~5", "~x: hi", "@~x: hi"} {
 		if got, err := console.ParseLine(in); err == nil {
 			t.Errorf("ParseLine(%q) = %+v, want an error", in, got)
 		}
@@ -44,6 +52,7 @@ func FuzzParseLine(f *testing.F) {
 	for _, s := range []string{
 		"alice: hi", "bob: +✅", "bob: +:white_check_mark:", "#general", "# comment",
 		"", "no colon", "@alice: hi", "bob: +::", "bob: +:::", "a\x85b: c", "#\xc2\x85x",
+		"~ 5m", "~90s", "~ -1s", "~ 1h30m", "~ 25h", "#new", "#new-2", "@~x: hi", "alice: ~ 5m", "bob: \x00\x1b\xff",
 	} {
 		f.Add(s)
 	}

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/warroom/warroom/adapters/console"
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/cmd/warroom/config"
 	"github.com/warroom/warroom/cmd/warroom/httpapi"
@@ -54,7 +55,8 @@ type env struct {
 const usage = `warroom: the incident war-room bot
 
 Usage:
-  warroom [-config FILE] [-db FILE] [-http ADDR] [-log LEVEL]   run the bot
+  warroom [-config FILE] [-db FILE] [-http ADDR] [-log FILE] [-log-level LEVEL] [-demo-clock]
+                                                                 run the bot
   warroom check [-config FILE]                                   validate a config
   warroom export [-db FILE] [-config FILE] ID                    print a fault as JSON
   warroom plans check [-config FILE] [DIR]                       validate the contingency-plan files
@@ -62,7 +64,9 @@ Usage:
   warroom example-config                                         print the embedded example config
 
 With no -config, warroom runs the console demo on its embedded example:
-the terminal is the chat (see README.md). Each subcommand takes -h.
+the terminal is the chat (see README.md). -demo-clock (console only) starts
+the clock at the real time and moves it only by "~ <duration>" input lines.
+Each subcommand takes -h.
 `
 
 func run(ctx context.Context, args []string, e env) int {
@@ -87,7 +91,8 @@ func run(ctx context.Context, args []string, e env) int {
 
 // commonFlags are the flags every subcommand shares.
 type commonFlags struct {
-	config, db, http, log string
+	config, db, http, log, logLevel string
+	demoClock                       bool
 }
 
 func newFlags(name string, e env, c *commonFlags, withServe bool) *flag.FlagSet {
@@ -97,7 +102,9 @@ func newFlags(name string, e env, c *commonFlags, withServe bool) *flag.FlagSet 
 	fs.StringVar(&c.db, "db", "", "SQLite database file (default: the config's database, warroom.db)")
 	if withServe {
 		fs.StringVar(&c.http, "http", "", `HTTP listen address (default: the config's http, 127.0.0.1:8080; "off" disables)`)
-		fs.StringVar(&c.log, "log", "warn", "log level: debug, info, warn or error (logs go to stderr)")
+		fs.StringVar(&c.log, "log", "", "log file, appended to (default: stderr; never the console's stdout)")
+		fs.StringVar(&c.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
+		fs.BoolVar(&c.demoClock, "demo-clock", false, `console: the clock starts at the real time and moves only by "~ <duration>" lines`)
 	}
 	fs.Usage = func() { fmt.Fprint(e.stderr, usage); fs.PrintDefaults() }
 	return fs
@@ -151,27 +158,60 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		return 2
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.log)); err != nil {
-		fmt.Fprintf(e.stderr, "warroom: -log %q: use debug, info, warn or error\n", c.log)
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		fmt.Fprintf(e.stderr, "warroom: -log-level %q: use debug, info, warn or error\n", c.logLevel)
 		return 2
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	if err := new(slog.Level).UnmarshalText([]byte(c.log)); err == nil && c.log != "" {
+		fmt.Fprintf(e.stderr, "warroom: -log names the log file; for the log level type -log-level %s\n", c.log)
+		return 2
+	}
 	cfg, err := loadConfig(c, e)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "warroom: %v\n", err)
 		return 1
 	}
-	if err := serve(ctx, cfg, c.config == "", e, log); err != nil {
+	if c.demoClock && cfg.Adapter != console.Platform {
+		fmt.Fprintf(e.stderr, "warroom: -demo-clock works with the console adapter only, and the config's adapter is %s\n", cfg.Adapter)
+		return 2
+	}
+	// Logs go to stderr or the -log file: never to stdout, which is the
+	// console's chat.
+	logTo, logName := e.stderr, "stderr"
+	if c.log != "" {
+		f, err := os.OpenFile(c.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "warroom: -log: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		logTo, logName = f, c.log
+	}
+	log := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: level}))
+	if err := serve(ctx, cfg, serveOptions{embedded: c.config == "", demoClock: c.demoClock, logName: logName}, e, log); err != nil {
 		fmt.Fprintf(e.stderr, "warroom: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
+// serveOptions are how the binary was started, beside its config.
+type serveOptions struct {
+	embedded  bool   // cfg is the embedded example (the demo)
+	demoClock bool   // -demo-clock: a FakeClock moved by the console's "~" lines
+	logName   string // where the logs go, for the banner
+}
+
 // serve runs the bot until the adapter stops (console: end of input) or ctx
 // is cancelled.
-// embedded says cfg is the embedded example (the demo).
-func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *slog.Logger) error {
+func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *slog.Logger) error {
+	var demo *bot.FakeClock
+	if o.demoClock {
+		// Real time to start with, to the second, then only what "~"
+		// lines say: everything that reads the time reads this clock.
+		demo = bot.NewFakeClock(e.clock.Now().Truncate(time.Second))
+		e.clock = demo
+	}
 	db, err := store.Open(cfg.Database, e.clock)
 	if err != nil {
 		return fmt.Errorf("database %s: %w", cfg.Database, err)
@@ -193,13 +233,14 @@ func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *s
 	if notifier != nil {
 		b.UseNotifier(notifier)
 	}
-	dir, cleanup, err := plansDir(cfg, embedded, log)
+	dir, cleanup, err := plansDir(cfg, o.embedded, log)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
 	loader := &planLoader{dir: dir, b: b, log: log}
-	if _, _, err := loader.reload(ctx); err != nil {
+	_, planProblems, err := loader.reload(ctx)
+	if err != nil {
 		return err
 	}
 	b.UseRunner(&plans.Runner{Getenv: e.getenv})
@@ -211,14 +252,30 @@ func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *s
 	if r, ok := adapter.(routed); ok {
 		api.Extra = r.Routes()
 	}
-	stopHTTP := startHTTP(cfg.HTTP, api, e, log)
+	httpAt, stopHTTP := startHTTP(cfg.HTTP, api, e, log)
 	defer stopHTTP()
 
 	if err := b.Start(ctx); err != nil {
 		return err
 	}
-	stopTicker := startTicker(ctx, b, log)
-	defer stopTicker()
+	if demo != nil {
+		// No ticker: the clock moves only on "~" lines, and each runs the
+		// ticks it passes before the console reads on (demoAdvance).
+		// Work that fell due while warroom was down is done now.
+		if err := b.Tick(ctx); err != nil {
+			log.Error("timed work", "err", err)
+		}
+		if c, ok := adapter.(demoClocked); ok {
+			c.UseDemoClock(demo.Now, func(ctx context.Context, d time.Duration) { demoAdvance(ctx, b, demo, d, log) })
+		}
+	} else {
+		stopTicker := startTicker(ctx, b, log)
+		defer stopTicker()
+	}
+	announce(ctx, adapter, db, banner{
+		database: cfg.Database, http: httpAt, logs: o.logName, demo: demo,
+		plans: b.Plans(), plansFrom: plansFrom(dir, cfg, o.embedded), planProblems: len(planProblems),
+	}, log)
 	var h bot.Handler = b
 	if e.wrap != nil {
 		h = e.wrap(h)
@@ -231,17 +288,17 @@ func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *s
 	return nil
 }
 
-// startHTTP serves the HTTP API. A taken port does not stop the bot: the war
+// startHTTP serves the HTTP API and says where ("http://127.0.0.1:8080",
+// or why not, for the banner). A taken port does not stop the bot: the war
 // room matters more than its API, and several demos may run side by side.
-func startHTTP(addr string, s *httpapi.Server, e env, log *slog.Logger) (stop func()) {
+func startHTTP(addr string, s *httpapi.Server, e env, log *slog.Logger) (at string, stop func()) {
 	if addr == "" || addr == "off" {
-		return func() {}
+		return "off", func() {}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		log.Warn("HTTP API disabled: cannot listen", "addr", addr, "err", err)
-		fmt.Fprintf(e.stderr, "warroom: HTTP API disabled: %v (set http: in the config or -http ADDR)\n", err)
-		return func() {}
+		log.Warn("HTTP API disabled: cannot listen (set http: in the config or -http ADDR)", "addr", addr, "err", err)
+		return fmt.Sprintf("off (%v; set http: in the config or -http ADDR)", err), func() {}
 	}
 	srv := s.HTTPServer(httpapi.Timeouts{})
 	done := make(chan struct{})
@@ -254,7 +311,7 @@ func startHTTP(addr string, s *httpapi.Server, e env, log *slog.Logger) (stop fu
 	if e.ready != nil {
 		e.ready(ln.Addr().String())
 	}
-	return func() {
+	return "http://" + ln.Addr().String(), func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
