@@ -57,29 +57,20 @@ Usage:
   warroom [-config FILE] [-db FILE] [-http ADDR] [-log LEVEL]   run the bot
   warroom check [-config FILE]                                   validate a config
   warroom export [-db FILE] [-config FILE] ID                    print a fault as JSON
+  warroom list [-db FILE] [-config FILE]                         the open faults, newest first
   warroom plans check [-config FILE] [DIR]                       validate the contingency-plan files
   warroom plans reload [-config FILE]                            make the running warroom re-read its plans
   warroom example-config                                         print the embedded example config
 
 With no -config, warroom runs the console demo on its embedded example:
-the terminal is the chat (see README.md). Each subcommand takes -h.
+the terminal is the chat (see README.md). Each subcommand takes -h (or:
+warroom help SUBCOMMAND), and its flags before or after its arguments.
 `
 
 func run(ctx context.Context, args []string, e env) int {
 	if len(args) > 0 {
-		switch args[0] {
-		case "check":
-			return cmdCheck(args[1:], e)
-		case "export":
-			return cmdExport(ctx, args[1:], e)
-		case "plans":
-			return cmdPlans(ctx, args[1:], e)
-		case "example-config":
-			_, _ = e.stdout.Write(config.Example)
-			return 0
-		case "help":
-			fmt.Fprint(e.stdout, usage)
-			return 0
+		if sub, ok := lookupSubcommand(args[0]); ok {
+			return sub(ctx, args[1:], e)
 		}
 	}
 	return cmdServe(ctx, args, e)
@@ -139,12 +130,12 @@ func loadConfig(c commonFlags) (*config.Config, error) {
 func cmdServe(ctx context.Context, args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom", e, &c, true)
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
 		return exitUsage(err)
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "warroom: unexpected argument %q; subcommands are check, export, plans and example-config\n", fs.Arg(0))
-		return 2
+	if len(rest) > 0 {
+		return unknownSubcommand(ctx, args, rest[0], e)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.log)); err != nil {

@@ -101,13 +101,25 @@ func cmdPlans(ctx context.Context, args []string, e env) int {
 		}
 		return 0
 	}
+	if strings.HasPrefix(args[0], "-") { // flags first: warroom plans -config f check
+		for i, a := range args {
+			if a == "check" || a == "reload" {
+				args = append([]string{a}, append(args[:i:i], args[i+1:]...)...)
+				break
+			}
+		}
+	}
 	switch args[0] {
 	case "check":
 		return cmdPlansCheck(args[1:], e)
 	case "reload":
 		return cmdPlansReload(ctx, args[1:], e)
 	}
-	fmt.Fprintf(e.stderr, "warroom plans: unknown subcommand %q; use check or reload\n", args[0])
+	if best := bot.Closest(args[0], []string{"check", "reload"}); best != "" {
+		fmt.Fprintf(e.stderr, "warroom plans: unknown subcommand %q; did you mean %s? (plans takes check or reload)\n", args[0], best)
+	} else {
+		fmt.Fprintf(e.stderr, "warroom plans: unknown subcommand %q; use check or reload\n", args[0])
+	}
 	return 2
 }
 
@@ -115,10 +127,11 @@ func cmdPlansCheck(args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom plans check", e, &c, false)
 	fs.Usage = helpText(e, "Usage: warroom plans check [-config FILE] [DIR]\n\nValidates every plan file (*.yaml, *.yml) in DIR (default: the config's plans directory; without -config and without ./plans, the embedded examples). Prints each problem as file:line: field: message and exits 1 if there is any; good plans are listed.")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
 		return exitUsage(err)
 	}
-	if fs.NArg() > 1 {
+	if len(rest) > 1 {
 		fmt.Fprintln(e.stderr, "warroom plans check: give at most one directory")
 		return 2
 	}
@@ -126,11 +139,13 @@ func cmdPlansCheck(args []string, e env) int {
 	if !ok {
 		return 1
 	}
-	dir := fs.Arg(0)
+	var dir string
+	if len(rest) == 1 {
+		dir = rest[0]
+	}
 	cleanup := func() {}
 	if dir == "" {
 		quiet := slog.New(slog.DiscardHandler)
-		var err error
 		if dir, cleanup, err = plansDir(cfg, c.config == "", quiet); err != nil {
 			fmt.Fprintf(e.stderr, "warroom plans check: %v\n", err)
 			return 1
@@ -148,8 +163,13 @@ func cmdPlansReload(ctx context.Context, args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom plans reload", e, &c, true)
 	fs.Usage = helpText(e, "Usage: warroom plans reload [-config FILE] [-http ADDR]\n\nAsks the warroom running on this machine (at the config's http address, or ADDR) to re-read its plans directory, and prints what it loaded and any problem. Sending the process SIGHUP does the same.")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
 		return exitUsage(err)
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(e.stderr, "warroom plans reload: unexpected argument %q; it takes none\n", rest[0])
+		return 2
 	}
 	cfg, ok := subcommandConfig(c, e)
 	if !ok {

@@ -52,7 +52,7 @@ func TestPlansCheckSubcommand(t *testing.T) {
 
 	errb.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"plans", "chek"}, env{stdout: &out, stderr: &errb}))
-	assert.Contains(t, errb.String(), `unknown subcommand "chek"; use check or reload`)
+	assert.Contains(t, errb.String(), `unknown subcommand "chek"; did you mean check? (plans takes check or reload)`)
 }
 
 // TestPlansReload: a running warroom re-reads its plans directory on SIGHUP
