@@ -185,3 +185,68 @@ func TestListSubcommand(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Equal(t, "no fault is open\n", stdout)
 }
+
+// TestPlansUnsetEnvScript: started without the ${VAR}s a plan's job step
+// needs, warroom warns on the approval card that the step cannot run.
+func TestPlansUnsetEnvScript(t *testing.T) {
+	t.Parallel()
+	demo, err := os.ReadFile("testdata/plans-unset-env.txt")
+	require.NoError(t, err)
+	var out, errb bytes.Buffer
+	getenv := func(k string) string {
+		if strings.HasPrefix(k, "JOBS_") {
+			return ""
+		}
+		return os.Getenv(k)
+	}
+	code := run(context.Background(), []string{"-db", filepath.Join(t.TempDir(), "unset.db"), "-http", "off"},
+		env{stdin: bytes.NewReader(demo), stdout: &out, stderr: &errb, clock: bot.NewFakeClock(start), getenv: getenv})
+	require.Equal(t, 0, code, errb.String())
+	ch := "[#fault-1-web-servers-not-answering] warroom: "
+	assert.Contains(t, out.String(), ch+"🔐 Run #1: plan server-breakdown")
+	assert.Contains(t, out.String(), "⚠️ Cannot run: step restore-data (${JOBS_URL}, ${JOBS_TOKEN} not set in warroom's environment)\n")
+	assert.Contains(t, out.String(), ch+"🚫 run #1 (server-breakdown) denied by @erin: the job runner is not configured here")
+}
+
+// TestPlansCheckAgainstCatalogAndEnvironment: plans check names, plan by
+// plan, the services the config lacks and the ${VAR}s this environment
+// does not set, with file and line; -no-env leaves the environment out.
+func TestPlansCheckAgainstCatalogAndEnvironment(t *testing.T) {
+	t.Parallel()
+	cfg := writeConfig(t, "people: {ann: {}}\nservices:\n  web: {contacts: [ann]}\n  billing: {contacts: [ann]}\n")
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"ok.yaml": "name: ok\ntitle: Fine here\nservices: [web]\nimpact: P4\nsteps:\n  - {name: look, manual: look at it}\n",
+		"elsewhere.yaml": `name: elsewhere
+title: Meant for another catalog
+faults: [queue-stuck]
+services: [web, biling, kafka]
+impact: P3
+steps:
+  - name: drain
+    job:
+      method: POST
+      url: "${WARROOM_TEST_UNSET_JOBS_URL}/api/drain"
+      headers: {Authorization: "Bearer ${WARROOM_TEST_UNSET_JOBS_TOKEN}"}
+`,
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600))
+	}
+	stdout, stderr, code := cli(t, "plans", "check", "-config", cfg, dir)
+	assert.Equal(t, 1, code)
+	f := filepath.Join(dir, "elsewhere.yaml")
+	assert.Equal(t, f+`:4: services: "biling" is not a service in the config; did you mean billing?; the plan is never offered as fitting a fault there
+`+f+`:4: services: "kafka" is not a service in the config; known: billing, web; the plan is never offered as fitting a fault there
+`+f+`:10: steps.drain.job.url: ${WARROOM_TEST_UNSET_JOBS_URL} is not set in this environment: step drain cannot run without it
+`+f+`:11: steps.drain.job.headers.Authorization: ${WARROOM_TEST_UNSET_JOBS_TOKEN} is not set in this environment: step drain cannot run without it
+`+dir+`: 1 plan ok: ok
+`+dir+`: 1 plan loads but cannot work fully here: elsewhere (services biling, kafka not in the config; ${WARROOM_TEST_UNSET_JOBS_URL}, ${WARROOM_TEST_UNSET_JOBS_TOKEN} not set)
+`+dir+`: kinds of fault the plans fit: queue-stuck (declare with kind=<kind>; an alert's kind label gives it)
+`, stdout)
+	assert.Contains(t, stderr, "warroom plans check: 4 problems in 1 file\n")
+
+	stdout, _, code = cli(t, "plans", "check", "-no-env", "-config", cfg, dir)
+	assert.Equal(t, 1, code)
+	assert.NotContains(t, stdout, "WARROOM_TEST_UNSET")
+	assert.Contains(t, stdout, "elsewhere (services biling, kafka not in the config)")
+}

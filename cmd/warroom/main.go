@@ -185,7 +185,7 @@ func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *s
 		return err
 	}
 	defer cleanup()
-	loader := &planLoader{dir: dir, b: b, log: log}
+	loader := &planLoader{dir: dir, b: b, log: log, getenv: e.getenv}
 	if _, _, err := loader.reload(ctx); err != nil {
 		return err
 	}
