@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroom/warroom/bot"
+	"github.com/warroom/warroom/store"
 )
 
 // cli runs the binary's run function with args and no input, and returns
@@ -249,4 +251,90 @@ steps:
 	assert.Equal(t, 1, code)
 	assert.NotContains(t, stdout, "WARROOM_TEST_UNSET")
 	assert.Contains(t, stdout, "elsewhere (services biling, kafka not in the config)")
+}
+
+// storeSwitch makes the store refuse writes, or take them again, just
+// before the bot handles the events the scenario marks, and checks what
+// /healthz answers then.
+type storeSwitch struct {
+	next    bot.Handler
+	t       *testing.T
+	db      func() *store.DB
+	health  func() int
+	at      map[int]bool // event number -> refuse writes from it on (true) or not
+	n       int
+	healths []int
+}
+
+func (s *storeSwitch) before(ctx context.Context) {
+	if readOnly, ok := s.at[s.n]; ok {
+		require.NoError(s.t, s.db().SetQueryOnly(ctx, readOnly))
+		s.healths = append(s.healths, s.health())
+	}
+	s.n++
+}
+
+func (s *storeSwitch) HandleMessage(ctx context.Context, m bot.Incoming) {
+	s.before(ctx)
+	s.next.HandleMessage(ctx, m)
+}
+
+func (s *storeSwitch) HandleReaction(ctx context.Context, r bot.Reaction) {
+	s.before(ctx)
+	s.next.HandleReaction(ctx, r)
+}
+
+// TestStoreFailureScript: while the database refuses writes, a command says
+// what happened and that it was not recorded, reads answer, and /healthz is
+// 503; once it takes writes again the same command works.
+func TestStoreFailureScript(t *testing.T) {
+	t.Parallel()
+	script, err := os.ReadFile("testdata/store-failure.txt")
+	require.NoError(t, err)
+	// The markers are comments: they never reach the bot. Count the lines
+	// that do, to know which event each marker comes before.
+	at := map[int]bool{}
+	events := 0
+	for _, line := range strings.Split(string(script), "\n") {
+		switch {
+		case line == "# [the database stops taking writes]":
+			at[events] = true
+		case line == "# [the database takes writes again]":
+			at[events] = false
+		case line != "" && !strings.HasPrefix(line, "#"):
+			events++
+		}
+	}
+	require.Len(t, at, 2)
+
+	var (
+		db   *store.DB
+		addr string
+	)
+	health := func() int {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	sw := &storeSwitch{t: t, db: func() *store.DB { return db }, health: health, at: at}
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"-db", filepath.Join(t.TempDir(), "w.db"), "-http", "127.0.0.1:0"}, env{
+		stdin: bytes.NewReader(script), stdout: &out, stderr: &errb, clock: bot.NewFakeClock(start),
+		opened: func(d *store.DB) { db = d },
+		ready:  func(a string) { addr = a },
+		wrap:   func(h bot.Handler) bot.Handler { sw.next = h; return sw },
+	})
+	require.Equal(t, 0, code, errb.String())
+	assert.Equal(t, []int{http.StatusServiceUnavailable, http.StatusOK}, sw.healths)
+
+	room := "[#fault-1-checkout-api-5xx] warroom: "
+	s := out.String()
+	notRecorded := "⚠️ warroom's database is read-only (its file or its folder cannot be written); that command was not recorded: type it again\n"
+	assert.Equal(t, 2, strings.Count(s, room+notRecorded), s)
+	assert.Contains(t, s, room+"P2 fault 1: Checkout API 5xx — open for 0s\n", "reads answer")
+	assert.Equal(t, 1, strings.Count(s, "📣 update #1 from @bob: rolled back the deploy"), "recorded once: when typed again")
+	assert.Contains(t, s, room+"📋 task #1 for @carol: check replication lag")
+	assert.NotContains(t, s, "internal error")
+	assert.Contains(t, errb.String(), "store: append to fault 1: attempt to write a readonly database", "the log has the details")
 }

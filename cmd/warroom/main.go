@@ -49,6 +49,9 @@ type env struct {
 	// getenv is the environment plan steps see (job ${VAR}s, scripts'
 	// allowed variables); nil means os.Getenv.
 	getenv func(string) string
+	// opened, when set, is given the store once it is open: tests make it
+	// refuse writes.
+	opened func(*store.DB)
 }
 
 const usage = `warroom: the incident war-room bot
@@ -164,6 +167,9 @@ func serve(ctx context.Context, cfg *config.Config, embedded bool, e env, log *s
 		return fmt.Errorf("database %s: %w", cfg.Database, err)
 	}
 	defer db.Close()
+	if e.opened != nil {
+		e.opened(db)
+	}
 
 	adapter, err := openAdapter(ctx, cfg, e, log)
 	if err != nil {
