@@ -133,12 +133,11 @@ func loadConfig(c commonFlags) (*config.Config, error) {
 func cmdServe(ctx context.Context, args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom", e, &c, true)
-	rest, err := parseAnywhere(fs, args)
-	if err != nil {
+	if err := fs.Parse(args); err != nil {
 		return exitUsage(err)
 	}
-	if len(rest) > 0 {
-		return unknownSubcommand(ctx, args, rest[0], e)
+	if fs.NArg() > 0 {
+		return unknownSubcommand(ctx, args, len(args)-fs.NArg(), e)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.log)); err != nil {

@@ -37,16 +37,13 @@ func lookupSubcommand(name string) (func(ctx context.Context, args []string, e e
 	return nil, false
 }
 
-// unknownSubcommand answers `warroom [flags] word` where word is no
-// subcommand: after flags it may still be one (`warroom -config f check`,
-// run as `warroom check -config f`); else it is a typo, or an argument the
-// bot does not take.
-func unknownSubcommand(ctx context.Context, args []string, word string, e env) int {
+// unknownSubcommand answers `warroom [flags] word ...` where args[i] is
+// the first argument after the bot's flags: it may still be a subcommand
+// (`warroom -config f check`, run as `warroom check -config f`); else it is
+// a typo, or an argument the bot does not take.
+func unknownSubcommand(ctx context.Context, args []string, i int, e env) int {
+	word := args[i]
 	if sub, ok := lookupSubcommand(word); ok {
-		i := len(args) - 1
-		for args[i] != word {
-			i--
-		}
 		return sub(ctx, append(append([]string{}, args[:i]...), args[i+1:]...), e)
 	}
 	if best := bot.Closest(word, subcommandNames); best != "" {
