@@ -61,7 +61,7 @@ Usage:
   warroom check [-config FILE]                                   validate a config
   warroom export [-db FILE] [-config FILE] ID                    print a fault as JSON
   warroom list [-db FILE] [-config FILE]                         the open faults, newest first
-  warroom plans check [-config FILE] [DIR]                       validate the contingency-plan files
+  warroom plans check [-config FILE] [-no-env] [DIR]             validate the plan files, against the config and environment
   warroom plans reload [-config FILE]                            make the running warroom re-read its plans
   warroom example-config                                         print the embedded example config
 
