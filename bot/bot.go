@@ -154,8 +154,9 @@ func (b *Bot) HandleMessage(ctx context.Context, in Incoming) {
 		ctx = context.WithValue(ctx, afterKey{}, after)
 	}
 	if err := b.run(ctx, in, cmd); err != nil {
-		if ErrorCode(err) == EINTERNAL {
+		if ErrorCode(err) == EINTERNAL { // the store failed, most likely: say what happened
 			b.log.Error("command failed", "text", in.Text, "err", err)
+			err = Errorf(EINTERNAL, "%s; that command was not recorded: type it again", ErrorMessage(err))
 		}
 		b.reply(ctx, in.Channel, KindError, "⚠️ "+ErrorMessage(err))
 	}

@@ -30,6 +30,10 @@ type Plan struct {
 	Dir     string `json:"-"`       // its directory: scripts run there and must lie inside it
 	Version string `json:"version"` // content hash of the file: what a run records it ran
 	Source  []byte `json:"-"`       // the file's bytes, kept per version in the store
+	// Missing says, one line per step, what keeps a step from running here
+	// ("step restore-data (${JOBS_URL} not set in warroom's environment)");
+	// the plans loader sets it, and the approval card warns of it.
+	Missing []string `json:"missing,omitempty"`
 }
 
 // Approval is who must approve a run of a plan before it starts.

@@ -248,6 +248,9 @@ func (b *Bot) approvalCard(f *Fault, p *Plan, run *Run) Message {
 		{"Approval", rule},
 		{"Expires", expires},
 	}
+	if len(p.Missing) > 0 {
+		fields = append(fields, Field{"⚠️ Cannot run", strings.Join(p.Missing, "\n")})
+	}
 	var text strings.Builder
 	fmt.Fprintf(&text, "🔐 %s\n", title)
 	for _, fl := range fields {

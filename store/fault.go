@@ -23,7 +23,7 @@ func (db *DB) CreateFault(ctx context.Context, events []bot.Event) (int64, error
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("store: create fault: %w", err)
+		return 0, failed("create fault", err)
 	}
 	defer tx.Rollback()
 
@@ -44,16 +44,16 @@ func (db *DB) CreateFault(ctx context.Context, events []bot.Event) (int64, error
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		f.Title, string(f.Level), string(f.Status), f.Channel, declaredAt, now, f.Seq).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("store: create fault: %w", err)
+		return 0, failed("create fault", err)
 	}
 	for i := range evs {
 		evs[i].FaultID = id
 	}
 	if err := insertEvents(ctx, tx, evs, now); err != nil {
-		return 0, fmt.Errorf("store: create fault %d: %w", id, err)
+		return 0, failed(fmt.Sprintf("create fault %d", id), err)
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("store: create fault %d: %w", id, err)
+		return 0, failed(fmt.Sprintf("create fault %d", id), err)
 	}
 	copy(events, evs)
 	return id, nil
@@ -70,7 +70,7 @@ func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot
 	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+		return failed(fmt.Sprintf("append to fault %d", faultID), err)
 	}
 	defer tx.Rollback()
 
@@ -88,7 +88,7 @@ func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot
 	case errors.Is(err, sql.ErrNoRows):
 		return notFound(faultID)
 	case err != nil:
-		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+		return failed(fmt.Sprintf("append to fault %d", faultID), err)
 	case seq != after:
 		return conflict(faultID, after, seq)
 	}
@@ -102,7 +102,7 @@ func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot
 		if isConstraint(err) {
 			return conflict(faultID, after, -1)
 		}
-		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+		return failed(fmt.Sprintf("append to fault %d", faultID), err)
 	}
 	f := &proj
 	for _, e := range evs {
@@ -111,13 +111,13 @@ func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot
 	_, err = tx.ExecContext(ctx, `UPDATE faults SET title = ?, level = ?, status = ?, channel = ?, seq = ?, updated_at = ? WHERE id = ?`,
 		f.Title, string(f.Level), string(f.Status), f.Channel, f.Seq, now, faultID)
 	if err != nil {
-		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+		return failed(fmt.Sprintf("append to fault %d", faultID), err)
 	}
 	if err := tx.Commit(); err != nil {
 		if isConstraint(err) {
 			return conflict(faultID, after, -1)
 		}
-		return fmt.Errorf("store: append to fault %d: %w", faultID, err)
+		return failed(fmt.Sprintf("append to fault %d", faultID), err)
 	}
 	copy(events, evs)
 	return nil
@@ -155,7 +155,7 @@ func (db *DB) FaultByChannel(ctx context.Context, channelID string) (int64, erro
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, bot.Errorf(bot.ENOTFOUND, "no fault has its war room here")
 	} else if err != nil {
-		return 0, fmt.Errorf("store: fault by channel %q: %w", channelID, err)
+		return 0, failed(fmt.Sprintf("fault by channel %q", channelID), err)
 	}
 	return id, nil
 }
@@ -182,7 +182,7 @@ func (db *DB) Faults(ctx context.Context, filter bot.FaultFilter) ([]*bot.Fault,
 	rows, err := db.read.QueryContext(ctx, `SELECT fault_id, seq, data FROM events
 		WHERE fault_id IN (`+sub.String()+`) ORDER BY fault_id, seq`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: list faults: %w", err)
+		return nil, failed("list faults", err)
 	}
 	defer rows.Close()
 
@@ -199,7 +199,7 @@ func (db *DB) Faults(ctx context.Context, filter bot.FaultFilter) ([]*bot.Fault,
 	for rows.Next() {
 		e, err := scanEvent(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: list faults: %w", err)
+			return nil, failed("list faults", err)
 		}
 		if len(timeline) > 0 && timeline[0].FaultID != e.FaultID {
 			flush()
@@ -207,7 +207,7 @@ func (db *DB) Faults(ctx context.Context, filter bot.FaultFilter) ([]*bot.Fault,
 		timeline = append(timeline, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list faults: %w", err)
+		return nil, failed("list faults", err)
 	}
 	flush()
 	slices.Reverse(faults)
@@ -219,7 +219,7 @@ func (db *DB) Faults(ctx context.Context, filter bot.FaultFilter) ([]*bot.Fault,
 func (db *DB) Events(ctx context.Context, faultID int64) ([]bot.Event, error) {
 	events, err := queryEvents(ctx, db.read, `SELECT fault_id, seq, data FROM events WHERE fault_id = ? ORDER BY seq`, faultID)
 	if err != nil {
-		return nil, fmt.Errorf("store: events of fault %d: %w", faultID, err)
+		return nil, failed(fmt.Sprintf("events of fault %d", faultID), err)
 	}
 	if len(events) == 0 {
 		return nil, notFound(faultID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/warroom/warroom/bot"
 )
@@ -19,7 +20,7 @@ func (db *DB) SavePlan(ctx context.Context, p *bot.Plan) error {
 		 ON CONFLICT (name, version) DO NOTHING`,
 		p.Name, p.Version, p.File, src, formatTime(db.clock.Now()))
 	if err != nil {
-		return bot.Errorf(bot.EINTERNAL, "store: saving plan %s %s: %v", p.Name, p.Version, err)
+		return failed(fmt.Sprintf("saving plan %s %s", p.Name, p.Version), err)
 	}
 	return nil
 }
@@ -31,7 +32,7 @@ func (db *DB) PlanSource(ctx context.Context, name, version string) ([]byte, err
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bot.Errorf(bot.ENOTFOUND, "plan %s has no version %s on record", name, version)
 	} else if err != nil {
-		return nil, bot.Errorf(bot.EINTERNAL, "store: plan %s %s: %v", name, version, err)
+		return nil, failed(fmt.Sprintf("plan %s %s", name, version), err)
 	}
 	return src, nil
 }
@@ -44,7 +45,7 @@ func (db *DB) SaveOutput(ctx context.Context, faultID int64, run, step int, outp
 	if isConstraint(err) {
 		return bot.Errorf(bot.ECONFLICT, "output of fault %d run %d step %d is recorded already", faultID, run, step)
 	} else if err != nil {
-		return bot.Errorf(bot.EINTERNAL, "store: saving output: %v", err)
+		return failed("saving output", err)
 	}
 	return nil
 }
@@ -56,7 +57,7 @@ func (db *DB) Output(ctx context.Context, faultID int64, run, step int) (string,
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", bot.Errorf(bot.ENOTFOUND, "fault %d run %d step %d has no output on record", faultID, run, step)
 	} else if err != nil {
-		return "", bot.Errorf(bot.EINTERNAL, "store: output: %v", err)
+		return "", failed("output", err)
 	}
 	return out, nil
 }

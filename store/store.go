@@ -59,6 +59,9 @@ func Open(path string, clock bot.Clock) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := writable(path); err != nil {
+		return nil, err
+	}
 
 	// The writer goes first: it creates the file, sets WAL and migrates, so
 	// that the readers find a complete schema.

@@ -50,6 +50,9 @@ type env struct {
 	// getenv is the environment plan steps see (job ${VAR}s, scripts'
 	// allowed variables); nil means os.Getenv.
 	getenv func(string) string
+	// opened, when set, is given the store once it is open: tests make it
+	// refuse writes.
+	opened func(*store.DB)
 }
 
 const usage = `warroom: the incident war-room bot
@@ -59,31 +62,22 @@ Usage:
                                                                  run the bot
   warroom check [-config FILE]                                   validate a config
   warroom export [-db FILE] [-config FILE] ID                    print a fault as JSON
-  warroom plans check [-config FILE] [DIR]                       validate the contingency-plan files
+  warroom list [-db FILE] [-config FILE]                         the open faults, newest first
+  warroom plans check [-config FILE] [-no-env] [DIR]             validate the plan files, against the config and environment
   warroom plans reload [-config FILE]                            make the running warroom re-read its plans
   warroom example-config                                         print the embedded example config
 
 With no -config, warroom runs the console demo on its embedded example:
 the terminal is the chat (see README.md). -demo-clock (console only) starts
 the clock at the real time and moves it only by "~ <duration>" input lines.
-Each subcommand takes -h.
+Each subcommand takes -h (or: warroom help SUBCOMMAND), and its flags before
+or after its arguments.
 `
 
 func run(ctx context.Context, args []string, e env) int {
 	if len(args) > 0 {
-		switch args[0] {
-		case "check":
-			return cmdCheck(args[1:], e)
-		case "export":
-			return cmdExport(ctx, args[1:], e)
-		case "plans":
-			return cmdPlans(ctx, args[1:], e)
-		case "example-config":
-			_, _ = e.stdout.Write(config.Example)
-			return 0
-		case "help":
-			fmt.Fprint(e.stdout, usage)
-			return 0
+		if sub, ok := lookupSubcommand(args[0]); ok {
+			return sub(ctx, args[1:], e)
 		}
 	}
 	return cmdServe(ctx, args, e)
@@ -154,8 +148,7 @@ func cmdServe(ctx context.Context, args []string, e env) int {
 		return exitUsage(err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "warroom: unexpected argument %q; subcommands are check, export, plans and example-config\n", fs.Arg(0))
-		return 2
+		return unknownSubcommand(ctx, args, len(args)-fs.NArg(), e)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
@@ -217,6 +210,9 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 		return fmt.Errorf("database %s: %w", cfg.Database, err)
 	}
 	defer db.Close()
+	if e.opened != nil {
+		e.opened(db)
+	}
 
 	adapter, err := openAdapter(ctx, cfg, e, log)
 	if err != nil {
@@ -238,7 +234,7 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 		return err
 	}
 	defer cleanup()
-	loader := &planLoader{dir: dir, b: b, log: log}
+	loader := &planLoader{dir: dir, b: b, log: log, getenv: e.getenv}
 	_, planProblems, err := loader.reload(ctx)
 	if err != nil {
 		return err

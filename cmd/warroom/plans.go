@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +49,9 @@ type planLoader struct {
 	dir string
 	b   *bot.Bot
 	log *slog.Logger
+	// getenv is the environment the plans' steps will see (nil: the
+	// process's): a step whose ${VAR} it lacks is marked, and warned of.
+	getenv func(string) string
 }
 
 func (l *planLoader) reload(ctx context.Context) (int, []string, error) {
@@ -60,6 +65,16 @@ func (l *planLoader) reload(ctx context.Context) (int, []string, error) {
 	for _, p := range probs {
 		out = append(out, p.String())
 		l.log.Warn("plan file problem (the plan is not loaded)", "problem", p.String())
+	}
+	getenv := l.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	for _, p := range set.Plans {
+		if p.Missing = plans.Unset(p, getenv); len(p.Missing) > 0 {
+			// Info: the approval card says it to whoever asks for a run.
+			l.log.Info("a plan's step cannot run", "plan", p.Name, "missing", strings.Join(p.Missing, "; "))
+		}
 	}
 	if err := l.b.SetPlans(ctx, set.Plans); err != nil {
 		return 0, out, err
@@ -86,7 +101,9 @@ func (l *planLoader) watchReloads(ctx context.Context, hup <-chan os.Signal) {
 }
 
 const plansUsage = `Usage:
-  warroom plans check [-config FILE] [DIR]    validate every plan file (default DIR: the config's plans)
+  warroom plans check [-config FILE] [-no-env] [DIR]
+                                              validate every plan file (default DIR: the config's plans),
+                                              against the config's services and this environment
   warroom plans reload [-config FILE] [-http ADDR]
                                               make the running warroom re-read its plans directory
                                               (the same as sending it SIGHUP)
@@ -101,24 +118,41 @@ func cmdPlans(ctx context.Context, args []string, e env) int {
 		}
 		return 0
 	}
+	if strings.HasPrefix(args[0], "-") { // flags first: warroom plans -config f check
+		for i, a := range args {
+			if a == "check" || a == "reload" {
+				args = append([]string{a}, append(args[:i:i], args[i+1:]...)...)
+				break
+			}
+		}
+	}
 	switch args[0] {
 	case "check":
 		return cmdPlansCheck(args[1:], e)
 	case "reload":
 		return cmdPlansReload(ctx, args[1:], e)
 	}
-	fmt.Fprintf(e.stderr, "warroom plans: unknown subcommand %q; use check or reload\n", args[0])
+	if best := bot.Closest(args[0], []string{"check", "reload"}); best != "" {
+		fmt.Fprintf(e.stderr, "warroom plans: unknown subcommand %q; did you mean %s? (plans takes check or reload)\n", args[0], best)
+	} else {
+		fmt.Fprintf(e.stderr, "warroom plans: unknown subcommand %q; use check or reload\n", args[0])
+	}
 	return 2
 }
 
 func cmdPlansCheck(args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom plans check", e, &c, false)
-	fs.Usage = helpText(e, "Usage: warroom plans check [-config FILE] [DIR]\n\nValidates every plan file (*.yaml, *.yml) in DIR (default: the config's plans directory; without -config and without ./plans, the embedded examples). Prints each problem as file:line: field: message and exits 1 if there is any; good plans are listed.")
-	if err := fs.Parse(args); err != nil {
+	noEnv := fs.Bool("no-env", false, "do not check the plans' ${VAR}s against this environment (a CI machine without warroom's secrets)")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "Usage: warroom plans check [-config FILE] [-no-env] [DIR]\n\nValidates every plan file (*.yaml, *.yml) in DIR (default: the config's plans directory; without -config and without ./plans, the embedded examples), and checks each plan against the config's services and every ${VAR} its job steps use against this environment. Prints each problem as file:line: field: message, then the plans ok and what each other plan lacks, and exits 1 if there is any problem; the catalog has no list of kinds, so the kinds the plans fit are listed, not checked.")
+		fs.PrintDefaults()
+	}
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
 		return exitUsage(err)
 	}
-	if fs.NArg() > 1 {
+	if len(rest) > 1 {
 		fmt.Fprintln(e.stderr, "warroom plans check: give at most one directory")
 		return 2
 	}
@@ -126,18 +160,27 @@ func cmdPlansCheck(args []string, e env) int {
 	if !ok {
 		return 1
 	}
-	dir := fs.Arg(0)
+	var dir string
+	if len(rest) == 1 {
+		dir = rest[0]
+	}
 	cleanup := func() {}
 	if dir == "" {
 		quiet := slog.New(slog.DiscardHandler)
-		var err error
 		if dir, cleanup, err = plansDir(cfg, c.config == "", quiet); err != nil {
 			fmt.Fprintf(e.stderr, "warroom plans check: %v\n", err)
 			return 1
 		}
 	}
 	defer cleanup()
-	if err := plans.Check(e.stdout, dir); err != nil {
+	against := plans.Against{Services: slices.AppendSeq([]string{}, maps.Keys(cfg.Catalog.Services)), Getenv: e.getenv}
+	if against.Getenv == nil {
+		against.Getenv = os.Getenv
+	}
+	if *noEnv {
+		against.Getenv = nil
+	}
+	if err := plans.CheckAgainst(e.stdout, dir, against); err != nil {
 		fmt.Fprintf(e.stderr, "warroom plans check: %v\n", err)
 		return 1
 	}
@@ -148,8 +191,13 @@ func cmdPlansReload(ctx context.Context, args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom plans reload", e, &c, true)
 	fs.Usage = helpText(e, "Usage: warroom plans reload [-config FILE] [-http ADDR]\n\nAsks the warroom running on this machine (at the config's http address, or ADDR) to re-read its plans directory, and prints what it loaded and any problem. Sending the process SIGHUP does the same.")
-	if err := fs.Parse(args); err != nil {
+	rest, err := parseAnywhere(fs, args)
+	if err != nil {
 		return exitUsage(err)
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(e.stderr, "warroom plans reload: unexpected argument %q; it takes none\n", rest[0])
+		return 2
 	}
 	cfg, ok := subcommandConfig(c, e)
 	if !ok {

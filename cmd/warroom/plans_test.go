@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,24 +36,38 @@ steps:
 func TestPlansCheckSubcommand(t *testing.T) {
 	t.Parallel()
 	var out, errb bytes.Buffer
+	jobsEnv := func(k string) string {
+		if strings.HasPrefix(k, "JOBS_") {
+			return "set"
+		}
+		return ""
+	}
 	// No config and no ./plans here: the embedded examples are checked.
-	code := run(context.Background(), []string{"plans", "check"}, env{stdout: &out, stderr: &errb})
+	code := run(context.Background(), []string{"plans", "check"}, env{stdout: &out, stderr: &errb, getenv: jobsEnv})
 	assert.Equal(t, 0, code, errb.String())
 	assert.Contains(t, out.String(), "3 plans ok: db-data-exception, network-attack, server-breakdown")
+
+	// Without ${JOBS_URL} and ${JOBS_TOKEN} two of them cannot work.
+	out.Reset()
+	code = run(context.Background(), []string{"plans", "check"}, env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }})
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out.String(), "server-breakdown.yaml:26: steps.restore-data.job.url: ${JOBS_URL} is not set in this environment: step restore-data cannot run without it\n")
+	assert.Contains(t, out.String(), ": 1 plan ok: network-attack\n")
+	assert.Contains(t, out.String(), ": 2 plans load but cannot work fully here: db-data-exception (${JOBS_URL}, ${JOBS_TOKEN} not set); server-breakdown (${JOBS_URL}, ${JOBS_TOKEN} not set)\n")
 
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(planA), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("name: broken\ntitle: x\nimpact: P9\nsteps: []\n"), 0o600))
 	out.Reset()
 	errb.Reset()
-	code = run(context.Background(), []string{"plans", "check", dir}, env{stdout: &out, stderr: &errb})
+	code = run(context.Background(), []string{"plans", "check", dir}, env{stdout: &out, stderr: &errb, getenv: jobsEnv})
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out.String(), "broken.yaml:3: impact:")
 	assert.Contains(t, out.String(), "1 plan ok: flush-cache")
 
 	errb.Reset()
 	assert.Equal(t, 2, run(context.Background(), []string{"plans", "chek"}, env{stdout: &out, stderr: &errb}))
-	assert.Contains(t, errb.String(), `unknown subcommand "chek"; use check or reload`)
+	assert.Contains(t, errb.String(), `unknown subcommand "chek"; did you mean check? (plans takes check or reload)`)
 }
 
 // TestPlansReload: a running warroom re-reads its plans directory on SIGHUP

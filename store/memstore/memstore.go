@@ -72,6 +72,10 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Ping is the health check's write probe (GET /healthz): it fails, as
+// every call does, once the handle is closed.
+func (s *Store) Ping(ctx context.Context) error { return s.check(ctx, "ping") }
+
 // Reopen returns a new handle on the same faults, plans and outputs, as a
 // restarted process gets on reopening the same file. The receiver may be
 // closed.

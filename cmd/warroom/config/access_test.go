@@ -76,7 +76,9 @@ func TestBadPermissions(t *testing.T) {
 		{"empty item", people + "permissions:\n  resolve:\n    - commander\n    -\n",
 			`t.yaml:7: permissions.resolve[2]: empty item`},
 		{"unset variable", people + "permissions:\n  resolve: [\"${WHO}\"]\n",
-			`t.yaml:5: permissions.resolve[1]: "${WHO}" is empty; set WHO in the environment`},
+			`t.yaml:5: permissions.resolve[1]: ${WHO} is not set: set WHO in the environment, or write ${WHO:-default} if it is optional`},
+		{"empty optional variable", people + "permissions:\n  resolve: [\"${WHO:-}\"]\n",
+			`t.yaml:5: permissions.resolve[1]: "${WHO:-}" is empty; set WHO in the environment`},
 		{"people after permissions", "permissions:\n  mitigated: [alice, carol]\npeople:\n  alice: {}\n  bob: {}\n",
 			`t.yaml:2: permissions.mitigated[2]: "carol" is neither a role (commander, handler, responder), participant, anyone nor a person id in people:; known: anyone, participant, commander, handler, responder`},
 		{"broken person does not cascade", "people:\n  Alice: {}\npermissions:\n  resolve: [Alice]\n",
@@ -136,7 +138,11 @@ func TestBadAPITokens(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, data, want string }{
 		{"missing env var", people + "api_tokens:\n  ci: {token: \"${NO_SUCH_TOKEN}\", person: alice}\n",
+			`t.yaml:5: api_tokens.ci.token: ${NO_SUCH_TOKEN} is not set: set NO_SUCH_TOKEN in the environment, or write ${NO_SUCH_TOKEN:-} if it is optional`},
+		{"empty optional env var", people + "api_tokens:\n  ci: {token: \"${NO_SUCH_TOKEN:-}\", person: alice}\n",
 			`t.yaml:5: api_tokens.ci.token: empty; set NO_SUCH_TOKEN in the environment`},
+		{"secret with a default", people + "api_tokens:\n  ci: {token: \"${NO_SUCH_TOKEN:-hunter2}\", person: alice}\n",
+			`t.yaml:5: api_tokens.ci.token: a secret cannot have a default in the file; write "${NO_SUCH_TOKEN}", or "${NO_SUCH_TOKEN:-}" to leave it empty when NO_SUCH_TOKEN is unset`},
 		{"literal token", people + "api_tokens:\n  ci: {token: hunter2hunter2, person: alice}\n",
 			`t.yaml:5: api_tokens.ci.token: put the secret in the environment and write "${WARROOM_CI_TOKEN}"`},
 		{"empty token", people + "api_tokens:\n  ci: {token: \"\", person: alice}\n",

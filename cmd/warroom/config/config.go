@@ -13,13 +13,16 @@
 //   - A key that is absent or null (`key:` or `key: ~`) takes its default. An
 //     empty file is a valid config: the defaults below and an empty catalog.
 //   - `${VAR}` in any string value is replaced by the environment variable VAR
-//     (a `$` on its own is literal). The secret keys (the platforms'
+//     (a `$` on its own is literal); a VAR that is unset (or empty) is a
+//     problem naming the key, the line and VAR. `${VAR:-default}` is the
+//     optional form: default (which may be empty, `${VAR:-}`) when VAR is
+//     unset or empty. The secret keys (the platforms'
 //     tokens, such as slack.bot_token), paging.twilio.auth_token, paging.pagerduty.routing_key,
 //     paging.webhook.secret and api_tokens.<name>.token must be written
-//     with `${...}`: a literal value is an error, so secrets never live in
-//     the file. A value that is empty only because its variables are unset
-//     counts as absent and takes its default (an empty list item is an
-//     error).
+//     with `${...}`: a literal value is an error, and so is a non-empty
+//     default, so secrets never live in the file. A value that is empty only
+//     because its optional variables are unset counts as absent and takes
+//     its default (an empty list item is an error).
 //   - Each chat platform registered with package adapters (adapters.Names)
 //     reads and checks its own section, named after it (`slack:`), and says
 //     what it needs when `adapter:` names it; a person's account on it is

@@ -30,6 +30,8 @@ func TestDefault(t *testing.T) {
 	t.Parallel()
 	cfg := config.Default()
 	require.NotNil(t, cfg)
+	_, err := config.Parse(config.Example, "example.yaml", noenv)
+	require.NoError(t, err, "the demo starts with an empty environment")
 	assert.Equal(t, "fault", cfg.Command)
 	assert.Equal(t, "console", cfg.Adapter)
 	assert.Equal(t, "warroom.db", cfg.Database)
@@ -168,8 +170,9 @@ func TestEnvExpansion(t *testing.T) {
 	getenv := func(k string) string { return env[k] }
 	data := people + `adapter: slack
 database: ${DATA}/warroom.db
-bridge: https://meet.example.com/${ROOM}-{id}${UNSET}
-slack: {bot_token: "${SLACK_BOT_TOKEN}", app_token: "${MY_APP_TOKEN}", signing_secret: "${UNSET}", private: "${UNSET_BOOL}", api_url: "${UNSET}"}
+bridge: https://meet.example.com/${ROOM}-{id}${UNSET:-}
+plans: ${PLANS_DIR:-/etc/warroom/plans}
+slack: {bot_token: "${SLACK_BOT_TOKEN}", app_token: "${MY_APP_TOKEN}", signing_secret: "${UNSET:-}", private: "${UNSET_BOOL:-}", api_url: "${UNSET:-}"}
 services:
   web: {contacts: ["${ONCALL}"]}
 `
@@ -177,18 +180,35 @@ services:
 	require.NoError(t, err)
 	assert.Equal(t, "/var/lib/warroom/warroom.db", cfg.Database)
 	assert.Equal(t, "https://meet.example.com/acme-{id}", cfg.Bridge)
+	assert.Equal(t, "/etc/warroom/plans", cfg.Plans, "an unset optional variable takes its default")
 	assert.Equal(t, slack.Settings{BotToken: "xoxb-1", AppToken: "xapp-2"}, cfg.Platforms["slack"])
 	assert.Equal(t, []string{"bob"}, cfg.Catalog.Services["web"].Contacts)
 
 	// A nil getenv reads nothing; a lone $ is literal.
-	cfg, err = config.Parse([]byte("bridge: https://x.example/$id/{id}\nplans: ${NOPE}p/\n"), "t.yaml", nil)
+	cfg, err = config.Parse([]byte("bridge: https://x.example/$id/{id}\nplans: ${NOPE:-}p/\ndatabase: ${NOPE:-}\n"), "t.yaml", nil)
 	require.NoError(t, err)
 	assert.Equal(t, "https://x.example/$id/{id}", cfg.Bridge)
 	assert.Equal(t, "p/", cfg.Plans)
+	assert.Equal(t, config.DefaultDatabase, cfg.Database, "empty only because an optional variable is unset: absent")
+
+	// A set variable wins over its default.
+	cfg, err = config.Parse([]byte("database: ${DATA:-/tmp}/w.db\n"), "t.yaml", getenv)
+	require.NoError(t, err)
+	assert.Equal(t, "/var/lib/warroom/w.db", cfg.Database)
 
 	// The env var named in the file is the one the error names.
-	_, err = config.Parse([]byte("adapter: slack\nslack: {bot_token: \"${MY_BOT}\", app_token: \"${MY_APP_TOKEN}\"}\n"), "t.yaml", getenv)
+	_, err = config.Parse([]byte("adapter: slack\nslack: {bot_token: \"${MY_BOT:-}\", app_token: \"${MY_APP_TOKEN}\"}\n"), "t.yaml", getenv)
 	assert.EqualError(t, err, "t.yaml:2: slack.bot_token: adapter is slack but the bot token is empty; set MY_BOT in the environment")
+	_, err = config.Parse([]byte("adapter: slack\nslack: {bot_token: \"${MY_BOT}\", app_token: \"${MY_APP_TOKEN}\"}\n"), "t.yaml", getenv)
+	assert.EqualError(t, err, "t.yaml:2: slack.bot_token: ${MY_BOT} is not set: set MY_BOT in the environment, or write ${MY_BOT:-} if it is optional",
+		"said once: the platform does not say it is empty as well")
+
+	// An unused platform's section is read too: an unset variable there
+	// is still a problem, unless it is optional.
+	_, err = config.Parse([]byte("adapter: console\ndiscord: {token: \"${NOPE}\", guild: \"123456789012345678\"}\n"), "t.yaml", getenv)
+	assert.EqualError(t, err, "t.yaml:2: discord.token: ${NOPE} is not set: set NOPE in the environment, or write ${NOPE:-} if it is optional")
+	_, err = config.Parse([]byte("adapter: console\ndiscord: {token: \"${NOPE:-}\", guild: \"123456789012345678\"}\n"), "t.yaml", getenv)
+	assert.NoError(t, err)
 
 	// Secrets never appear in errors.
 	_, err = config.Parse([]byte("adapter: slack\nslack: {bot_token: xoxb-very-secret, app_token: \"${MY_APP_TOKEN}\"}\n"), "t.yaml", getenv)
@@ -264,6 +284,8 @@ func TestBadConfigs(t *testing.T) {
 		{"literal discord secret", "discord: {token: abc.def}\n", nil,
 			`t.yaml:1: discord.token: put the secret in the environment and write "${DISCORD_TOKEN}"`},
 		{"slack token unset", "adapter: slack\nslack: {bot_token: \"${SLACK_BOT_TOKEN}\", app_token: \"${SLACK_APP_TOKEN}\"}\n", slackEnv,
+			`t.yaml:2: slack.bot_token: ${SLACK_BOT_TOKEN} is not set: set SLACK_BOT_TOKEN in the environment, or write ${SLACK_BOT_TOKEN:-} if it is optional`},
+		{"slack token empty", "adapter: slack\nslack: {bot_token: \"${SLACK_BOT_TOKEN:-}\", app_token: \"${SLACK_APP_TOKEN}\"}\n", slackEnv,
 			`t.yaml:2: slack.bot_token: adapter is slack but the bot token is empty; set SLACK_BOT_TOKEN in the environment`},
 		{"slack token absent", "adapter: slack\nslack: {app_token: \"${SLACK_APP_TOKEN}\"}\n", slackEnv,
 			`t.yaml:2: slack.bot_token: adapter is slack but no bot token is configured; add bot_token: "${SLACK_BOT_TOKEN}" under slack and set SLACK_BOT_TOKEN in the environment`},
@@ -338,7 +360,19 @@ func TestBadConfigs(t *testing.T) {
 		{"null contacts", people + "services:\n  checkout: {contacts: }\n", nil,
 			`t.yaml:5: services.checkout.contacts: list at least one person`},
 		{"unset variable in a list", people + "services:\n  checkout:\n    contacts: [\"${ONCALL}\"]\n", nil,
-			`t.yaml:6: services.checkout.contacts: "${ONCALL}" is empty; set ONCALL in the environment`},
+			`t.yaml:6: services.checkout.contacts: ${ONCALL} is not set: set ONCALL in the environment, or write ${ONCALL:-default} if it is optional`},
+		{"empty variable in a list", people + "services:\n  checkout:\n    contacts: [\"${ONCALL:-}\"]\n", nil,
+			`t.yaml:6: services.checkout.contacts: "${ONCALL:-}" is empty; set ONCALL in the environment`},
+		{"unset bridge variable", "bridge: \"${BRIDGE_URL}/room-{id}\"\n", nil,
+			`t.yaml:1: bridge: ${BRIDGE_URL} is not set: set BRIDGE_URL in the environment, or write ${BRIDGE_URL:-default} if it is optional`},
+		{"unset database variable", "database: ${DB_PATH}\n", nil,
+			`t.yaml:1: database: ${DB_PATH} is not set: set DB_PATH in the environment, or write ${DB_PATH:-default} if it is optional`},
+		{"two unset variables", "bridge: \"${HOST}/${ROOM}/{id}\"\n", nil,
+			`t.yaml:1: bridge: ${HOST}, ${ROOM} are not set: set HOST, ROOM in the environment, or write ${HOST:-default} if it is optional`},
+		{"shell's other forms", "database: \"${DB-x.db}\"\n", nil,
+			`t.yaml:1: database: "${DB-x.db}": write ${DB} (required) or ${DB:-default} (optional)`},
+		{"nested default", "database: \"${DB:-${HOME}/x.db}\"\n", nil,
+			`t.yaml:1: database: "${DB:-${HOME}/x.db}": a default cannot hold another ${...}`},
 		{"not YAML: first line", "\tadapter: slack\n", nil,
 			`t.yaml:1: not valid YAML: found character that cannot start any token`},
 		{"not YAML: unknown alias", "adapter: console\nhttp: *addr\n", nil,

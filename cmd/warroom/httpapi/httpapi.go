@@ -49,10 +49,24 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
+// Pinger is a store that can prove it can write now (store.DB,
+// memstore.Store): a write that changes nothing.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	// The store answering is what "healthy" means: without it nothing works.
-	if _, err := s.Store.Faults(r.Context(), bot.FaultFilter{Limit: 1}); err != nil {
-		s.error(w, r, err)
+	// The store answering, and taking writes, is what "healthy" means:
+	// without it no command is recorded.
+	_, err := s.Store.Faults(r.Context(), bot.FaultFilter{Limit: 1})
+	if p, ok := s.Store.(Pinger); ok && err == nil {
+		err = p.Ping(r.Context())
+	}
+	if err != nil {
+		if s.Log != nil {
+			s.Log.Error("health check", "err", err)
+		}
+		s.json(w, http.StatusServiceUnavailable, map[string]string{"error": bot.ErrorMessage(err), "code": bot.EUNAVAILABLE})
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
