@@ -290,7 +290,7 @@ func (e Event) Describe() string {
 		EventStepStarted, EventStepEnded, EventRunEnded:
 		return describeRun(e, who)
 	case EventChased:
-		what := map[string]string{ChaseDM: "sent a DM", ChasePage: "paged", ChaseCommander: "reported to the commander"}[e.Via]
+		what := map[string]string{ChaseDM: "sent a DM", ChasePage: "paged", ChaseCommander: "reported to the commander", ChaseHandler: "reported to the handler"}[e.Via]
 		s := fmt.Sprintf("@%s not checked in: %s", e.Person, what)
 		if e.Text != "" {
 			s += " (failed: " + e.Text + ")"

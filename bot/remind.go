@@ -45,6 +45,9 @@ const (
 	ChaseDM        = "dm"
 	ChasePage      = "page"
 	ChaseCommander = "commander"
+	// ChaseHandler is the third stage for the commander: reported to the
+	// handler, not to himself.
+	ChaseHandler = "handler"
 )
 
 var chaseStages = []string{ChaseDM, ChasePage, ChaseCommander}
@@ -221,6 +224,9 @@ func (b *Bot) chase(ctx context.Context, f *Fault, now time.Time) error {
 			case ChasePage:
 				e.Text = b.page(ctx, f, p.Person, fmt.Sprintf("warroom %s %s: %s. You have not checked in: join #%s", f.Level, f.Ref(), f.Title, f.ChannelName))
 			case ChaseCommander:
+				if p.Person == f.Commander {
+					e.Via = ChaseHandler
+				}
 				report = append(report, p.Person)
 			}
 			evs = append(evs, e)

@@ -266,3 +266,10 @@ func playDemoTwice(t *testing.T, name string, getenv func(string) string) string
 	assert.Equal(t, again, outs[1], "the second run of %s on the same database", name)
 	return outs[0]
 }
+
+// TestConsolePolicy: a re-grade applies the new level's whole policy, the
+// chase report says what reached whom, the time to declare, typos answered.
+func TestConsolePolicy(t *testing.T) {
+	t.Parallel()
+	playScenario(t, "policy.txt", "", start, "-demo-clock", "-db", filepath.Join(t.TempDir(), "w.db"), "-http", "off")
+}
