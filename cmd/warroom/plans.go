@@ -239,7 +239,7 @@ func cmdPlansReload(ctx context.Context, args []string, e env) int {
 	for _, p := range out.Problems {
 		fmt.Fprintln(e.stdout, p)
 	}
-	fmt.Fprintf(e.stdout, "reloaded: %d plan(s) loaded, %d problem(s)\n", out.Loaded, len(out.Problems))
+	fmt.Fprintf(e.stdout, "reloaded: %s loaded, %s\n", bot.Plural(out.Loaded, "plan"), bot.Plural(len(out.Problems), "problem"))
 	if len(out.Problems) > 0 {
 		return 1
 	}

@@ -123,7 +123,7 @@ func TestPlansReload(t *testing.T) {
 	code := run(context.Background(), []string{"plans", "reload", "-config", cfgFile, "-http", addr}, env{stdout: &rout, stderr: &rerr, getenv: getenv})
 	assert.Equal(t, 1, code, "a problem is reported")
 	assert.Contains(t, rout.String(), "c.yaml:")
-	assert.Contains(t, rout.String(), "reloaded: 1 plan(s) loaded, 1 problem(s)")
+	assert.Contains(t, rout.String(), "reloaded: 1 plan loaded, 1 problem")
 	assert.Equal(t, []string{"warm-cache"}, names(), "the broken file is left out, the others load")
 
 	require.NoError(t, pw.Close())
