@@ -107,6 +107,7 @@ func Apply(f *Fault, e Event) {
 		f.Title, f.Level, f.Status = e.Text, e.Level, StatusOpen
 		f.Service, f.Cause, f.Kind = e.Service, e.Cause, e.Kind
 		f.DeclaredBy, f.DeclaredAt = e.Actor, e.At
+		f.levelSeq = e.Seq
 	case EventChannelCreated:
 		f.Channel, f.ChannelName = e.Channel, e.Text
 	case EventInvited:
@@ -135,7 +136,7 @@ func Apply(f *Fault, e Event) {
 	case EventCauseSet:
 		f.Cause = e.Service
 	case EventLevelChanged:
-		f.Level = e.Level
+		f.Level, f.levelSeq = e.Level, e.Seq
 	case EventTaskAdded:
 		f.Tasks = append(f.Tasks, Task{Num: e.Task, Assignee: e.Person, Text: e.Text, CreatedBy: e.Actor, CreatedAt: e.At, Run: e.Run, Step: e.Step})
 	case EventTaskDone:
@@ -168,6 +169,8 @@ func Apply(f *Fault, e Event) {
 	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
 		EventStepStarted, EventStepEnded, EventRunEnded:
 		applyRun(f, e)
+	case EventAlertFiring, EventAlertResolved, EventAlertsTold:
+		applyAlert(f, e)
 	case EventChased:
 		for i := range f.Participants {
 			if f.Participants[i].Person == e.Person {
@@ -261,6 +264,8 @@ func (e Event) Describe() string {
 	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
 		EventStepStarted, EventStepEnded, EventRunEnded:
 		return describeRun(e, who)
+	case EventAlertFiring, EventAlertResolved, EventAlertsTold:
+		return describeAlert(e)
 	case EventChased:
 		what := map[string]string{ChaseDM: "sent a DM", ChasePage: "paged", ChaseCommander: "reported to the commander"}[e.Via]
 		s := fmt.Sprintf("@%s not checked in: %s", e.Person, what)

@@ -84,6 +84,9 @@ func (b *Bot) Tick(ctx context.Context) error {
 		return err
 	}
 	var errs []string
+	if err := b.requeueAlerts(ctx); err != nil { // alert deliveries whose acting failed
+		errs = append(errs, fmt.Sprintf("alerts: %v", err))
+	}
 	now := b.clock.Now()
 	for _, f := range open {
 		if !b.due(f, now) {
@@ -106,6 +109,9 @@ func (b *Bot) tickFault(ctx context.Context, id int64) error {
 		return err
 	}
 	now := b.clock.Now()
+	if err := b.tellAlerts(ctx, f, now); err != nil {
+		return err
+	}
 	if err := b.expireRuns(ctx, f, now); err != nil {
 		return err
 	}
@@ -124,6 +130,9 @@ func (b *Bot) due(f *Fault, now time.Time) bool {
 		return false
 	}
 	pol := b.catalog.Levels[f.Level]
+	if f.alertNewsDue(now) {
+		return true
+	}
 	for i := range f.Runs {
 		if f.Runs[i].Expired(now) {
 			return true
