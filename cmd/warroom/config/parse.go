@@ -53,7 +53,7 @@ func channelHint(line string) string {
 }
 
 var (
-	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "slack", "discord", "paging", "permissions", "api_tokens", "people", "services", "duty", "levels"}
+	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "slack", "discord", "paging", "permissions", "api_tokens", "people", "services", "duty", "levels", "alerts"}
 	slackKeys   = []string{"bot_token", "app_token", "signing_secret", "private", "api_url"}
 	discordKeys = []string{"token", "guild", "api_url"}
 	personKeys  = []string{"name", "email", "phone", "slack", "discord"}
@@ -409,6 +409,9 @@ func (p *parser) config(root *yaml.Node) *Config {
 
 	if f, ok := fields["paging"]; ok {
 		cfg.Paging = p.pagingSection(f)
+	}
+	if f, ok := fields["alerts"]; ok {
+		cfg.Alerts = p.alertsSection(f)
 	}
 
 	// What the chosen adapter needs.
