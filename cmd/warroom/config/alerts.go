@@ -63,9 +63,9 @@ type AlertLevels struct {
 
 // Defaults of the alerts section.
 const (
-	DefaultAlertGroup            = "group"
-	DefaultAlertLevelLabel       = "severity"
-	DefaultAlertLevel            = bot.P3
+	DefaultAlertGroup             = "group"
+	DefaultAlertLevelLabel        = "severity"
+	DefaultAlertLevel             = bot.P3
 	DefaultGrafanaTimestampHeader = "X-Grafana-Alerting-Timestamp"
 )
 
@@ -80,7 +80,7 @@ var (
 	alertLevelKeys  = []string{"label", "map", "default"}
 	alertGroupModes = []string{"group", "alert"}
 
-	labelRe  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)         // a Prometheus label name
+	labelRe  = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)           // a Prometheus label name
 	headerRe = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$") // an HTTP header name (RFC 9110 token)
 )
 
