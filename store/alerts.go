@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/warroom/warroom/bot"
@@ -75,20 +76,12 @@ func (db *DB) Put(ctx context.Context, item bot.InboxItem) (bool, error) {
 	if item.Source == "" || item.ID == "" {
 		return false, bot.Errorf(bot.EINVALID, "an inbox item needs a source and an id")
 	}
-	payload := item.Payload
-	if payload == nil {
-		payload = []byte{} // NOT NULL
+	if item.Payload == nil {
+		item.Payload = []byte{} // NOT NULL
 	}
-	res, err := db.write.ExecContext(ctx, `INSERT INTO inbox (source, id, payload, received_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (source, id) DO NOTHING`, item.Source, item.ID, payload, formatTime(item.Received))
-	if err != nil {
-		return false, bot.Errorf(bot.EINTERNAL, "store: inbox put: %v", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, bot.Errorf(bot.EINTERNAL, "store: inbox put: %v", err)
-	}
-	return n == 1, nil
+	op := &inboxOp{put: true, source: item.Source, id: item.ID, payload: item.Payload, at: formatTime(item.Received)}
+	db.inbox.do(ctx, db, op)
+	return op.fresh, op.err
 }
 
 // Pending returns up to limit items of source not done, oldest first.
@@ -121,16 +114,119 @@ func (db *DB) Pending(ctx context.Context, source string, limit int) ([]bot.Inbo
 
 // Done marks an inbox item acted on.
 func (db *DB) Done(ctx context.Context, source, id string) error {
-	res, err := db.write.ExecContext(ctx, `UPDATE inbox SET done_at = coalesce(done_at, ?) WHERE source = ? AND id = ?`, formatTime(db.clock.Now()), source, id)
+	op := &inboxOp{source: source, id: id, at: formatTime(db.clock.Now())}
+	db.inbox.do(ctx, db, op)
+	return op.err
+}
+
+// inboxWriter commits the inbox's writes in groups: the Puts and Dones that
+// arrive while one transaction commits go together in the next. A storm of
+// alert deliveries is then a few write transactions instead of two per
+// delivery, on the one writer connection the faults' timelines need too,
+// and the hooks' answers wait less. Alone, a write is its own transaction,
+// as before.
+type inboxWriter struct {
+	mu      sync.Mutex
+	queue   []*inboxOp
+	writing bool // a caller is committing groups; the others wait on done
+}
+
+// inboxOp is one Put (put) or Done, and its outcome.
+type inboxOp struct {
+	put        bool
+	source, id string
+	payload    []byte
+	at         string // received_at, or done_at
+	fresh      bool
+	err        error
+	done       chan struct{} // closed when it is written (or failed)
+	lead       chan struct{} // closed when its caller is to commit the next group
+}
+
+// maxInboxGroup bounds one group's transaction.
+const maxInboxGroup = 256
+
+// do runs op in a group. A caller who finds nobody committing commits a
+// group (its own op first), then hands the next group to the caller at the
+// head of the queue: each commits one group, so nobody waits for more than
+// the group before theirs and their own.
+func (w *inboxWriter) do(ctx context.Context, db *DB, op *inboxOp) {
+	op.done, op.lead = make(chan struct{}), make(chan struct{})
+	w.mu.Lock()
+	w.queue = append(w.queue, op)
+	if w.writing {
+		w.mu.Unlock()
+		select {
+		case <-op.done:
+			return
+		case <-op.lead: // op heads the queue now
+		}
+		w.mu.Lock()
+	}
+	w.writing = true
+	n := min(len(w.queue), maxInboxGroup)
+	group := w.queue[:n:n]
+	w.queue = w.queue[n:]
+	w.mu.Unlock()
+
+	// The group is everyone's: one caller giving up must not undo the
+	// others' writes.
+	db.commitInbox(context.WithoutCancel(ctx), group)
+
+	w.mu.Lock()
+	for _, o := range group {
+		if o != op {
+			close(o.done)
+		}
+	}
+	if len(w.queue) > 0 {
+		close(w.queue[0].lead)
+	} else {
+		w.writing = false
+	}
+	w.mu.Unlock()
+}
+
+// commitInbox writes a group of inbox operations in one transaction.
+func (db *DB) commitInbox(ctx context.Context, group []*inboxOp) {
+	fail := func(err error) {
+		for _, o := range group {
+			o.fresh, o.err = false, bot.Errorf(bot.EINTERNAL, "store: inbox: %v", err)
+		}
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return bot.Errorf(bot.EINTERNAL, "store: inbox done: %v", err)
+		fail(err)
+		return
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return bot.Errorf(bot.EINTERNAL, "store: inbox done: %v", err)
-	} else if n == 0 {
-		return bot.Errorf(bot.ENOTFOUND, "the inbox has no item %s of %s", id, source)
+	defer tx.Rollback()
+	for _, o := range group {
+		var res sql.Result
+		if o.put {
+			res, err = tx.ExecContext(ctx, `INSERT INTO inbox (source, id, payload, received_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (source, id) DO NOTHING`, o.source, o.id, o.payload, o.at)
+		} else {
+			res, err = tx.ExecContext(ctx, `UPDATE inbox SET done_at = coalesce(done_at, ?) WHERE source = ? AND id = ?`, o.at, o.source, o.id)
+		}
+		if err != nil {
+			fail(err)
+			return
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			fail(err)
+			return
+		}
+		switch {
+		case o.put:
+			o.fresh = n == 1
+		case n == 0:
+			o.err = bot.Errorf(bot.ENOTFOUND, "the inbox has no item %s of %s", o.id, o.source)
+		}
 	}
-	return nil
+	if err := tx.Commit(); err != nil {
+		fail(err)
+	}
 }
 
 // parseTime reads a time as formatTime wrote it.
