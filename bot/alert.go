@@ -240,22 +240,18 @@ func (b *Bot) alertKey(ctx context.Context, ak AlertKeys, batch AlertBatch, key 
 		id, err := ak.AlertFault(ctx, batch.Source, key)
 		switch {
 		case err == nil:
-			f, err := b.load(ctx, id)
-			if err != nil {
-				return AlertResult{Key: key}, err
+			res, resolved, retry, err := b.joinAlerts(ctx, actor, id, batch, alerts)
+			if retry {
+				continue // changed meanwhile: look again
 			}
-			if f.Open() {
-				res, retry, err := b.joinAlerts(ctx, actor, f.ID, batch, alerts)
-				if retry {
-					continue // resolved or changed meanwhile: look again
-				}
+			if resolved == nil {
 				res.Key = key
 				if err == nil {
 					b.countAlerts(batch.Source, func(c *AlertCount) { c.Deduplicated += int64(len(alerts)) })
 				}
 				return res, err
 			}
-			earlier = f
+			earlier = resolved
 		case ErrorCode(err) != ENOTFOUND:
 			return AlertResult{Key: key}, err
 		}
@@ -356,14 +352,15 @@ func (b *Bot) declareAlerts(ctx context.Context, batch AlertBatch, key string, f
 	return res, true, err
 }
 
-// joinAlerts adds a key's alerts to its open fault. retry says the fault was
-// resolved or changed meanwhile: look the key up again.
-func (b *Bot) joinAlerts(ctx context.Context, actor Actor, id int64, batch AlertBatch, alerts []Alert) (res AlertResult, retry bool, err error) {
+// joinAlerts adds a key's alerts to its fault, when it is open. resolved is
+// the fault when it is not (a person resolved it: the alerts declare a new
+// one); retry says it changed meanwhile: look the key up again.
+func (b *Bot) joinAlerts(ctx context.Context, actor Actor, id int64, batch AlertBatch, alerts []Alert) (res AlertResult, resolved *Fault, retry bool, err error) {
 	var (
 		up       Level
 		mitigate bool
 	)
-	_, err = b.act(ctx, actor, id, ask{command: alertCommand}, func(f *Fault) (string, error) {
+	r, err := b.act(ctx, actor, id, ask{command: alertCommand}, func(f *Fault) (string, error) {
 		now := b.clock.Now()
 		evs := alertEvents(f, batch.Source, alerts, batch.Resolved, now)
 		if err := b.record(ctx, f, evs...); err != nil {
@@ -381,8 +378,11 @@ func (b *Bot) joinAlerts(ctx context.Context, actor Actor, id int64, batch Alert
 		mitigate = b.alerts.policy.AutoMitigate && f.Status == StatusOpen && len(f.Alerts) > 0 && f.FiringAlerts() == 0
 		return "", b.tellAlerts(ctx, f, now)
 	})
+	if r.Fault != nil && !r.Fault.Open() {
+		return res, r.Fault, false, nil
+	}
 	if err != nil {
-		return res, ErrorCode(err) == ECONFLICT, err
+		return res, nil, ErrorCode(err) == ECONFLICT, err
 	}
 	if up != "" {
 		if _, err := b.Regrade(ctx, actor, id, up); err != nil {
@@ -394,7 +394,7 @@ func (b *Bot) joinAlerts(ctx context.Context, actor Actor, id int64, batch Alert
 			b.log.Warn("alert auto-mitigate", "fault", id, "err", err)
 		}
 	}
-	return res, false, nil
+	return res, nil, false, nil
 }
 
 // Alert events. Actor is the source (alertmanager, grafana, generic); Via
