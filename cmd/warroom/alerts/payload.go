@@ -52,13 +52,24 @@ type Entry struct {
 }
 
 // Labels are label (or annotation) names to values. Decoding is lenient: a
-// number or boolean value is kept as its text, null as absent.
+// number or boolean value is kept as its text; null and "" are absent, as
+// an empty label is in Prometheus.
 type Labels map[string]string
 
 // UnmarshalJSON reads an object of scalars.
 func (l *Labels) UnmarshalJSON(data []byte) error {
 	if bytes.Equal(bytes.TrimSpace(data), []byte("null")) {
 		*l = nil
+		return nil
+	}
+	var plain map[string]string // what senders send: strings only
+	if err := json.Unmarshal(data, &plain); err == nil {
+		for k, v := range plain {
+			if v == "" {
+				delete(plain, k)
+			}
+		}
+		*l = plain
 		return nil
 	}
 	var raw map[string]json.RawMessage
@@ -75,7 +86,9 @@ func (l *Labels) UnmarshalJSON(data []byte) error {
 			if err := json.Unmarshal(v, &s); err != nil {
 				return err
 			}
-			out[k] = s
+			if s != "" {
+				out[k] = s
+			}
 		case v[0] == '{' || v[0] == '[':
 			return fmt.Errorf("label %q: expected a string, got %s", clip(k, 40), map[byte]string{'{': "an object", '[': "a list"}[v[0]])
 		default: // a number, true, false
