@@ -654,6 +654,15 @@ func clip(s string, n int) string {
 	return s[:cut] + "…"
 }
 
+// declarer names who declared f: a person's mention, or the monitoring
+// source that did ("an alert from alertmanager").
+func (b *Bot) declarer(f *Fault) string {
+	if len(f.Alerts) > 0 && f.Alerts[0].Source == f.DeclaredBy {
+		return "an alert from " + f.DeclaredBy
+	}
+	return b.mention(f.DeclaredBy)
+}
+
 // describeAlert renders an alert event as a line of the timeline.
 func describeAlert(e Event) string {
 	switch e.Type {

@@ -241,7 +241,7 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 // tellOutside tells those outside the war room of a new fault: the level's
 // stakeholders, a paging service that follows faults, and those paged.
 func (b *Bot) tellOutside(ctx context.Context, f *Fault) {
-	b.notify(ctx, f, fmt.Sprintf("declared by %s; commander %s", b.mention(f.DeclaredBy), b.mention(f.Commander)))
+	b.notify(ctx, f, fmt.Sprintf("declared by %s; commander %s", b.declarer(f), b.mention(f.Commander)))
 	b.track(ctx, f, true)
 	b.pageAtDeclare(ctx, f)
 }
