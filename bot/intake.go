@@ -32,8 +32,9 @@ type alertIntake struct {
 
 	started, stopped bool
 	// inflight are the inbox ids queued or being acted on, so that a
-	// rescan of the inbox does not queue them twice.
-	inflight map[string]bool
+	// rescan of the inbox does not queue them twice; finished those acted
+	// on since the rescan began (its read may predate their Done).
+	inflight, finished map[string]bool
 	queues   [alertWorkers][]queuedAlerts
 	busy     int // deliveries queued or being acted on
 }
@@ -45,7 +46,7 @@ type queuedAlerts struct {
 
 func (in *alertIntake) init() {
 	if in.inflight == nil {
-		in.inflight = map[string]bool{}
+		in.inflight, in.finished = map[string]bool{}, map[string]bool{}
 		in.cond.L = &in.mu
 	}
 }
@@ -141,16 +142,26 @@ func (b *Bot) requeueAlerts(ctx context.Context) error {
 	}
 	in := &b.alerts.intake
 	in.mu.Lock()
-	defer in.mu.Unlock()
 	if !in.started || in.stopped {
+		in.mu.Unlock()
 		return nil
 	}
+	clear(in.finished)
+	in.mu.Unlock()
+	// Read without the lock: the hooks keep taking alerts meanwhile. An id
+	// put since is in flight already (TakeAlerts marks it first); one acted
+	// on since is finished.
 	items, err := ib.Pending(ctx, InboxAlerts, 0)
 	if err != nil {
 		return err
 	}
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.stopped {
+		return nil
+	}
 	for _, it := range items {
-		if in.inflight[it.ID] {
+		if in.inflight[it.ID] || in.finished[it.ID] {
 			continue
 		}
 		var batch AlertBatch
@@ -193,6 +204,7 @@ func (b *Bot) alertWorker(ctx context.Context, ib Inbox, w int) {
 
 		in.mu.Lock()
 		delete(in.inflight, q.id)
+		in.finished[q.id] = true
 		in.busy--
 		in.cond.Broadcast()
 		in.mu.Unlock()
