@@ -35,8 +35,8 @@ type alertIntake struct {
 	// rescan of the inbox does not queue them twice; finished those acted
 	// on since the rescan began (its read may predate their Done).
 	inflight, finished map[string]bool
-	queues   [alertWorkers][]queuedAlerts
-	busy     int // deliveries queued or being acted on
+	queues             [alertWorkers][]queuedAlerts
+	busy               int // deliveries queued or being acted on
 }
 
 type queuedAlerts struct {
