@@ -81,6 +81,15 @@ func (b *Bot) view(ctx context.Context, a Actor, id int64, command string) (*Fau
 // enter is what every command on an open fault goes through: presence
 // check-in, then the permissions table.
 func (b *Bot) enter(ctx context.Context, f *Fault, a Actor, q ask) error {
+	if a.Via == ViaAlert {
+		// An alert is no person, and the table names roles and people: it
+		// may do what the spec gives monitoring (alertMay: record its
+		// alerts, re-grade up, mark mitigated), and nothing else.
+		if alertMay[q.command] {
+			return nil
+		}
+		return b.refuse(ctx, f, a, q.command, Errorf(EFORBIDDEN, "an alert may not /%s %s: alerts record themselves, re-grade up and mark mitigated, nothing else", b.opts.Command, q.command))
+	}
 	if a.Via == ViaChat && q.command != "checkin" {
 		if err := b.presence(ctx, f, a.Person, q.command); err != nil {
 			return err

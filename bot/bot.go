@@ -36,6 +36,7 @@ type Bot struct {
 	// notifier pages people; nil until a provider is configured.
 	notifier Notifier
 	plans    plansState
+	alerts   alertState
 
 	// locks serialise the commands on one fault (striped by fault id) so
 	// that decisions are made on the state they will be appended to.
@@ -52,8 +53,12 @@ func (b *Bot) background(ctx context.Context, fn func(context.Context)) {
 	b.bg.Go(func() { fn(ctx) })
 }
 
-// Wait blocks until background work is done. Call it before exit.
-func (b *Bot) Wait() { b.bg.Wait() }
+// Wait blocks until background work is done, alerts taken included. Call
+// it before exit.
+func (b *Bot) Wait() {
+	b.waitAlerts()
+	b.bg.Wait()
+}
 
 // New returns a Bot with the core verbs registered.
 func New(store Store, adapter Adapter, clock Clock, catalog *Catalog, opts Options, log *slog.Logger) (*Bot, error) {
@@ -74,10 +79,19 @@ func New(store Store, adapter Adapter, clock Clock, catalog *Catalog, opts Optio
 }
 
 // Start prepares the bot for a (re)started process: plan runs the last
-// process left mid-step are marked interrupted and announced, and adapters
-// without a memory of their own learn the open war rooms' kickoff messages.
-// Plan runs started from now on stop when ctx ends.
+// process left mid-step are marked interrupted and announced, adapters
+// without a memory of their own learn the open war rooms' kickoff messages,
+// and the alert intake starts, acting first on what the last process kept
+// but did not act on. Plan runs started from now on, and the intake, stop
+// when ctx ends.
 func (b *Bot) Start(ctx context.Context) error {
+	if err := b.start(ctx); err != nil {
+		return err
+	}
+	return b.startAlerts(ctx)
+}
+
+func (b *Bot) start(ctx context.Context) error {
 	b.plans.runCtx = ctx
 	open, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}})
 	if err != nil {

@@ -20,6 +20,17 @@ type DeclareRequest struct {
 	// Via is where it came from (ViaChat, ViaAPI, ViaAlert...). A fault an
 	// alert declares has no human handler: the first to check in becomes it.
 	Via string
+
+	// Set by Alerts only, so that no chat or API request can: the key the
+	// fault is filed under (the store makes one fault per key, however
+	// many deliveries race); unlisted lets a service the catalog does not
+	// know through (an alert's label; the war room is told of the gap);
+	// events are recorded with the declaration; after is posted in the war
+	// room after the kickoff.
+	alertKey string
+	unlisted bool
+	events   []Event
+	after    string
 }
 
 // declareArgs are `/fault declare`'s: P1|P2|P3|P4 <title...> [service=<name>] [cause=<name>] [kind=<kind>].
@@ -76,12 +87,12 @@ func (req *DeclareRequest) validate(c *Catalog, word string) error {
 		return err
 	}
 	req.Level = lvl
-	if req.Service != "" {
+	if req.Service != "" && !req.unlisted {
 		if _, err := c.Service(req.Service); err != nil {
 			return c.noService("service", req.Service)
 		}
 	}
-	if req.Cause != "" {
+	if req.Cause != "" && !req.unlisted {
 		if _, err := c.Service(req.Cause); err != nil {
 			return c.noService("cause", req.Cause)
 		}
@@ -101,14 +112,25 @@ func orP2(l Level) Level {
 // and the declarer in one call, and posts the kickoff. A failing platform
 // does not undo the declaration: the fault is recorded and the failure said.
 func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
+	f, _, err := b.declare(ctx, req)
+	return f, err
+}
+
+// declare is Declare. Under an alert key that has an open fault already it
+// declares nothing and returns that fault's id (in a bare Fault) with
+// created false.
+func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, created bool, err error) {
+	if req.Via != ViaAlert {
+		req.alertKey, req.unlisted, req.events, req.after = "", false, nil, ""
+	}
 	if err := req.validate(b.catalog, b.opts.Command); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	human := req.Via != ViaAlert
 	if human {
 		if err := b.authorize(nil, req.Actor, ask{command: "declare"}); err != nil {
 			b.log.Info("declare refused", "actor", req.Actor, "via", req.Via)
-			return nil, err
+			return nil, false, err
 		}
 	}
 	now := b.clock.Now()
@@ -124,23 +146,40 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	if human {
 		evs = append(evs, Event{Type: EventRoleAssigned, At: now, Actor: ActorBot, Role: RoleHandler, Person: req.Actor, Text: "declared it"})
 	}
-	id, err := b.store.CreateFault(ctx, evs)
-	if err != nil {
-		return nil, err
+	for _, e := range req.events {
+		if e.At.IsZero() {
+			e.At = now
+		}
+		evs = append(evs, e)
 	}
+	var id int64
+	if req.alertKey != "" {
+		ak, ok := b.store.(AlertKeys)
+		if !ok {
+			return nil, false, Errorf(EUNAVAILABLE, "this store keeps no alert index")
+		}
+		if id, created, err = ak.CreateAlertFault(ctx, req.Actor, req.alertKey, evs); err != nil {
+			return nil, false, err
+		} else if !created {
+			return &Fault{ID: id}, false, nil
+		}
+	} else if id, err = b.store.CreateFault(ctx, evs); err != nil {
+		return nil, false, err
+	}
+	created = true
 	defer b.lock(id)()
-	f := Replay(evs)
+	f = Replay(evs)
 
 	ch, err := b.adapter.CreateChannel(ctx, ChannelName(id, f.Title))
 	if err != nil {
 		b.log.Warn("creating the war-room channel", "fault", id, "err", err)
 		if rerr := b.record(ctx, f, Event{Type: EventChannelFailed, Actor: ActorBot, Text: err.Error()}); rerr != nil {
-			return f, rerr
+			return f, true, rerr
 		}
-		return f, Errorf(EUNAVAILABLE, "declared %s (%s) but its war-room channel could not be created: %v", f.Ref(), f.Level, err)
+		return f, true, Errorf(EUNAVAILABLE, "declared %s (%s) but its war-room channel could not be created: %v", f.Ref(), f.Level, err)
 	}
 	if err := b.record(ctx, f, Event{Type: EventChannelCreated, Actor: ActorBot, Channel: ch.ID, Text: ch.Name}); err != nil {
-		return f, err
+		return f, true, err
 	}
 
 	var people []invitee
@@ -172,17 +211,17 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	}
 	_, inviteErr := plan.finish(ctx, b, f, callErr)
 	if inviteErr != nil && ErrorCode(inviteErr) != EUNAVAILABLE {
-		return f, inviteErr // the store failed
+		return f, true, inviteErr // the store failed
 	}
 	if postErr != nil {
-		return f, Errorf(EUNAVAILABLE, "declared %s in #%s but the kickoff could not be posted: %v", f.Ref(), f.ChannelName, postErr)
+		return f, true, Errorf(EUNAVAILABLE, "declared %s in #%s but the kickoff could not be posted: %v", f.Ref(), f.ChannelName, postErr)
 	}
 	evs = []Event{{Type: EventKickoffPosted, Actor: ActorBot, Message: msgID}}
 	if human && f.Invited(req.Actor) { // declaring is being there
 		evs = append(evs, Event{Type: EventCheckedIn, Actor: req.Actor, Person: req.Actor, Via: CheckinDeclared})
 	}
 	if err := b.record(ctx, f, evs...); err != nil {
-		return f, err
+		return f, true, err
 	}
 	if concurrent {
 		snap := *f
@@ -192,6 +231,9 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	}
 	if inviteErr != nil {
 		b.reply(ctx, f.Channel, KindError, "⚠️ "+ErrorMessage(inviteErr))
+	}
+	if req.after != "" {
+		b.reply(ctx, f.Channel, KindNotice, req.after)
 	}
 	if concurrent {
 		// Stakeholders and pagers may be slow (a paging provider retries
@@ -205,13 +247,13 @@ func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	} else {
 		b.tellOutside(ctx, f)
 	}
-	return f, nil
+	return f, true, nil
 }
 
 // tellOutside tells those outside the war room of a new fault: the level's
 // stakeholders, a paging service that follows faults, and those paged.
 func (b *Bot) tellOutside(ctx context.Context, f *Fault) {
-	b.notify(ctx, f, fmt.Sprintf("declared by %s; commander %s", b.mention(f.DeclaredBy), b.mention(f.Commander)))
+	b.notify(ctx, f, fmt.Sprintf("declared by %s; commander %s", b.declarer(f), b.mention(f.Commander)))
 	b.track(ctx, f, true)
 	b.pageAtDeclare(ctx, f)
 }

@@ -115,6 +115,7 @@ func Apply(f *Fault, e Event) {
 		f.Service, f.Cause, f.Kind = e.Service, e.Cause, e.Kind
 		f.DeclaredBy, f.DeclaredAt, f.StartedAt = e.Actor, e.At, e.Started
 		f.Levels = []Level{e.Level}
+		f.levelSeq = e.Seq
 	case EventChannelCreated:
 		f.Channel, f.ChannelName = e.Channel, e.Text
 	case EventInvited:
@@ -143,7 +144,7 @@ func Apply(f *Fault, e Event) {
 	case EventCauseSet:
 		f.Cause = e.Service
 	case EventLevelChanged:
-		f.Level = e.Level
+		f.Level, f.levelSeq = e.Level, e.Seq
 		if !slices.Contains(f.Levels, e.Level) {
 			f.Levels = append(f.Levels, e.Level)
 		}
@@ -188,6 +189,8 @@ func Apply(f *Fault, e Event) {
 		if e.Text == "" && !slices.Contains(f.Paged, e.Person) {
 			f.Paged = append(f.Paged, e.Person)
 		}
+	case EventAlertFiring, EventAlertResolved, EventAlertsTold:
+		applyAlert(f, e)
 	case EventChased:
 		for i := range f.Participants {
 			if p := &f.Participants[i]; p.Person == e.Person {
@@ -289,6 +292,8 @@ func (e Event) Describe() string {
 	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
 		EventStepStarted, EventStepEnded, EventRunEnded:
 		return describeRun(e, who)
+	case EventAlertFiring, EventAlertResolved, EventAlertsTold:
+		return describeAlert(e)
 	case EventChased:
 		what := map[string]string{ChaseDM: "sent a DM", ChasePage: "paged", ChaseCommander: "reported to the commander", ChaseHandler: "reported to the handler"}[e.Via]
 		s := fmt.Sprintf("@%s not checked in: %s", e.Person, what)

@@ -87,6 +87,15 @@ func goldenEvents() []bot.Event {
 			e.Text = "you may not /fault level: only the commander (@dee) or the handler (@ana) may; ask one of them"
 		}),
 		ev(bot.EventJobPanicked, bot.ActorBot, func(e *bot.Event) { e.Via, e.Text = "chase", "index out of range [3] with length 3" }),
+		ev(bot.EventAlertFiring, "alertmanager", func(e *bot.Event) {
+			e.Via, e.Text, e.Level = "b71abb45177f2578", "Ledger 5xx above 5%", bot.P1
+			e.Service, e.Cause, e.Kind = "ledger", "queue", "HighErrorRate"
+			e.Params = map[string]string{"alertname": "HighErrorRate", "instance": "ledger-1", "severity": "critical"}
+		}),
+		ev(bot.EventAlertResolved, "alertmanager", func(e *bot.Event) { e.Via, e.Text = "b71abb45177f2578", "Ledger 5xx above 5%" }),
+		ev(bot.EventAlertsTold, bot.ActorBot, func(e *bot.Event) {
+			e.Text = "✅ alertmanager: every alert has resolved (1 of 1); /fault resolve when recovery is complete"
+		}),
 	}
 }
 

@@ -150,9 +150,17 @@ type Fault struct {
 	Escalations  int           `json:"escalations"`
 	LastDigestAt time.Time     `json:"last_digest_at,omitzero"`
 	Runs         []Run         `json:"runs"`
+	// Alerts are the monitoring alerts that declared or joined the fault,
+	// in the order they first fired; AlertsToldAt is when the war room
+	// last heard of them.
+	Alerts       []FaultAlert `json:"alerts,omitempty"`
+	AlertsToldAt time.Time    `json:"alerts_told_at,omitzero"`
 
 	// Seq is the sequence number of the last event applied.
 	Seq int `json:"seq"`
+	// levelSeq and alertsTold are the Seq of the events that last set the
+	// level and told the war room of its alerts.
+	levelSeq, alertsTold int
 }
 
 // Open reports whether the fault is not yet resolved.

@@ -176,7 +176,7 @@ func (b *Bot) summary(f *Fault, events []Event) Message {
 	var l []string
 	add := func(format string, args ...any) { l = append(l, fmt.Sprintf(format, args...)) }
 	add("✅ %s resolved: %s (%s)", f.Ref(), f.Title, f.Level)
-	add("Declared %s UTC by %s · services: %s", f.DeclaredAt.Format("2006-01-02 15:04:05"), b.mention(f.DeclaredBy), b.services(f))
+	add("Declared %s UTC by %s · services: %s", f.DeclaredAt.Format("2006-01-02 15:04:05"), b.declarer(f), b.services(f))
 	if m.TimeToDeclare != nil {
 		add("Time to declare: %s (it began at %s)", m.TimeToDeclare.String(), ClockTime(f.StartedAt, f.DeclaredAt))
 	}

@@ -87,6 +87,9 @@ func (b *Bot) Tick(ctx context.Context) error {
 		return err
 	}
 	var errs []string
+	if err := b.requeueAlerts(ctx); err != nil { // alert deliveries whose acting failed
+		errs = append(errs, fmt.Sprintf("alerts: %v", err))
+	}
 	now := b.clock.Now()
 	for _, f := range open {
 		due := false
@@ -114,7 +117,7 @@ func (b *Bot) tickFault(ctx context.Context, id int64) error {
 	for _, job := range []struct {
 		name string
 		run  func(context.Context, *Fault, time.Time) error
-	}{{"expiry", b.expireRuns}, {"reminder", b.remind}, {"digest", b.digest}, {"chase", b.chase}} {
+	}{{"alerts", b.tellAlerts}, {"expiry", b.expireRuns}, {"reminder", b.remind}, {"digest", b.digest}, {"chase", b.chase}} {
 		if err := b.contain(ctx, f, job.name, func() error { return job.run(ctx, f, now) }); err != nil {
 			return err
 		}
@@ -128,6 +131,9 @@ func (b *Bot) due(f *Fault, now time.Time) bool {
 		return false
 	}
 	pol := b.catalog.Levels[f.Level]
+	if f.alertNewsDue(now) {
+		return true
+	}
 	for i := range f.Runs {
 		if f.Runs[i].Expired(now) {
 			return true

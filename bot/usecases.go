@@ -310,6 +310,9 @@ func (b *Bot) Regrade(ctx context.Context, a Actor, id int64, lvl Level) (Result
 		return Result{}, b.usageErr("level", ErrorMessage(err))
 	}
 	return b.act(ctx, a, id, ask{command: "level"}, func(f *Fault) (string, error) {
+		if a.Via == ViaAlert && lvl.Rank() >= f.Level.Rank() {
+			return "", nil // an alert re-grades up only: a person's grading stands
+		}
 		if lvl == f.Level {
 			return "", Errorf(EINVALID, "%s is already %s", f.Ref(), lvl)
 		}

@@ -26,9 +26,21 @@ func (db *DB) CreateFault(ctx context.Context, events []bot.Event) (int64, error
 		return 0, failed("create fault", err)
 	}
 	defer tx.Rollback()
+	id, evs, err := db.createFault(ctx, tx, events)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, failed(fmt.Sprintf("create fault %d", id), err)
+	}
+	copy(events, evs)
+	return id, nil
+}
 
-	// Work on a copy so that a failed call leaves the caller's events as
-	// they were.
+// createFault inserts a fault and its events in tx, and returns its id and
+// the events as recorded (FaultID and Seq set). The caller's events are
+// left as they were.
+func (db *DB) createFault(ctx context.Context, tx *sql.Tx, events []bot.Event) (int64, []bot.Event, error) {
 	evs := slices.Clone(events)
 	for i := range evs {
 		evs[i].Seq = i + 1
@@ -40,23 +52,19 @@ func (db *DB) CreateFault(ctx context.Context, events []bot.Event) (int64, error
 	}
 	now := formatTime(db.clock.Now())
 	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO faults (title, level, status, channel, declared_at, updated_at, seq)
+	err := tx.QueryRowContext(ctx, `INSERT INTO faults (title, level, status, channel, declared_at, updated_at, seq)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		f.Title, string(f.Level), string(f.Status), f.Channel, declaredAt, now, f.Seq).Scan(&id)
 	if err != nil {
-		return 0, failed("create fault", err)
+		return 0, nil, failed("create fault", err)
 	}
 	for i := range evs {
 		evs[i].FaultID = id
 	}
 	if err := insertEvents(ctx, tx, evs, now); err != nil {
-		return 0, failed(fmt.Sprintf("create fault %d", id), err)
+		return 0, nil, failed(fmt.Sprintf("create fault %d", id), err)
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, failed(fmt.Sprintf("create fault %d", id), err)
-	}
-	copy(events, evs)
-	return id, nil
+	return id, evs, nil
 }
 
 // Append records events after the fault's event number after, in one

@@ -39,6 +39,7 @@ type DB struct {
 	write *sql.DB // one connection: writes are serialised here, not by SQLite
 	read  *sql.DB
 	clock bot.Clock
+	inbox inboxWriter // the inbox's writes, committed in groups (alerts.go)
 }
 
 var _ bot.Store = (*DB)(nil)

@@ -248,6 +248,12 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 	if r, ok := adapter.(routed); ok {
 		api.Extra = r.Routes()
 	}
+	hooks, _, err := alertRoutes(cfg, b, e.clock, log)
+	if err != nil {
+		return err
+	}
+	api.Extra = withRoutes(api.Extra, hooks)
+	defer b.Wait() // alerts taken while the HTTP server closes are acted on before the store closes
 	httpAt, stopHTTP := startHTTP(cfg.HTTP, api, e, log)
 	defer stopHTTP()
 

@@ -5,8 +5,8 @@
 // its JSON (times in UTC), so that what comes out is decoded afresh and
 // never shares memory with what callers passed in or got out before, and a
 // field that does not survive encoding is lost here too. It also implements
-// bot.PlanVersions and bot.StepOutputs. It keeps the contract of
-// store/storetest.
+// bot.PlanVersions, bot.StepOutputs, bot.AlertKeys and bot.Inbox. It keeps
+// the contract of store/storetest.
 package memstore
 
 import (
@@ -31,6 +31,8 @@ var (
 	_ bot.Store        = (*Store)(nil)
 	_ bot.PlanVersions = (*Store)(nil)
 	_ bot.StepOutputs  = (*Store)(nil)
+	_ bot.AlertKeys    = (*Store)(nil)
+	_ bot.Inbox        = (*Store)(nil)
 )
 
 // data is what the handles on one store share.
@@ -39,6 +41,8 @@ type data struct {
 	faults  []*fault // fault id i+1 at i
 	plans   map[planKey][]byte
 	outputs map[outputKey]string
+	alerts  map[alertKey][]int64 // the faults filed under each key, oldest first
+	inbox   inbox
 }
 
 // fault is one fault's timeline, with the projection the listings select
@@ -144,6 +148,11 @@ func (s *Store) CreateFault(ctx context.Context, events []bot.Event) (int64, err
 	d := s.d
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	return d.create(events)
+}
+
+// create records a new fault; d.mu is held and events[0] is declared.
+func (d *data) create(events []bot.Event) (int64, error) {
 	id := int64(len(d.faults) + 1)
 	raw, evs, err := encode(events, id, 1)
 	if err != nil {

@@ -8,7 +8,8 @@
 // open must return a new, empty store each time it is called (the suite runs
 // its tests in parallel, each on its own store) and arrange its closing with
 // t.Cleanup. Run also runs the suites of the optional interfaces
-// (bot.PlanVersions, bot.StepOutputs) when the store implements them.
+// (bot.PlanVersions, bot.StepOutputs, bot.AlertKeys, bot.Inbox) when the
+// store implements them.
 package storetest
 
 import (
@@ -43,6 +44,12 @@ func Run(t *testing.T, open Opener) {
 	}
 	if _, ok := probe.(bot.StepOutputs); ok {
 		t.Run("StepOutputs", func(t *testing.T) { RunStepOutputs(t, open) })
+	}
+	if _, ok := probe.(bot.AlertKeys); ok {
+		t.Run("AlertKeys", func(t *testing.T) { RunAlertKeys(t, open) })
+	}
+	if _, ok := probe.(bot.Inbox); ok {
+		t.Run("Inbox", func(t *testing.T) { RunInbox(t, open) })
 	}
 }
 

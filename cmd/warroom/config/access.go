@@ -77,6 +77,17 @@ func (p *parser) permissionsSection(c *bot.Catalog, f field) bot.Permissions {
 	return rows
 }
 
+// bearerToken reads a bearer token (a secret): one word, which an env
+// file's trailing newline is not. The token itself never goes in a message.
+func (p *parser) bearerToken(path string, f field, envVar string) (string, string) {
+	tok, envVar := p.secret(path, f.K, f.V, envVar)
+	if tok != "" && strings.ContainsFunc(tok, unicode.IsSpace) {
+		p.errorf(f.K, "%s: the token in %s has a space or a line break in it; a bearer token is one word (e.g. openssl rand -hex 32)", path, envVar)
+		return "", envVar
+	}
+	return tok, envVar
+}
+
 // apiTokensSection reads `api_tokens:`, name -> {token, person}: bearer
 // tokens for the HTTP API and the web pages, each acting as its person. The
 // tokens come from the environment and never appear in a message.
@@ -99,12 +110,7 @@ func (p *parser) apiTokensSection(c *bot.Catalog, f field) []bot.APIToken {
 		p.keys(s, g.K, g.V, apiTokenKeys, func(kp string, h field) {
 			switch h.Key {
 			case "token":
-				t.Token, envVar = p.secret(kp, h.K, h.V, envVar)
-				if t.Token != "" && strings.ContainsFunc(t.Token, unicode.IsSpace) {
-					// The token itself never goes in a message.
-					p.errorf(h.K, "%s: the token in %s has a space or a line break in it; a bearer token is one word (e.g. openssl rand -hex 32)", kp, envVar)
-					t.Token = ""
-				}
+				t.Token, envVar = p.bearerToken(kp, h, envVar)
 			case "person":
 				if v, ok := p.str(kp, h.K, h.V); ok && v != "" {
 					// Unknown: reported here, or its broken definition is.

@@ -101,6 +101,7 @@ type Config struct {
 	Paging      Paging
 	Permissions bot.Permissions // who may run each command: the default table with permissions:'s rows; never nil
 	APITokens   []bot.APIToken  // api_tokens:, sorted by name; tokens unique and from the environment
+	Alerts      *Alerts         // alerts: (alerts.go); nil: the alert hooks are off
 	Catalog     *bot.Catalog    // never nil; all four levels present
 }
 

@@ -49,7 +49,7 @@ func channelHint(line string) string {
 
 var (
 	// topKeys are the settings of the file, besides each platform's section.
-	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "paging", "permissions", "api_tokens", "people", "services", "duty", "levels"}
+	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "paging", "permissions", "api_tokens", "people", "services", "duty", "levels", "alerts"}
 	personKeys  = []string{"name", "email", "phone"} // and an account per platform
 	serviceKeys = []string{"contacts", "stability"}
 	dutyKeys    = []string{"rotation", "start", "people"}
@@ -183,6 +183,9 @@ func (p *parser) config(root *yaml.Node) *Config {
 	}
 	if f, ok := fields["paging"]; ok {
 		cfg.Paging = p.pagingSection(f)
+	}
+	if f, ok := fields["alerts"]; ok {
+		cfg.Alerts = p.alertsSection(f)
 	}
 
 	// Each platform reads its own section, and says what it needs when
