@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/warroom/warroom/bot/redact"
 )
 
 // Chat limits for step output: the channel gets the first ChatOutputCap
@@ -189,9 +191,13 @@ func (b *Bot) stepLabel(w stepWork) string {
 }
 
 // execStep runs a script or job step, streaming its output to the channel.
+// Whatever the Runner, output, detail and chunks are redacted here again
+// (redacting is idempotent), so that chat, store, API and log never see a
+// secret a Runner let through.
 func (b *Bot) execStep(ctx context.Context, w stepWork) StepResult {
-	s := &outputStream{b: b, ctx: ctx, channel: w.fault.Channel, label: b.stepLabel(w)}
+	s := &outputStream{b: b, ctx: ctx, channel: w.fault.Channel, label: b.stepLabel(w), red: redact.New()}
 	res := b.plans.runner.Run(ctx, StepRequest{Plan: w.plan, Step: w.step, Params: w.run.Params, FaultID: w.fault.ID, Run: w.run.Num}, s.write)
+	res.Output, res.Detail = redact.String(res.Output), redact.String(res.Detail)
 	s.close(w.fault.ID, w.run.Num, w.num)
 	if ctx.Err() != nil && res.Status != StepOK {
 		res.Status, res.Detail = "interrupted", "warroom was shutting down: "+res.Detail
@@ -335,6 +341,7 @@ type outputStream struct {
 	ctx     context.Context
 	channel string
 	label   string
+	red     *redact.Redactor
 
 	mu     sync.Mutex
 	buf    strings.Builder
@@ -346,6 +353,7 @@ type outputStream struct {
 func (s *outputStream) write(chunk string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	chunk = s.red.Redact(chunk)
 	if room := ChatOutputCap - s.shown; room < len(chunk) {
 		if room > 0 {
 			cut := room

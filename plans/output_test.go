@@ -63,15 +63,15 @@ func TestRedact(t *testing.T) {
 		"no secrets\nat all\n":                          "no secrets\nat all\n",
 		"line one\ntoken=x\nline three":                 "line one\ntoken=[redacted]\nline three",
 	} {
-		assert.Equal(t, want, r.redact(in), in)
+		assert.Equal(t, want, r.Redact(in), in)
 	}
 }
 
 func TestRedactTail(t *testing.T) {
 	t.Parallel()
 	r := newRedactor(map[string]string{"T": "tok-abcdef123"})
-	assert.Equal(t, "token is [redacted]", r.tail("token is tok-abc"))
-	assert.Equal(t, "ends with tok", r.tail("ends with tok"), "too little of it to tell")
+	assert.Equal(t, "token is [redacted]", r.Tail("token is tok-abc"))
+	assert.Equal(t, "ends with tok", r.Tail("ends with tok"), "too little of it to tell")
 }
 
 func TestFillURL(t *testing.T) {
