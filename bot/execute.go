@@ -191,18 +191,20 @@ func (b *Bot) stepLabel(w stepWork) string {
 }
 
 // execStep runs a script or job step, streaming its output to the channel.
-// Whatever the Runner, output, detail and chunks are redacted here again
-// (redacting is idempotent), so that chat, store, API and log never see a
-// secret a Runner let through.
+// The output is kept before the chat has caught up with it: a slow
+// platform (Slack posts about once a second) delays the war room's copy,
+// never the store's. Whatever the Runner, output, detail and chunks are
+// redacted here again (redacting is idempotent), so that chat, store, API
+// and log never see a secret a Runner let through.
 func (b *Bot) execStep(ctx context.Context, w stepWork) StepResult {
-	s := &outputStream{b: b, ctx: ctx, channel: w.fault.Channel, label: b.stepLabel(w), red: redact.New()}
+	s := b.newOutputStream(ctx, w.fault.Channel, b.stepLabel(w))
 	res := b.plans.runner.Run(ctx, StepRequest{Plan: w.plan, Step: w.step, Params: w.run.Params, FaultID: w.fault.ID, Run: w.run.Num}, s.write)
 	res.Output, res.Detail = redact.String(res.Output), redact.String(res.Detail)
-	s.close(w.fault.ID, w.run.Num, w.num)
 	if ctx.Err() != nil && res.Status != StepOK {
 		res.Status, res.Detail = "interrupted", "warroom was shutting down: "+res.Detail
 	}
-	if sv, ok := b.store.(StepOutputs); ok && res.Output != "" {
+	sv, keeps := b.store.(StepOutputs)
+	if keeps && res.Output != "" {
 		out := res.Output
 		if res.Dropped > 0 {
 			out += fmt.Sprintf("\n[warroom: %d more bytes of output were not kept]\n", res.Dropped)
@@ -211,6 +213,7 @@ func (b *Bot) execStep(ctx context.Context, w stepWork) StepResult {
 			b.log.Error("keeping step output", "fault", w.fault.ID, "run", w.run.Num, "step", w.num, "err", err)
 		}
 	}
+	s.close(w.fault.ID, w.run.Num, w.num, keeps)
 	return res
 }
 
@@ -335,7 +338,12 @@ func (b *Bot) expireRuns(ctx context.Context, f *Fault, now time.Time) error {
 }
 
 // outputStream posts a step's output in the channel as it comes: paced, in
-// chunks, and capped at ChatOutputCap characters; the rest is summarised.
+// chunks, and capped at ChatOutputCap characters; the rest is summarised
+// with where to read it whole. What to post is decided as output arrives
+// (so a transcript is the same however fast the platform is), and the posts
+// are made by a goroutine of their own: write never waits for the platform,
+// so a Runner that calls it from the goroutine reading a script's output is
+// never held up by chat pacing.
 type outputStream struct {
 	b       *Bot
 	ctx     context.Context
@@ -348,11 +356,26 @@ type outputStream struct {
 	shown  int
 	hidden int
 	last   time.Time
+	queue  []string // decided, not yet posted
+	closed bool
+
+	wake chan struct{} // the poster has work (capacity 1)
+	done chan struct{} // closed when the poster has posted all after close
+}
+
+func (b *Bot) newOutputStream(ctx context.Context, channel, label string) *outputStream {
+	s := &outputStream{b: b, ctx: context.WithoutCancel(ctx), channel: channel, label: label, red: redact.New(),
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go s.post()
+	return s
 }
 
 func (s *outputStream) write(chunk string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return // a Runner that calls out after Run returned
+	}
 	chunk = s.red.Redact(chunk)
 	if room := ChatOutputCap - s.shown; room < len(chunk) {
 		if room > 0 {
@@ -378,6 +401,7 @@ func (s *outputStream) write(chunk string) {
 
 func utf8Start(c byte) bool { return c&0xC0 != 0x80 }
 
+// flush queues what is buffered as a post. s.mu is held.
 func (s *outputStream) flush(now time.Time) {
 	if s.buf.Len() == 0 {
 		return
@@ -388,15 +412,57 @@ func (s *outputStream) flush(now time.Time) {
 	if text == "" {
 		return
 	}
-	s.b.reply(s.ctx, s.channel, KindNotice, fmt.Sprintf("📜 %s:\n%s", s.label, text))
+	s.enqueue(fmt.Sprintf("📜 %s:\n%s", s.label, text))
 }
 
-func (s *outputStream) close(faultID int64, run, step int) {
+// enqueue hands a post to the poster. s.mu is held.
+func (s *outputStream) enqueue(text string) {
+	s.queue = append(s.queue, text)
+	select {
+	case s.wake <- struct{}{}:
+	default: // it has been woken already
+	}
+}
+
+// post makes the queued posts in order, until the stream is closed and
+// nothing is left.
+func (s *outputStream) post() {
+	defer close(s.done)
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return
+			}
+			<-s.wake
+			continue
+		}
+		text := s.queue[0]
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		s.b.reply(s.ctx, s.channel, KindNotice, text)
+	}
+}
+
+// close queues the rest, and the pointer to the whole output when some was
+// not shown here (kept says the store keeps it), and waits for the posts.
+func (s *outputStream) close(faultID int64, run, step int, kept bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.flush(s.b.clock.Now())
 	if s.hidden > 0 {
-		s.b.reply(s.ctx, s.channel, KindNotice, fmt.Sprintf("📜 %s: %d more bytes of output not shown here; the whole output is kept: GET /api/incidents/%d/runs/%d/steps/%d/output",
-			s.label, s.hidden, faultID, run, step))
+		where := fmt.Sprintf("the whole output is kept: GET /api/incidents/%d/runs/%d/steps/%d/output", faultID, run, step)
+		if !kept {
+			where = "this store does not keep step output"
+		}
+		s.enqueue(fmt.Sprintf("📜 %s: %d more bytes of output not shown here; %s", s.label, s.hidden, where))
 	}
+	s.closed = true
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	s.mu.Unlock()
+	<-s.done
 }

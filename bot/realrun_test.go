@@ -1,15 +1,19 @@
 package bot_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/warroom/warroom/adapters/memory"
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/plans"
 )
@@ -59,6 +63,89 @@ func within(t *testing.T, d time.Duration, what string, cond func() bool) bool {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return true
+}
+
+// slowChat is a platform whose posts of step output are held until the
+// test lets them go, as a paced platform (Slack: about one a second) holds
+// them: held receives each such post as it arrives.
+type slowChat struct {
+	*memory.Adapter
+	held    chan string
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *slowChat) Post(ctx context.Context, ch string, m bot.Message) (string, error) {
+	if strings.HasPrefix(m.Text, "📜") {
+		select {
+		case s.held <- m.Text:
+		default:
+		}
+		<-s.release
+	}
+	return s.Adapter.Post(ctx, ch, m)
+}
+
+func (s *slowChat) let() { s.once.Do(func() { close(s.release) }) }
+
+// TestOutputIsKeptWhatever the chat's pace (issue 15, finding 3): a step
+// prints a line, waits, then prints 2,000 lines while the platform is
+// still busy with the first one. The store keeps all of it before the chat
+// has caught up, the chat gets its share and the way to the rest, and the
+// step is not said to have lost output to a stray process.
+func TestOutputIsKeptWhateverTheChatsPace(t *testing.T) {
+	t.Parallel()
+	p, dir := realPlan(t, `name: burst
+title: Print a line, then a burst
+impact: P4
+approval: {roles: [commander]}
+steps:
+  - {name: burst, script: [scripts/burst.sh], timeout: 1m}
+`, map[string]string{"scripts/burst.sh": `#!/bin/sh
+echo first
+read go < ./go.fifo
+i=1
+while [ $i -le 2000 ]; do echo "line $i"; i=$((i+1)); done
+`})
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "go.fifo"), 0o600))
+
+	r := newRig(t)
+	chat := &slowChat{Adapter: r.chat, held: make(chan string, 1), release: make(chan struct{})}
+	defer chat.let()
+	b, err := bot.New(r.db, chat, r.clock, testCatalog(), bot.Options{}, nil)
+	require.NoError(t, err)
+	r.bot = b
+	b.UseRunner(&plans.Runner{Getenv: func(string) string { return "" }})
+	ch := r.runPlan(p, "")
+
+	first := <-chat.held // the platform is busy posting "first"...
+	assert.Contains(t, first, "first")
+	fifo, err := os.OpenFile(filepath.Join(dir, "go.fifo"), os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = fifo.WriteString("go\n") // ...when the burst comes
+	require.NoError(t, err)
+	require.NoError(t, fifo.Close())
+
+	var out string
+	within(t, 20*time.Second, "the whole output stored while the chat is held", func() bool {
+		out, err = r.db.Output(r.ctx, 1, 1, 1)
+		return err == nil
+	})
+	chat.let()
+	r.bot.Wait()
+
+	assert.Equal(t, 2001, strings.Count(out, "\n"), "every line is stored")
+	assert.True(t, strings.HasPrefix(out, "first\nline 1\n") && strings.HasSuffix(out, "line 2000\n"), "in order")
+	run := r.fault(1).Runs[0]
+	require.Len(t, run.Steps, 1)
+	assert.Equal(t, bot.StepOK, run.Steps[0].Status)
+	assert.NotContains(t, run.Steps[0].Detail, "process group", "no stray process is blamed")
+	texts := strings.Join(r.chat.Texts(ch), "\n")
+	assert.Contains(t, texts, "📜 run #1 step 1/1 (burst):\nfirst")
+	assert.Contains(t, texts, "more bytes of output not shown here; the whole output is kept: GET /api/incidents/1/runs/1/steps/1/output")
+	assert.Contains(t, texts, "✔️ run #1 step 1/1 (burst) ok")
+	assert.Less(t, strings.Index(texts, "more bytes of output not shown"), strings.Index(texts, "✔️ run #1 step 1/1 (burst) ok"),
+		"the chat's share comes before the step's end")
 }
 
 // TestCoreRedactsWhatARunnerLetsThrough (issue 15, finding 4): whatever

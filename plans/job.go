@@ -91,6 +91,7 @@ func (r *Runner) runJob(ctx context.Context, req bot.StepRequest, out func(strin
 	sctx, cancel, timedOut := deadline(ctx, timeout)
 	defer cancel()
 	sink := newSink(r.maxOutput(), red, out)
+	defer sink.finish()
 	client := r.httpClient()
 
 	var resp *http.Response

@@ -3,6 +3,7 @@ package plans
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/warroom/warroom/bot/redact"
@@ -29,7 +30,9 @@ func newRedactor(values map[string]string) *redact.Redactor {
 
 // sink collects a step's output: it passes whole lines on as they come,
 // redacted, keeps them up to a cap and counts what it drops. It is used
-// by one goroutine at a time.
+// by one goroutine at a time. What it passes on goes through a relay, so
+// that a slow taker never holds up the reader (and through it the script):
+// what is kept does not depend on how fast chat is.
 type sink struct {
 	limit   int64 // raw bytes kept at most
 	kept    int64
@@ -37,12 +40,24 @@ type sink struct {
 	full    bool
 	pending []byte // raw bytes kept but not passed on yet: a partial line
 	red     *redact.Redactor
-	out     func(string)
+	out     *relay          // nil: nobody takes it
 	text    strings.Builder // what was passed on
 }
 
 func newSink(limit int64, red *redact.Redactor, out func(string)) *sink {
-	return &sink{limit: limit, red: red, out: out}
+	s := &sink{limit: limit, red: red}
+	if out != nil {
+		s.out = newRelay(out)
+	}
+	return s
+}
+
+// finish waits until everything passed on has been taken. Run calls it
+// before it returns, so that out is never called after.
+func (s *sink) finish() {
+	if s.out != nil {
+		s.out.close()
+	}
 }
 
 // Write takes raw output; it never fails, so that a step is never
@@ -108,7 +123,7 @@ func (s *sink) emit(raw []byte) {
 	}
 	s.text.WriteString(t)
 	if s.out != nil {
-		s.out(t)
+		s.out.send(t)
 	}
 }
 
@@ -119,4 +134,81 @@ func (s *sink) note(line string) {
 		return
 	}
 	s.Write([]byte("[warroom] " + line + "\n"))
+}
+
+// relay calls out with each chunk sent to it, in order, from a goroutine
+// of its own: send never waits for out.
+type relay struct {
+	out func(string)
+
+	mu     sync.Mutex
+	idle   *sync.Cond // signalled when the queue is empty and out returned
+	queue  []string
+	busy   bool // out is being called
+	closed bool
+	wake   chan struct{} // capacity 1
+	done   chan struct{}
+}
+
+func newRelay(out func(string)) *relay {
+	r := &relay{out: out, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	r.idle = sync.NewCond(&r.mu)
+	go r.run()
+	return r
+}
+
+func (r *relay) send(chunk string) {
+	r.mu.Lock()
+	r.queue = append(r.queue, chunk)
+	r.mu.Unlock()
+	r.poke()
+}
+
+func (r *relay) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *relay) run() {
+	defer close(r.done)
+	for {
+		r.mu.Lock()
+		if len(r.queue) == 0 {
+			r.busy = false
+			r.idle.Broadcast()
+			closed := r.closed
+			r.mu.Unlock()
+			if closed {
+				return
+			}
+			<-r.wake
+			continue
+		}
+		chunk := r.queue[0]
+		r.queue[0] = ""
+		r.queue = r.queue[1:]
+		r.busy = true
+		r.mu.Unlock()
+		r.out(chunk)
+	}
+}
+
+// drain waits until every chunk sent so far has been taken.
+func (r *relay) drain() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for len(r.queue) > 0 || r.busy {
+		r.idle.Wait()
+	}
+}
+
+// close waits until every chunk has been taken, and stops the goroutine.
+func (r *relay) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.poke()
+	<-r.done
 }

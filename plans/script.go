@@ -109,6 +109,7 @@ func (r *Runner) runScript(ctx context.Context, req bot.StepRequest, out func(st
 	pgid := cmd.Process.Pid
 
 	sink := newSink(r.maxOutput(), newRedactor(nil), out)
+	defer sink.finish()
 	read := make(chan struct{})
 	go func() {
 		defer close(read)
