@@ -26,10 +26,17 @@ type Plan struct {
 	// Rollback runs when a step fails and stops the run.
 	Rollback []Step `json:"rollback,omitempty"`
 
-	File    string `json:"file"`    // where it was read from
-	Dir     string `json:"-"`       // its directory: scripts run there and must lie inside it
-	Version string `json:"version"` // content hash of the file: what a run records it ran
-	Source  []byte `json:"-"`       // the file's bytes, kept per version in the store
+	File string `json:"file"` // where it was read from
+	Dir  string `json:"-"`    // its directory: scripts run there and must lie inside it
+	// Version is the content hash of the file and of every script it
+	// runs: what a run records it ran.
+	Version string `json:"version"`
+	Source  []byte `json:"-"` // the file's bytes, kept per version in the store
+	// Scripts maps each script the steps run, as the plan names it, to the
+	// hash of its content when the plan was loaded ("sha256:<hex>"): what
+	// the version covers besides the file, and what a run checks the
+	// script against before it runs it.
+	Scripts map[string]string `json:"scripts,omitempty"`
 }
 
 // Approval is who must approve a run of a plan before it starts.
@@ -238,6 +245,14 @@ type StepResult struct {
 // step's timeout, killing whatever it started.
 type Runner interface {
 	Run(ctx context.Context, req StepRequest, out func(chunk string)) StepResult
+}
+
+// PlanChecker is a Runner that can tell whether the files a plan runs still
+// have the content its version was made of (Plan.Scripts). The core asks it
+// before a run is requested and before each approval, so that nobody asks
+// for or approves a plan whose scripts changed since it was loaded.
+type PlanChecker interface {
+	CheckPlan(p *Plan) error
 }
 
 // PlanVersions is a Store that keeps every version of every plan it has

@@ -187,3 +187,64 @@ func TestCoreRedactsWhatARunnerLetsThrough(t *testing.T) {
 	assert.Contains(t, texts, "HTTP 401: key [redacted] refused")
 	assert.Equal(t, "cloning with [redacted]\n-----BEGIN PRIVATE KEY-----\n[redacted]\n-----END PRIVATE KEY-----\ndone\n", out)
 }
+
+// TestScriptReplacedAfterTheRequestIsNotRun (issue 15, finding 2): a
+// script replaced on disk between /fault run and /fault approve is not
+// approved blind, saying why; one replaced while the run is under way does
+// not run, and its step fails saying why. The new content never runs.
+func TestScriptReplacedAfterTheRequestIsNotRun(t *testing.T) {
+	t.Parallel()
+	p, dir := realPlan(t, `name: fix
+title: Fix it in two steps
+impact: P4
+approval: {roles: [commander]}
+steps:
+  - {name: first, script: [scripts/first.sh]}
+  - {name: second, script: [scripts/second.sh]}
+`, map[string]string{
+		"scripts/first.sh":  "#!/bin/sh\necho first\nread go < ./go.fifo\n",
+		"scripts/second.sh": "#!/bin/sh\necho second as approved\n",
+	})
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "go.fifo"), 0o600))
+	evil := []byte("#!/bin/sh\necho evil\ntouch pwned\n")
+	r := newRig(t)
+	r.bot.UseRunner(&plans.Runner{Getenv: func(string) string { return "" }})
+	require.NoError(t, r.bot.SetPlans(r.ctx, []*bot.Plan{p}))
+	ch := r.declare("/fault declare P2 Ledger stuck service=ledger").Channel
+	r.say(ch, "ana", "/fault run fix")
+
+	// Between the request and the approval.
+	second := filepath.Join(dir, "scripts/second.sh")
+	require.NoError(t, os.WriteFile(second, evil, 0o700))
+	reply := r.say(ch, "dee", "/fault approve 1")
+	assert.Contains(t, reply, "run #1 is not approved: scripts/second.sh changed since plan fix version "+p.Version+" was loaded (its content is now sha256:")
+	assert.Contains(t, reply, "deny it, reload the plans (warroom plans reload) and ask again: /fault run fix")
+	assert.Contains(t, r.say(ch, "ana", "/fault run fix"), "scripts/second.sh changed since plan fix version", "nor asked for again")
+	run := r.fault(1).Runs[0]
+	assert.Equal(t, bot.RunPending, run.Status)
+	assert.Empty(t, run.Approvers)
+
+	// Put back, it is approved; replaced again while the first step runs,
+	// the second step is not run.
+	require.NoError(t, os.WriteFile(second, []byte("#!/bin/sh\necho second as approved\n"), 0o700))
+	assert.Contains(t, r.say(ch, "dee", "/fault approve 1"), "approved by @dee — starting")
+	fifo, err := os.OpenFile(filepath.Join(dir, "go.fifo"), os.O_WRONLY, 0) // the first step is running
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(second, evil, 0o700))
+	_, err = fifo.WriteString("go\n")
+	require.NoError(t, err)
+	require.NoError(t, fifo.Close())
+	r.bot.Wait()
+
+	run = r.fault(1).Runs[0]
+	assert.Equal(t, bot.RunFailed, run.Status)
+	require.Len(t, run.Steps, 2)
+	assert.Equal(t, bot.StepOK, run.Steps[0].Status)
+	assert.Equal(t, bot.StepFailed, run.Steps[1].Status)
+	assert.Contains(t, run.Steps[1].Detail, "scripts/second.sh changed since plan fix version "+p.Version+" was loaded")
+	assert.Contains(t, run.Steps[1].Detail, "it is not run")
+	assert.Contains(t, strings.Join(r.chat.Texts(ch), "\n"), "✖️ run #1 step 2/2 (second) failed")
+	assert.NoFileExists(t, filepath.Join(dir, "pwned"), "the replaced script never ran")
+	_, err = r.db.Output(r.ctx, 1, 1, 2)
+	assert.Error(t, err, "the second step printed nothing")
+}
