@@ -376,7 +376,9 @@ func (s *outputStream) write(chunk string) {
 	if s.closed {
 		return // a Runner that calls out after Run returned
 	}
-	chunk = s.red.Redact(chunk)
+	if s.shown < ChatOutputCap {
+		chunk = s.red.Redact(chunk) // what is not shown needs no second look
+	}
 	if room := ChatOutputCap - s.shown; room < len(chunk) {
 		if room > 0 {
 			cut := room

@@ -57,53 +57,63 @@ const MinValue = 4
 
 // rule is a pattern whose value group is hidden. Group 1 is kept before the
 // marker (the key, the scheme), group 2 is the value (its quotes are kept
-// around the marker), group 3 is kept after it. A rule with a gate hides
-// the value only when the gate says so.
+// around the marker), group 3 is kept after it. A rule runs on a line only
+// if the line holds one of its triggers (in lower case), which keeps
+// redaction fast on ordinary output.
 type rule struct {
-	re   *regexp.Regexp
-	gate func(value string) bool
+	re       *regexp.Regexp
+	triggers []string
 }
 
-const (
-	// assignment's tail: optional closing quote of the key, then : or =,
-	// then the value, quoted or up to a delimiter.
-	assign = `["']?[ \t]*[:=][ \t]*)(\[redacted\]|"[^"\n]*"|'[^'\n]*'|[^\s"'&,;)\]}>]+)`
-	b64run = `[A-Za-z0-9+/=_-]`
+const b64run = `[A-Za-z0-9+/=_-]`
+
+// before run ahead of the assignments, after them.
+var before = []rule{
+	// Authorization: Bearer abc, Authorization: Basic dXNlcg==
+	{regexp.MustCompile(`(?i)(\bauthorization["']?[ \t]*[:=][ \t]*["']?)()(?:(?:bearer|basic|token|digest)[ \t]+)?[^\s"',;]+`), []string{"authorization"}},
+	{regexp.MustCompile(`(?i)(\bbearer[ \t]+)()[A-Za-z0-9._~+/=-]+`), []string{"bearer"}},
+	// A PEM private key on one line (as JSON carries it, with \n escapes).
+	{regexp.MustCompile(`(-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)(.+?)(-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)`), []string{"-----begin"}},
+}
+
+var after = []rule{
+	// https://user:password@host
+	{regexp.MustCompile(`(://[^/\s:@]+:)([^/\s@]+)(@)`), []string{"://"}},
+	// Known token formats.
+	{regexp.MustCompile(`()xox[abcdeprs]-[A-Za-z0-9-]+`), []string{"xox"}},
+	{regexp.MustCompile(`()xapp-[A-Za-z0-9-]+`), []string{"xapp-"}},
+	{regexp.MustCompile(`()\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`), []string{"akia", "asia"}},
+	{regexp.MustCompile(`()(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})`), []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}},
+	{regexp.MustCompile(`()gl(?:pat|dt|rt|ptt|soat|oas|cbt|ft|imt|agent)-[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9_-]+)*`),
+		[]string{"glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "gloas-", "glcbt-", "glft-", "glimt-", "glagent-"}},
+	{regexp.MustCompile(`()(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}`), []string{"sk_live_", "sk_test_", "rk_live_", "rk_test_"}},
+	{regexp.MustCompile(`()whsec_[A-Za-z0-9+/=]{16,}`), []string{"whsec_"}},
+	{regexp.MustCompile(`()\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`), []string{"eyj"}},
+}
+
+// Assignments (KEY=value, key: value, "key": "value"): the key is the run
+// of letters, digits, _, . and - before the : or = (and a closing quote and
+// blanks), and the value what follows the blanks after it: a marker, a
+// quoted string, or a run up to a blank or one of "'&,;)]}>.
+var (
+	// Keys ending so hold a secret whatever the value.
+	secretKeys = []string{"password", "passwd", "passphrase", "secret", "token", "apikey", "api_key", "api-key",
+		"accesskey", "access_key", "access-key", "privatekey", "private_key", "private-key", "credential", "credentials"}
+	// Keys ending so may: only a value that looks Random is hidden.
+	maybeKeys = []string{"key", "auth", "pass", "pwd", "sig", "signature", "salt", "cookie", "sessionid", "session_id", "session-id"}
+	// keyTriggers: without one of these, no key above is on a line.
+	keyTriggers = []string{"passw", "passphrase", "secret", "token", "key", "credential", "auth", "pass", "pwd", "sig", "salt", "cookie", "session"}
 )
 
-var rules = []rule{
-	// Authorization: Bearer abc, Authorization: Basic dXNlcg==
-	{re: regexp.MustCompile(`(?i)(\bauthorization["']?[ \t]*[:=][ \t]*["']?)()(?:(?:bearer|basic|token|digest)[ \t]+)?[^\s"',;]+`)},
-	{re: regexp.MustCompile(`(?i)(\bbearer[ \t]+)()[A-Za-z0-9._~+/=-]+`)},
-	// A PEM private key on one line (as JSON carries it, with \n escapes).
-	{re: regexp.MustCompile(`(-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)(.+?)(-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)`)},
-	// Names whose value is a secret whatever it is.
-	{re: regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)` + assign)},
-	// Names that may or may not hold one: only a random-looking value.
-	{re: regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:key|auth|pass|pwd|sig|signature|salt|cookie|session[_-]?id)` + assign), gate: Random},
-	// https://user:password@host
-	{re: regexp.MustCompile(`(://[^/\s:@]+:)([^/\s@]+)(@)`)},
-	// Known token formats.
-	{re: regexp.MustCompile(`()xox[abcdeprs]-[A-Za-z0-9-]+`)},
-	{re: regexp.MustCompile(`()xapp-[A-Za-z0-9-]+`)},
-	{re: regexp.MustCompile(`()\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)},
-	{re: regexp.MustCompile(`()(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})`)},
-	{re: regexp.MustCompile(`()gl(?:pat|dt|rt|ptt|soat|oas|cbt|ft|imt|agent)-[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9_-]+)*`)},
-	{re: regexp.MustCompile(`()(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}`)},
-	{re: regexp.MustCompile(`()whsec_[A-Za-z0-9+/=]{16,}`)},
-	{re: regexp.MustCompile(`()\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`)},
-}
-
-// triggers are words, in lower case, without one of which on a line no
-// rule can match there: the rules run only on lines that have one, which
-// keeps redaction at memory speed for ordinary output.
-var triggers = []string{
-	"authorization", "bearer", "-----begin", "passw", "passphrase", "secret", "token", "key", "credential",
-	"auth", "pass", "pwd", "sig", "salt", "cookie", "session", "://", "xox", "xapp-", "akia", "asia",
-	"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
-	"glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "gloas-", "glcbt-", "glft-", "glimt-", "glagent-",
-	"sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_", "eyj",
-}
+// triggers are all the rules' triggers: a text without any is left as it
+// is at once.
+var triggers = func() []string {
+	t := append([]string{"-----begin"}, keyTriggers...)
+	for _, r := range append(append([]rule(nil), before...), after...) {
+		t = append(t, r.triggers...)
+	}
+	return t
+}()
 
 var (
 	pemBegin = regexp.MustCompile(`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----`)
@@ -228,11 +238,22 @@ func (r *Redactor) line(l string) (out string, keep bool) {
 // rest applies the rules to text outside a key's body, and notices a key
 // that begins there and does not end on the same line.
 func (r *Redactor) rest(l string) string {
-	if !hasTrigger(l) {
+	low := asciiLower(l)
+	if !containsAny(low, triggers) {
 		return l
 	}
-	for _, ru := range rules {
-		l = apply(ru, l)
+	for _, ru := range before {
+		if containsAny(low, ru.triggers) {
+			l = apply(ru, l)
+		}
+	}
+	if containsAny(low, keyTriggers) {
+		l = assignments(l)
+	}
+	for _, ru := range after {
+		if containsAny(low, ru.triggers) {
+			l = apply(ru, l)
+		}
 	}
 	// A BEGIN left after the rules has no END after it on this line.
 	if locs := pemBegin.FindAllStringIndex(l, -1); locs != nil {
@@ -250,8 +271,109 @@ func (r *Redactor) rest(l string) string {
 	return l
 }
 
+// assignments hides the values of the assignments on a line whose key
+// says they are secret: always for secretKeys, when Random for maybeKeys.
+func assignments(l string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(l); i++ {
+		if l[i] != '=' && l[i] != ':' {
+			continue
+		}
+		j := i
+		for j > last && (l[j-1] == ' ' || l[j-1] == '\t') {
+			j--
+		}
+		if j > last && (l[j-1] == '"' || l[j-1] == '\'') {
+			j--
+		}
+		k := j
+		for k > last && isKeyChar(l[k-1]) {
+			k--
+		}
+		if k == j {
+			continue
+		}
+		key := asciiLower(l[k:j])
+		secret := hasSuffixAny(key, secretKeys)
+		if !secret && !hasSuffixAny(key, maybeKeys) {
+			continue
+		}
+		v := i + 1
+		for v < len(l) && (l[v] == ' ' || l[v] == '\t') {
+			v++
+		}
+		end := valueEnd(l, v)
+		if end < 0 {
+			continue
+		}
+		value, q := l[v:end], ""
+		if value[0] == '"' || value[0] == '\'' {
+			q = value[:1]
+		}
+		if !secret && !Random(strings.Trim(value, `"'`)) {
+			continue
+		}
+		b.WriteString(l[last:v])
+		b.WriteString(q + Marker + q)
+		last = end
+		i = end - 1
+	}
+	if last == 0 {
+		return l
+	}
+	b.WriteString(l[last:])
+	return b.String()
+}
+
+// valueEnd is where an assignment's value starting at v ends, or -1 when
+// there is none.
+func valueEnd(l string, v int) int {
+	switch {
+	case v >= len(l):
+		return -1
+	case strings.HasPrefix(l[v:], Marker):
+		return v + len(Marker)
+	case l[v] == '"' || l[v] == '\'':
+		if i := strings.IndexByte(l[v+1:], l[v]); i >= 0 {
+			return v + 1 + i + 1
+		}
+		return -1
+	}
+	end := v
+	for end < len(l) && !strings.ContainsRune(" \t\r\n\v\f\"'&,;)]}>", rune(l[end])) {
+		end++
+	}
+	if end == v {
+		return -1
+	}
+	return end
+}
+
+func isKeyChar(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-'
+}
+
+func hasSuffixAny(s string, suffixes []string) bool {
+	for _, x := range suffixes {
+		if strings.HasSuffix(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, x := range subs {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
+}
+
 // apply replaces each match of the rule by its group 1, the marker (in the
-// value's quotes, if it had them) and its group 3.
+// quotes of group 2, if it has them) and its group 3.
 func apply(ru rule, s string) string {
 	ms := ru.re.FindAllStringSubmatchIndex(s, -1)
 	if ms == nil {
@@ -260,15 +382,9 @@ func apply(ru rule, s string) string {
 	var b strings.Builder
 	last := 0
 	for _, m := range ms {
-		value, q := s[m[0]:m[1]], ""
-		if len(m) > 5 && m[4] >= 0 && m[5] > m[4] {
-			value = s[m[4]:m[5]]
-			if value[0] == '"' || value[0] == '\'' {
-				q = value[:1]
-			}
-		}
-		if ru.gate != nil && !ru.gate(strings.Trim(value, `"'`)) {
-			continue
+		q := "" // the value's quote, kept around the marker
+		if len(m) > 5 && m[4] >= 0 && m[5] > m[4] && (s[m[4]] == '"' || s[m[4]] == '\'') {
+			q = s[m[4] : m[4]+1]
 		}
 		b.WriteString(s[last:m[0]])
 		b.WriteString(s[m[2]:m[3]])
@@ -283,15 +399,7 @@ func apply(ru rule, s string) string {
 }
 
 // hasTrigger reports whether s holds a trigger word, in any case.
-func hasTrigger(s string) bool {
-	low := asciiLower(s)
-	for _, t := range triggers {
-		if strings.Contains(low, t) {
-			return true
-		}
-	}
-	return false
-}
+func hasTrigger(s string) bool { return containsAny(asciiLower(s), triggers) }
 
 // asciiLower lowers A-Z only, keeping every byte where it was.
 func asciiLower(s string) string {
