@@ -85,6 +85,10 @@ func goldenEvents() []bot.Event {
 			e.Via, e.Origin = "level", "api"
 			e.Text = "you may not /fault level: only the commander (@dee) or the handler (@ana) may; ask one of them"
 		}),
+		ev(bot.EventStepProcess, bot.ActorBot, func(e *bot.Event) {
+			e.Run, e.Step, e.PID, e.Via = 1, 1, 48213, bot.OnRestartKill
+			e.Text = "boot=0b6d3c6e-5b0a-4b8e-9d35-2f1c0e7a9f10&fault=7&run=1&start=1234567&step=drain"
+		}),
 	}
 }
 

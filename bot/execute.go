@@ -198,7 +198,9 @@ func (b *Bot) stepLabel(w stepWork) string {
 // and log never see a secret a Runner let through.
 func (b *Bot) execStep(ctx context.Context, w stepWork) StepResult {
 	s := b.newOutputStream(ctx, w.fault.Channel, b.stepLabel(w))
-	res := b.plans.runner.Run(ctx, StepRequest{Plan: w.plan, Step: w.step, Params: w.run.Params, FaultID: w.fault.ID, Run: w.run.Num}, s.write)
+	req := StepRequest{Plan: w.plan, Step: w.step, Params: w.run.Params, FaultID: w.fault.ID, Run: w.run.Num,
+		Started: func(p StepProcess) { b.recordProcess(ctx, w, p) }}
+	res := b.plans.runner.Run(ctx, req, s.write)
 	res.Output, res.Detail = redact.String(res.Output), redact.String(res.Detail)
 	if ctx.Err() != nil && res.Status != StepOK {
 		res.Status, res.Detail = "interrupted", "warroom was shutting down: "+res.Detail
@@ -215,6 +217,28 @@ func (b *Bot) execStep(ctx context.Context, w stepWork) StepResult {
 	}
 	s.close(w.fault.ID, w.run.Num, w.num, keeps)
 	return res
+}
+
+// recordProcess puts a step's process group on the timeline as it starts,
+// with what the plan says to do with it should warroom restart meanwhile.
+func (b *Bot) recordProcess(ctx context.Context, w stepWork, p StepProcess) {
+	ctx = context.WithoutCancel(ctx)
+	defer b.lock(w.fault.ID)()
+	f, err := b.load(ctx, w.fault.ID)
+	if err == nil {
+		err = b.record(ctx, f, Event{Type: EventStepProcess, Actor: ActorBot, Run: w.run.Num, Step: w.num,
+			PID: p.PGID, Text: p.ID, Via: onRestart(w.plan)})
+	}
+	if err != nil {
+		b.log.Error("plan run: recording a step's process group", "fault", w.fault.ID, "run", w.run.Num, "step", w.num, "pgid", p.PGID, "err", err)
+	}
+}
+
+func onRestart(p *Plan) string {
+	if p.OnRestart == OnRestartKill {
+		return OnRestartKill
+	}
+	return OnRestartLeave
 }
 
 // endStep records how a step ended and reports whether the run goes on.
@@ -312,7 +336,11 @@ func (b *Bot) interruptRuns(ctx context.Context, f *Fault) {
 		what := "between steps"
 		if busy {
 			what = "during step " + cur.Name
-			evs = append(evs, Event{Type: EventStepEnded, Actor: ActorBot, Run: run.Num, Step: cur.Num, Via: "interrupted", Text: "warroom stopped while it ran"})
+			detail := "warroom stopped while it ran"
+			if left := b.leftRunning(ctx, f, run, cur); left != "" {
+				detail += "; " + left
+			}
+			evs = append(evs, Event{Type: EventStepEnded, Actor: ActorBot, Run: run.Num, Step: cur.Num, Via: "interrupted", Text: detail})
 		}
 		if err := b.record(ctx, f, evs...); err != nil {
 			b.log.Error("marking a run interrupted", "fault", f.ID, "run", run.Num, "err", err)
@@ -320,6 +348,66 @@ func (b *Bot) interruptRuns(ctx context.Context, f *Fault) {
 		}
 		b.endRun(ctx, f, run, RunInterrupted, fmt.Sprintf("warroom stopped %s; not re-run by itself: check what it did, then ask again if needed (%s)", what, b.runCommand(run)))
 	}
+}
+
+// leftRunning deals with what a step the last process lost track of left
+// running: its process group's survivors are named in the war room, and
+// stopped if the plan said on_restart: kill. It returns what to add to the
+// step's detail ("" when nothing was running or nobody can tell).
+func (b *Bot) leftRunning(ctx context.Context, f *Fault, run *Run, cur *RunStep) string {
+	pf, ok := b.plans.runner.(ProcessFinder)
+	if cur.Process == nil || !ok {
+		return ""
+	}
+	p := *cur.Process
+	label := fmt.Sprintf("run #%d step %d (%s)", run.Num, cur.Num, cur.Name)
+	alive, err := pf.Survivors(p)
+	if err != nil {
+		b.log.Warn("looking for a step's processes after a restart", "fault", f.ID, "run", run.Num, "pgid", p.PGID, "err", err)
+		b.reply(ctx, f.Channel, KindNotice, fmt.Sprintf("⚠️ %s was running in process group %d when warroom stopped, and whether it still is cannot be told here (%v): check, and stop it with kill -TERM -- -%d if need be",
+			label, p.PGID, err, p.PGID))
+		return fmt.Sprintf("could not tell whether process group %d still runs: %v", p.PGID, err)
+	}
+	if len(alive) == 0 {
+		return ""
+	}
+	names := survivorNames(alive)
+	if cur.OnRestart != OnRestartKill {
+		b.reply(ctx, f.Channel, KindNotice, fmt.Sprintf("⚠️ %s was running when warroom stopped, and its processes still are: %s in process group %d. The plan says on_restart: %s, so they are left running, unwatched and past any timeout: check what they do, and stop them with kill -TERM -- -%d",
+			label, names, p.PGID, onRestartOr(cur.OnRestart), p.PGID))
+		return fmt.Sprintf("its processes were still running (%s, process group %d) and were left so (on_restart: %s)", names, p.PGID, onRestartOr(cur.OnRestart))
+	}
+	still, err := pf.Stop(p)
+	if err != nil || len(still) > 0 {
+		why := ""
+		if err != nil {
+			why = fmt.Sprintf(" (%v)", err)
+		}
+		b.reply(ctx, f.Channel, KindNotice, fmt.Sprintf("⚠️ %s was running when warroom stopped, and its processes still were: %s in process group %d. The plan says on_restart: kill, but %s would not stop%s: stop them by hand with kill -KILL -- -%d",
+			label, names, p.PGID, survivorNames(still), why, p.PGID))
+		return fmt.Sprintf("its processes were still running (%s, process group %d); stopping them failed: %s still ran%s", names, p.PGID, survivorNames(still), why)
+	}
+	b.reply(ctx, f.Channel, KindNotice, fmt.Sprintf("⚠️ %s was running when warroom stopped, and its processes still were: %s in process group %d. The plan says on_restart: kill: they have been stopped",
+		label, names, p.PGID))
+	return fmt.Sprintf("its processes were still running (%s, process group %d) and were killed (on_restart: kill)", names, p.PGID)
+}
+
+func onRestartOr(s string) string {
+	if s == "" {
+		return OnRestartLeave
+	}
+	return s
+}
+
+func survivorNames(ps []Survivor) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = fmt.Sprintf("pid %d (%s)", p.PID, p.Command)
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
 }
 
 // expireRuns ends the requests whose approval window has passed.

@@ -25,6 +25,11 @@ type Plan struct {
 	Steps    []Step   `json:"steps"`
 	// Rollback runs when a step fails and stops the run.
 	Rollback []Step `json:"rollback,omitempty"`
+	// OnRestart is what a restarted warroom does with the processes of a
+	// script step that was running when it stopped and still are:
+	// OnRestartLeave (the default) names them in the war room and leaves
+	// them; OnRestartKill also stops them.
+	OnRestart string `json:"on_restart,omitempty"`
 
 	File string `json:"file"` // where it was read from
 	Dir  string `json:"-"`    // its directory: scripts run there and must lie inside it
@@ -58,6 +63,13 @@ type Param struct {
 	// Re is Pattern compiled to match the whole value; set by the loader.
 	Re *regexp.Regexp `json:"-"`
 }
+
+// What a restarted warroom does with a step's processes that outlived it
+// (Plan.OnRestart).
+const (
+	OnRestartLeave = "leave"
+	OnRestartKill  = "kill"
+)
 
 // Step kinds.
 const (
@@ -224,6 +236,36 @@ type StepRequest struct {
 	// FaultID and Run identify the run, for logs and job bodies.
 	FaultID int64
 	Run     int
+	// Started, if set, is called once a script step's process has
+	// started, with its process group: the core records it, so that a
+	// restarted warroom can find what the step left running.
+	Started func(StepProcess)
+}
+
+// StepProcess is the process group a script step runs in.
+type StepProcess struct {
+	PGID int `json:"pgid"`
+	// ID is the Runner's identity of the group (for the plans runner: the
+	// boot, the leader's start time, the fault, run and step), so that a
+	// later group reusing the number is not taken for it.
+	ID string `json:"id,omitempty"`
+}
+
+// Survivor is a process a step started that is still running.
+type Survivor struct {
+	PID     int
+	Command string
+}
+
+// ProcessFinder is a Runner that can find, after a restart, the processes
+// a step's group left running (StepRequest.Started gave the group), and
+// stop them. The core asks at Start for each step recorded as running.
+type ProcessFinder interface {
+	// Survivors lists the group's processes that are still the step's.
+	Survivors(p StepProcess) ([]Survivor, error)
+	// Stop sends them SIGTERM, then SIGKILL after a grace period, and
+	// returns those still running after all.
+	Stop(p StepProcess) ([]Survivor, error)
 }
 
 // StepResult is what running a step came to.

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -247,4 +248,138 @@ steps:
 	assert.NoFileExists(t, filepath.Join(dir, "pwned"), "the replaced script never ran")
 	_, err = r.db.Output(r.ctx, 1, 1, 2)
 	assert.Error(t, err, "the second step printed nothing")
+}
+
+// TestRestartFindsWhatAStepLeftRunning (issue 15, finding 9): warroom
+// stops mid-step (here: a new process takes over the store while the old
+// one is stuck), the step's script ignores SIGTERM and sleeps on. At the
+// next start its processes are named in the war room; the plan's
+// on_restart says whether they are left or stopped.
+func TestRestartFindsWhatAStepLeftRunning(t *testing.T) {
+	t.Parallel()
+	for _, policy := range []string{"kill", "leave"} {
+		t.Run(policy, func(t *testing.T) {
+			t.Parallel()
+			p, _ := realPlan(t, `name: hold
+title: Hold on
+impact: P4
+approval: {roles: [commander]}
+on_restart: `+policy+`
+steps:
+  - {name: hold, script: [scripts/hold.sh], timeout: 1h}
+`, map[string]string{"scripts/hold.sh": "#!/bin/sh\ntrap '' TERM\necho holding\nwhile :; do sleep 1; done\n"})
+			assert.Equal(t, policy, p.OnRestart)
+			r := newRig(t)
+			r.bot.UseRunner(&plans.Runner{Getenv: func(string) string { return "" }})
+			ch := r.runPlan(p, "")
+			var pgid int
+			within(t, 10*time.Second, "the step's process group recorded", func() bool {
+				run := r.fault(1).Runs[0]
+				if len(run.Steps) == 1 && run.Steps[0].Process != nil {
+					pgid = run.Steps[0].Process.PGID
+				}
+				return pgid != 0
+			})
+			require.NotZero(t, pgid)
+			old := r.bot
+			t.Cleanup(func() {
+				_ = syscall.Kill(-pgid, syscall.SIGKILL)
+				old.Wait()
+			})
+
+			// The next process on the same store.
+			r.open()
+			r.bot.UseRunner(&plans.Runner{Getenv: func(string) string { return "" }, KillGrace: 100 * time.Millisecond})
+			require.NoError(t, r.bot.SetPlans(r.ctx, []*bot.Plan{p}))
+			require.NoError(t, r.bot.Start(r.ctx))
+
+			texts := strings.Join(r.chat.Texts(ch), "\n")
+			run := r.fault(1).Runs[0]
+			assert.Equal(t, bot.RunInterrupted, run.Status)
+			assert.Contains(t, texts, fmt.Sprintf("⚠️ run #1 step 1 (hold) was running when warroom stopped, and its processes still"))
+			assert.Contains(t, texts, fmt.Sprintf("pid %d (hold.sh)", pgid), "named in the war room")
+			assert.Contains(t, texts, fmt.Sprintf("in process group %d", pgid))
+			if policy == "kill" {
+				assert.Contains(t, texts, "The plan says on_restart: kill: they have been stopped")
+				assert.Contains(t, run.Steps[0].Detail, "were killed (on_restart: kill)")
+				assert.Empty(t, groupMembers(pgid), "stopped, SIGTERM ignored or not")
+			} else {
+				alive := len(groupMembers(pgid)) > 0
+				assert.Contains(t, texts, "The plan says on_restart: leave, so they are left running")
+				assert.Contains(t, texts, fmt.Sprintf("kill -TERM -- -%d", pgid))
+				assert.Contains(t, run.Steps[0].Detail, "were left so (on_restart: leave)")
+				assert.True(t, alive, "left running")
+			}
+			assert.Less(t, strings.Index(texts, "its processes still"), strings.Index(texts, "⚠️ run #1 (hold) interrupted"), "named before the run is closed")
+		})
+	}
+}
+
+// groupMembers lists the processes of a group that are running (not
+// zombies: an orphan's zombie lingers where nothing reaps it).
+func groupMembers(pgid int) []string {
+	entries, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 2 && f[2] == fmt.Sprint(pgid) && f[0] != "Z" && f[0] != "X" {
+			out = append(out, e.Name()+" "+s[strings.IndexByte(s, '(')+1:strings.LastIndexByte(s, ')')])
+		}
+	}
+	return out
+}
+
+// finder is a Runner whose steps start a process group and block, and
+// which answers Survivors as told.
+type finder struct {
+	*fakeRunner
+	err     error
+	stopped bool
+}
+
+func (f *finder) Run(ctx context.Context, req bot.StepRequest, out func(string)) bot.StepResult {
+	req.Started(bot.StepProcess{PGID: 4242, ID: "test"})
+	return f.fakeRunner.Run(ctx, req, out)
+}
+
+func (f *finder) Survivors(bot.StepProcess) ([]bot.Survivor, error) { return nil, f.err }
+func (f *finder) Stop(bot.StepProcess) ([]bot.Survivor, error) {
+	f.stopped = true
+	return nil, nil
+}
+
+// TestRestartCannotTellWhatIsLeft: where the runner cannot look for the
+// step's processes, the war room is told to, with the group to look for.
+func TestRestartCannotTellWhatIsLeft(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	p := testPlan()
+	p.OnRestart = bot.OnRestartKill
+	fr := r.withPlans(p)
+	release := make(chan struct{})
+	fr.block["drain"] = release
+	t.Cleanup(func() { close(release) })
+	f := &finder{fakeRunner: fr}
+	r.bot.UseRunner(f)
+	ch := r.runPlan(p, "node=ledger-1")
+	<-fr.started
+	within(t, 10*time.Second, "the process group recorded", func() bool { return r.fault(1).Runs[0].Steps[0].Process != nil })
+	step := r.fault(1).Runs[0].Steps[0]
+	assert.Equal(t, &bot.StepProcess{PGID: 4242, ID: "test"}, step.Process)
+	assert.Equal(t, bot.OnRestartKill, step.OnRestart)
+
+	r.open()
+	f2 := &finder{fakeRunner: newFakeRunner(), err: fmt.Errorf("no /proc here")}
+	r.bot.UseRunner(f2)
+	require.NoError(t, r.bot.SetPlans(r.ctx, []*bot.Plan{p}))
+	require.NoError(t, r.bot.Start(r.ctx))
+	assert.Contains(t, strings.Join(r.chat.Texts(ch), "\n"),
+		"⚠️ run #1 step 1 (drain) was running in process group 4242 when warroom stopped, and whether it still is cannot be told here (no /proc here): check, and stop it with kill -TERM -- -4242 if need be")
+	assert.False(t, f2.stopped, "nothing is stopped blind")
+	assert.Contains(t, r.fault(1).Runs[0].Steps[0].Detail, "could not tell whether process group 4242 still runs")
 }

@@ -34,13 +34,14 @@ const (
 )
 
 var (
-	planKeys     = []string{"name", "title", "faults", "services", "impact", "approval", "params", "steps", "rollback"}
+	planKeys     = []string{"name", "title", "faults", "services", "impact", "approval", "params", "steps", "rollback", "on_restart"}
 	approvalKeys = []string{"roles", "count", "self", "expires"}
 	paramKeys    = []string{"name", "pattern", "required", "enum", "default", "help"}
 	stepKeys     = []string{"name", "script", "job", "manual", "timeout", "on_failure"}
 	jobKeys      = []string{"method", "url", "headers", "body"}
 	methods      = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	onFailures   = []string{"stop", "continue"}
+	onRestarts   = []string{bot.OnRestartLeave, bot.OnRestartKill}
 
 	nameRe      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	kindRe      = nameRe
@@ -204,6 +205,16 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 	}
 	if f, ok := fields["rollback"]; ok {
 		plan.Rollback = p.steps("rollback", f, sc)
+	}
+	plan.OnRestart = bot.OnRestartLeave
+	if f, ok := fields["on_restart"]; ok {
+		if s, ok := p.Scalar("on_restart", f.K, f.V); ok {
+			if slices.Contains(onRestarts, s) {
+				plan.OnRestart = s
+			} else {
+				p.errorf(f.K, "on_restart", "%q is not leave or kill%s", yamlnode.Clip(s), yamlnode.Suggest(s, onRestarts, 0))
+			}
+		}
 	}
 	if len(sc.scripts) > 0 {
 		plan.Scripts = sc.scripts

@@ -128,6 +128,11 @@ func (r *Runner) runScript(ctx context.Context, req bot.StepRequest, out func(st
 	}()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	if req.Started != nil {
+		// While the output is read: the core records the group, so that
+		// a warroom restarted after a kill -9 finds what is left of it.
+		req.Started(bot.StepProcess{PGID: pgid, ID: processID(pgid, req)})
+	}
 
 	timeout := r.timeout(st)
 	sctx, cancel, timedOut := deadline(ctx, timeout)
