@@ -52,7 +52,10 @@ const (
 	EventRunStarted   EventType = "run_started"   // Run
 	EventStepStarted  EventType = "step_started"  // Run, Step (1-based; rollback steps follow the plan's), Text=name, Task=manual step's task
 	EventStepEnded    EventType = "step_ended"    // Run, Step, Via=ok|failed|timeout|interrupted, Text=detail
-	EventRunEnded     EventType = "run_ended"     // Run, Via=outcome (succeeded|failed|cancelled|interrupted), Text=detail
+	// EventStepProcess: a script step's process group, as it started, so
+	// that a restarted warroom can find what the step left running.
+	EventStepProcess EventType = "step_process" // Run, Step, PID=process group id, Text=the runner's identity of it, Via=the plan's on_restart
+	EventRunEnded    EventType = "run_ended"    // Run, Via=outcome (succeeded|failed|cancelled|interrupted), Text=detail
 )
 
 // Event is one entry on a fault's timeline. Which fields are set depends on
@@ -82,6 +85,7 @@ type Event struct {
 
 	Run      int               `json:"run,omitempty"`
 	Step     int               `json:"step,omitempty"`
+	PID      int               `json:"pid,omitempty"` // a process group id (step_process)
 	Plan     string            `json:"plan,omitempty"`
 	Version  string            `json:"version,omitempty"`
 	Params   map[string]string `json:"params,omitempty"`
@@ -178,7 +182,7 @@ func Apply(f *Fault, e Event) {
 	case EventEscalated:
 		f.Escalations++
 	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
-		EventStepStarted, EventStepEnded, EventRunEnded:
+		EventStepStarted, EventStepEnded, EventStepProcess, EventRunEnded:
 		applyRun(f, e)
 	case EventJobPanicked:
 		if f.Broken == nil {
@@ -290,7 +294,7 @@ func (e Event) Describe() string {
 		}
 		return s + ": " + e.Text
 	case EventRunRequested, EventRunApproved, EventRunDenied, EventRunExpired, EventRunStarted,
-		EventStepStarted, EventStepEnded, EventRunEnded:
+		EventStepStarted, EventStepEnded, EventStepProcess, EventRunEnded:
 		return describeRun(e, who)
 	case EventAlertFiring, EventAlertResolved, EventAlertsTold:
 		return describeAlert(e)

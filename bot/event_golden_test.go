@@ -96,6 +96,10 @@ func goldenEvents() []bot.Event {
 		ev(bot.EventAlertsTold, bot.ActorBot, func(e *bot.Event) {
 			e.Text = "✅ alertmanager: every alert has resolved (1 of 1); /fault resolve when recovery is complete"
 		}),
+		ev(bot.EventStepProcess, bot.ActorBot, func(e *bot.Event) {
+			e.Run, e.Step, e.PID, e.Via = 1, 1, 48213, bot.OnRestartKill
+			e.Text = "boot=0b6d3c6e-5b0a-4b8e-9d35-2f1c0e7a9f10&fault=7&run=1&start=1234567&step=drain"
+		}),
 	}
 }
 

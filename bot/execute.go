@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/warroom/warroom/bot/redact"
 )
 
 // Chat limits for step output: the channel gets the first ChatOutputCap
@@ -189,14 +191,22 @@ func (b *Bot) stepLabel(w stepWork) string {
 }
 
 // execStep runs a script or job step, streaming its output to the channel.
+// The output is kept before the chat has caught up with it: a slow
+// platform (Slack posts about once a second) delays the war room's copy,
+// never the store's. Whatever the Runner, output, detail and chunks are
+// redacted here again (redacting is idempotent), so that chat, store, API
+// and log never see a secret a Runner let through.
 func (b *Bot) execStep(ctx context.Context, w stepWork) StepResult {
-	s := &outputStream{b: b, ctx: ctx, channel: w.fault.Channel, label: b.stepLabel(w), last: b.clock.Now()} // a pace from the start, so how the pipe splits the output does not show
-	res := b.plans.runner.Run(ctx, StepRequest{Plan: w.plan, Step: w.step, Params: w.run.Params, FaultID: w.fault.ID, Run: w.run.Num}, s.write)
-	s.close(w.fault.ID, w.run.Num, w.num)
+	s := b.newOutputStream(ctx, w.fault.Channel, b.stepLabel(w))
+	req := StepRequest{Plan: w.plan, Step: w.step, Params: w.run.Params, FaultID: w.fault.ID, Run: w.run.Num,
+		Started: func(p StepProcess) { b.recordProcess(ctx, w, p) }}
+	res := b.plans.runner.Run(ctx, req, s.write)
+	res.Output, res.Detail = redact.String(res.Output), redact.String(res.Detail)
 	if ctx.Err() != nil && res.Status != StepOK {
 		res.Status, res.Detail = "interrupted", "warroom was shutting down: "+res.Detail
 	}
-	if sv, ok := b.store.(StepOutputs); ok && res.Output != "" {
+	sv, keeps := b.store.(StepOutputs)
+	if keeps && res.Output != "" {
 		out := res.Output
 		if res.Dropped > 0 {
 			out += fmt.Sprintf("\n[warroom: %d more bytes of output were not kept]\n", res.Dropped)
@@ -205,7 +215,30 @@ func (b *Bot) execStep(ctx context.Context, w stepWork) StepResult {
 			b.log.Error("keeping step output", "fault", w.fault.ID, "run", w.run.Num, "step", w.num, "err", err)
 		}
 	}
+	s.close(w.fault.ID, w.run.Num, w.num, keeps)
 	return res
+}
+
+// recordProcess puts a step's process group on the timeline as it starts,
+// with what the plan says to do with it should warroom restart meanwhile.
+func (b *Bot) recordProcess(ctx context.Context, w stepWork, p StepProcess) {
+	ctx = context.WithoutCancel(ctx)
+	defer b.lock(w.fault.ID)()
+	f, err := b.load(ctx, w.fault.ID)
+	if err == nil {
+		err = b.record(ctx, f, Event{Type: EventStepProcess, Actor: ActorBot, Run: w.run.Num, Step: w.num,
+			PID: p.PGID, Text: p.ID, Via: onRestart(w.plan)})
+	}
+	if err != nil {
+		b.log.Error("plan run: recording a step's process group", "fault", w.fault.ID, "run", w.run.Num, "step", w.num, "pgid", p.PGID, "err", err)
+	}
+}
+
+func onRestart(p *Plan) string {
+	if p.OnRestart == OnRestartKill {
+		return OnRestartKill
+	}
+	return OnRestartLeave
 }
 
 // endStep records how a step ended and reports whether the run goes on.
@@ -303,7 +336,11 @@ func (b *Bot) interruptRuns(ctx context.Context, f *Fault) {
 		what := "between steps"
 		if busy {
 			what = "during step " + cur.Name
-			evs = append(evs, Event{Type: EventStepEnded, Actor: ActorBot, Run: run.Num, Step: cur.Num, Via: "interrupted", Text: "warroom stopped while it ran"})
+			detail := "warroom stopped while it ran"
+			if left := b.leftRunning(ctx, f, run, cur); left != "" {
+				detail += "; " + left
+			}
+			evs = append(evs, Event{Type: EventStepEnded, Actor: ActorBot, Run: run.Num, Step: cur.Num, Via: "interrupted", Text: detail})
 		}
 		if err := b.record(ctx, f, evs...); err != nil {
 			b.log.Error("marking a run interrupted", "fault", f.ID, "run", run.Num, "err", err)
@@ -311,6 +348,66 @@ func (b *Bot) interruptRuns(ctx context.Context, f *Fault) {
 		}
 		b.endRun(ctx, f, run, RunInterrupted, fmt.Sprintf("warroom stopped %s; not re-run by itself: check what it did, then ask again if needed (%s)", what, b.runCommand(run)))
 	}
+}
+
+// leftRunning deals with what a step the last process lost track of left
+// running: its process group's survivors are named in the war room, and
+// stopped if the plan said on_restart: kill. It returns what to add to the
+// step's detail ("" when nothing was running or nobody can tell).
+func (b *Bot) leftRunning(ctx context.Context, f *Fault, run *Run, cur *RunStep) string {
+	pf, ok := b.plans.runner.(ProcessFinder)
+	if cur.Process == nil || !ok {
+		return ""
+	}
+	p := *cur.Process
+	label := fmt.Sprintf("run #%d step %d (%s)", run.Num, cur.Num, cur.Name)
+	alive, err := pf.Survivors(p)
+	if err != nil {
+		b.log.Warn("looking for a step's processes after a restart", "fault", f.ID, "run", run.Num, "pgid", p.PGID, "err", err)
+		b.reply(ctx, f.Channel, KindNotice, fmt.Sprintf("⚠️ %s was running in process group %d when warroom stopped, and whether it still is cannot be told here (%v): check, and stop it with kill -TERM -- -%d if need be",
+			label, p.PGID, err, p.PGID))
+		return fmt.Sprintf("could not tell whether process group %d still runs: %v", p.PGID, err)
+	}
+	if len(alive) == 0 {
+		return ""
+	}
+	names := survivorNames(alive)
+	if cur.OnRestart != OnRestartKill {
+		b.reply(ctx, f.Channel, KindNotice, fmt.Sprintf("⚠️ %s was running when warroom stopped, and its processes still are: %s in process group %d. The plan says on_restart: %s, so they are left running, unwatched and past any timeout: check what they do, and stop them with kill -TERM -- -%d",
+			label, names, p.PGID, onRestartOr(cur.OnRestart), p.PGID))
+		return fmt.Sprintf("its processes were still running (%s, process group %d) and were left so (on_restart: %s)", names, p.PGID, onRestartOr(cur.OnRestart))
+	}
+	still, err := pf.Stop(p)
+	if err != nil || len(still) > 0 {
+		why := ""
+		if err != nil {
+			why = fmt.Sprintf(" (%v)", err)
+		}
+		b.reply(ctx, f.Channel, KindNotice, fmt.Sprintf("⚠️ %s was running when warroom stopped, and its processes still were: %s in process group %d. The plan says on_restart: kill, but %s would not stop%s: stop them by hand with kill -KILL -- -%d",
+			label, names, p.PGID, survivorNames(still), why, p.PGID))
+		return fmt.Sprintf("its processes were still running (%s, process group %d); stopping them failed: %s still ran%s", names, p.PGID, survivorNames(still), why)
+	}
+	b.reply(ctx, f.Channel, KindNotice, fmt.Sprintf("⚠️ %s was running when warroom stopped, and its processes still were: %s in process group %d. The plan says on_restart: kill: they have been stopped",
+		label, names, p.PGID))
+	return fmt.Sprintf("its processes were still running (%s, process group %d) and were killed (on_restart: kill)", names, p.PGID)
+}
+
+func onRestartOr(s string) string {
+	if s == "" {
+		return OnRestartLeave
+	}
+	return s
+}
+
+func survivorNames(ps []Survivor) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = fmt.Sprintf("pid %d (%s)", p.PID, p.Command)
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
 }
 
 // expireRuns ends the requests whose approval window has passed.
@@ -329,23 +426,47 @@ func (b *Bot) expireRuns(ctx context.Context, f *Fault, now time.Time) error {
 }
 
 // outputStream posts a step's output in the channel as it comes: paced, in
-// chunks, and capped at ChatOutputCap characters; the rest is summarised.
+// chunks, and capped at ChatOutputCap characters; the rest is summarised
+// with where to read it whole. What to post is decided as output arrives
+// (so a transcript is the same however fast the platform is), and the posts
+// are made by a goroutine of their own: write never waits for the platform,
+// so a Runner that calls it from the goroutine reading a script's output is
+// never held up by chat pacing.
 type outputStream struct {
 	b       *Bot
 	ctx     context.Context
 	channel string
 	label   string
+	red     *redact.Redactor
 
 	mu     sync.Mutex
 	buf    strings.Builder
 	shown  int
 	hidden int
 	last   time.Time
+	queue  []string // decided, not yet posted
+	closed bool
+
+	wake chan struct{} // the poster has work (capacity 1)
+	done chan struct{} // closed when the poster has posted all after close
+}
+
+func (b *Bot) newOutputStream(ctx context.Context, channel, label string) *outputStream {
+	s := &outputStream{b: b, ctx: context.WithoutCancel(ctx), channel: channel, label: label, red: redact.New(),
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go s.post()
+	return s
 }
 
 func (s *outputStream) write(chunk string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return // a Runner that calls out after Run returned
+	}
+	if s.shown < ChatOutputCap {
+		chunk = s.red.Redact(chunk) // what is not shown needs no second look
+	}
 	if room := ChatOutputCap - s.shown; room < len(chunk) {
 		if room > 0 {
 			cut := room
@@ -370,6 +491,7 @@ func (s *outputStream) write(chunk string) {
 
 func utf8Start(c byte) bool { return c&0xC0 != 0x80 }
 
+// flush queues what is buffered as a post. s.mu is held.
 func (s *outputStream) flush(now time.Time) {
 	if s.buf.Len() == 0 {
 		return
@@ -380,15 +502,57 @@ func (s *outputStream) flush(now time.Time) {
 	if text == "" {
 		return
 	}
-	s.b.reply(s.ctx, s.channel, KindNotice, fmt.Sprintf("📜 %s:\n%s", s.label, text))
+	s.enqueue(fmt.Sprintf("📜 %s:\n%s", s.label, text))
 }
 
-func (s *outputStream) close(faultID int64, run, step int) {
+// enqueue hands a post to the poster. s.mu is held.
+func (s *outputStream) enqueue(text string) {
+	s.queue = append(s.queue, text)
+	select {
+	case s.wake <- struct{}{}:
+	default: // it has been woken already
+	}
+}
+
+// post makes the queued posts in order, until the stream is closed and
+// nothing is left.
+func (s *outputStream) post() {
+	defer close(s.done)
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 {
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				return
+			}
+			<-s.wake
+			continue
+		}
+		text := s.queue[0]
+		s.queue = s.queue[1:]
+		s.mu.Unlock()
+		s.b.reply(s.ctx, s.channel, KindNotice, text)
+	}
+}
+
+// close queues the rest, and the pointer to the whole output when some was
+// not shown here (kept says the store keeps it), and waits for the posts.
+func (s *outputStream) close(faultID int64, run, step int, kept bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.flush(s.b.clock.Now())
 	if s.hidden > 0 {
-		s.b.reply(s.ctx, s.channel, KindNotice, fmt.Sprintf("📜 %s: %d more bytes of output not shown here; the whole output is kept: GET /api/incidents/%d/runs/%d/steps/%d/output",
-			s.label, s.hidden, faultID, run, step))
+		where := fmt.Sprintf("the whole output is kept: GET /api/incidents/%d/runs/%d/steps/%d/output", faultID, run, step)
+		if !kept {
+			where = "this store does not keep step output"
+		}
+		s.enqueue(fmt.Sprintf("📜 %s: %d more bytes of output not shown here; %s", s.label, s.hidden, where))
 	}
+	s.closed = true
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	s.mu.Unlock()
+	<-s.done
 }

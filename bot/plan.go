@@ -25,11 +25,23 @@ type Plan struct {
 	Steps    []Step   `json:"steps"`
 	// Rollback runs when a step fails and stops the run.
 	Rollback []Step `json:"rollback,omitempty"`
+	// OnRestart is what a restarted warroom does with the processes of a
+	// script step that was running when it stopped and still are:
+	// OnRestartLeave (the default) names them in the war room and leaves
+	// them; OnRestartKill also stops them.
+	OnRestart string `json:"on_restart,omitempty"`
 
-	File    string `json:"file"`    // where it was read from
-	Dir     string `json:"-"`       // its directory: scripts run there and must lie inside it
-	Version string `json:"version"` // content hash of the file: what a run records it ran
-	Source  []byte `json:"-"`       // the file's bytes, kept per version in the store
+	File string `json:"file"` // where it was read from
+	Dir  string `json:"-"`    // its directory: scripts run there and must lie inside it
+	// Version is the content hash of the file and of every script it
+	// runs: what a run records it ran.
+	Version string `json:"version"`
+	Source  []byte `json:"-"` // the file's bytes, kept per version in the store
+	// Scripts maps each script the steps run, as the plan names it, to the
+	// hash of its content when the plan was loaded ("sha256:<hex>"): what
+	// the version covers besides the file, and what a run checks the
+	// script against before it runs it.
+	Scripts map[string]string `json:"scripts,omitempty"`
 	// Missing says, one line per step, what keeps a step from running here
 	// ("step restore-data (${JOBS_URL} not set in warroom's environment)");
 	// the plans loader sets it, and the approval card warns of it.
@@ -55,6 +67,13 @@ type Param struct {
 	// Re is Pattern compiled to match the whole value; set by the loader.
 	Re *regexp.Regexp `json:"-"`
 }
+
+// What a restarted warroom does with a step's processes that outlived it
+// (Plan.OnRestart).
+const (
+	OnRestartLeave = "leave"
+	OnRestartKill  = "kill"
+)
 
 // Step kinds.
 const (
@@ -221,6 +240,36 @@ type StepRequest struct {
 	// FaultID and Run identify the run, for logs and job bodies.
 	FaultID int64
 	Run     int
+	// Started, if set, is called once a script step's process has
+	// started, with its process group: the core records it, so that a
+	// restarted warroom can find what the step left running.
+	Started func(StepProcess)
+}
+
+// StepProcess is the process group a script step runs in.
+type StepProcess struct {
+	PGID int `json:"pgid"`
+	// ID is the Runner's identity of the group (for the plans runner: the
+	// boot, the leader's start time, the fault, run and step), so that a
+	// later group reusing the number is not taken for it.
+	ID string `json:"id,omitempty"`
+}
+
+// Survivor is a process a step started that is still running.
+type Survivor struct {
+	PID     int
+	Command string
+}
+
+// ProcessFinder is a Runner that can find, after a restart, the processes
+// a step's group left running (StepRequest.Started gave the group), and
+// stop them. The core asks at Start for each step recorded as running.
+type ProcessFinder interface {
+	// Survivors lists the group's processes that are still the step's.
+	Survivors(p StepProcess) ([]Survivor, error)
+	// Stop sends them SIGTERM, then SIGKILL after a grace period, and
+	// returns those still running after all.
+	Stop(p StepProcess) ([]Survivor, error)
 }
 
 // StepResult is what running a step came to.
@@ -242,6 +291,14 @@ type StepResult struct {
 // step's timeout, killing whatever it started.
 type Runner interface {
 	Run(ctx context.Context, req StepRequest, out func(chunk string)) StepResult
+}
+
+// PlanChecker is a Runner that can tell whether the files a plan runs still
+// have the content its version was made of (Plan.Scripts). The core asks it
+// before a run is requested and before each approval, so that nobody asks
+// for or approves a plan whose scripts changed since it was loaded.
+type PlanChecker interface {
+	CheckPlan(p *Plan) error
 }
 
 // PlanVersions is a Store that keeps every version of every plan it has

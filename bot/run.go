@@ -32,6 +32,12 @@ type RunStep struct {
 	Detail    string     `json:"detail,omitempty"`
 	StartedAt time.Time  `json:"started_at"`
 	EndedAt   time.Time  `json:"ended_at,omitzero"`
+	// Process is a script step's process group, once it started.
+	Process *StepProcess `json:"process,omitempty"`
+	// OnRestart is what the plan said, as the step started, to do with
+	// its processes if warroom restarts while they run (OnRestartLeave,
+	// OnRestartKill).
+	OnRestart string `json:"on_restart,omitempty"`
 }
 
 // Running reports whether the step has started and not ended.
@@ -121,6 +127,12 @@ func applyRun(f *Fault, e Event) {
 		r.Status, r.StartedAt = RunRunning, e.At
 	case EventStepStarted:
 		r.Steps = append(r.Steps, RunStep{Num: e.Step, Name: e.Text, Task: e.Task, StartedAt: e.At})
+	case EventStepProcess:
+		for i := range r.Steps {
+			if r.Steps[i].Num == e.Step && r.Steps[i].Running() {
+				r.Steps[i].Process, r.Steps[i].OnRestart = &StepProcess{PGID: e.PID, ID: e.Text}, e.Via
+			}
+		}
 	case EventStepEnded:
 		for i := range r.Steps {
 			if r.Steps[i].Num == e.Step && r.Steps[i].Running() {
@@ -155,6 +167,8 @@ func describeRun(e Event, who string) string {
 		return fmt.Sprintf("run #%d step %d (%s) started", e.Run, e.Step, e.Text)
 	case EventStepEnded:
 		return withNote(fmt.Sprintf("run #%d step %d %s", e.Run, e.Step, e.Via), e.Text)
+	case EventStepProcess:
+		return fmt.Sprintf("run #%d step %d runs as process group %d (on restart: %s)", e.Run, e.Step, e.PID, e.Via)
 	case EventRunEnded:
 		return withNote(fmt.Sprintf("run #%d %s", e.Run, e.Via), e.Text)
 	}

@@ -32,6 +32,9 @@ func (b *Bot) RequestRun(ctx context.Context, a Actor, id int64, req RunRequest)
 		if err != nil {
 			return "", err
 		}
+		if err := b.checkPlanFiles(p); err != nil {
+			return "", Errorf(ECONFLICT, "%s; nothing is asked for: reload the plans (warroom plans reload), then ask again", ErrorMessage(err))
+		}
 		rule, err := b.runRule(f, p, a.Person.ID, override)
 		if err != nil {
 			return "", err
@@ -50,6 +53,20 @@ func (b *Bot) RequestRun(ctx context.Context, a Actor, id int64, req RunRequest)
 		}
 		return card.Text, nil
 	})
+}
+
+// checkPlanFiles asks the runner, where it can tell, whether the plan's
+// scripts are still what its version was made of: a plan is neither asked
+// for nor approved blind.
+func (b *Bot) checkPlanFiles(p *Plan) error {
+	c, ok := b.plans.runner.(PlanChecker)
+	if !ok {
+		return nil
+	}
+	if err := c.CheckPlan(p); err != nil {
+		return Errorf(ECONFLICT, "%v", err)
+	}
+	return nil
 }
 
 // runRule is the approval rule a request is held to: the plan's, or the
@@ -107,6 +124,9 @@ func (b *Bot) Approve(ctx context.Context, a Actor, id int64, n int) (Result, er
 		if p.Version != run.Version {
 			return "", Errorf(ECONFLICT, "plan %s changed since run #%d was asked for (%s, now %s); deny it and ask again: %s",
 				p.Name, run.Num, run.Version, p.Version, b.runCommand(run))
+		}
+		if err := b.checkPlanFiles(p); err != nil {
+			return "", Errorf(ECONFLICT, "run #%d is not approved: %s; deny it, reload the plans (warroom plans reload) and ask again: %s", run.Num, ErrorMessage(err), b.runCommand(run))
 		}
 		standing := b.standing(f, run)
 		start := len(standing)+1 >= run.Approval.Count

@@ -27,9 +27,13 @@
 //	    manual: Error rate is back under 1%
 //	rollback:                       # run when a step fails and stops the run
 //	  - {name: undo, script: [scripts/undo.sh, "{{host}}"]}
+//	on_restart: kill                # or leave: a script step's processes still
+//	                                # running when warroom restarts
 //
 // Defaults: approval roles [commander], count 1, self false, expires 15m;
-// a step's timeout 10m and on_failure stop. Durations are at most 24h and
+// a step's timeout 10m and on_failure stop; on_restart leave (the war room
+// is told which processes are still running, and they are left: stopping
+// a step half-way may do more harm than letting it finish). Durations are at most 24h and
 // count at most 10.
 //
 // Rules beyond the list of keys:

@@ -30,8 +30,13 @@ func WriteExamples(dir string) error {
 			return err
 		}
 		dst := filepath.Join(dir, filepath.FromSlash(name))
+		// Modes are set whatever the umask: Load refuses what others may
+		// write.
 		if d.IsDir() {
-			return os.MkdirAll(dst, 0o755)
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return err
+			}
+			return os.Chmod(dst, 0o755)
 		}
 		data, err := examples.ReadFile(name)
 		if err != nil {
@@ -55,6 +60,9 @@ func WriteExamples(dir string) error {
 			f.Close()
 			return fmt.Errorf("plans: %w", err)
 		}
-		return f.Close()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("plans: %w", err)
+		}
+		return os.Chmod(dst, mode)
 	})
 }

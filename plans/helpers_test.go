@@ -16,7 +16,8 @@ import (
 )
 
 // planDir writes files (name -> content) into a new directory; names
-// under scripts/ and ending in .sh are made executable.
+// under scripts/ and ending in .sh are made executable. Modes are set
+// whatever the umask: a group-writable file is refused at load.
 func planDir(t testing.TB, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -29,11 +30,15 @@ func writeFiles(t testing.TB, dir string, files map[string]string) {
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		for d := filepath.Dir(p); d != dir && strings.HasPrefix(d, dir); d = filepath.Dir(d) {
+			require.NoError(t, os.Chmod(d, 0o755))
+		}
 		mode := os.FileMode(0o644)
 		if strings.HasSuffix(name, ".sh") {
 			mode = 0o755
 		}
 		require.NoError(t, os.WriteFile(p, []byte(content), mode))
+		require.NoError(t, os.Chmod(p, mode))
 	}
 }
 

@@ -48,7 +48,7 @@ func (r *Runner) runJob(ctx context.Context, req bot.StepRequest, out func(strin
 	job := req.Step.Job
 	used := map[string]string{} // ${VAR} -> value, all of them secrets to the output
 	fail := func(format string, args ...any) bot.StepResult {
-		return failed(newRedactor(used).redact(fmt.Sprintf(format, args...)))
+		return failed(newRedactor(used).Redact(fmt.Sprintf(format, args...)))
 	}
 
 	target, err := expandEnv(job.URL, r.getenv, used)
@@ -66,7 +66,8 @@ func (r *Runner) runJob(ctx context.Context, req bot.StepRequest, out func(strin
 		}
 		headers.Set(k, ev)
 	}
-	red := newRedactor(used)
+	red := newRedactor(used) // the body's, a stream
+	hide := func(s string) string { return newRedactor(used).Redact(s) }
 	if err := checkURL(target, true); err != nil {
 		return fail("url %s: %v", job.URL, err)
 	}
@@ -90,6 +91,7 @@ func (r *Runner) runJob(ctx context.Context, req bot.StepRequest, out func(strin
 	sctx, cancel, timedOut := deadline(ctx, timeout)
 	defer cancel()
 	sink := newSink(r.maxOutput(), red, out)
+	defer sink.finish()
 	client := r.httpClient()
 
 	var resp *http.Response
@@ -108,7 +110,7 @@ func (r *Runner) runJob(ctx context.Context, req bot.StepRequest, out func(strin
 		case err != nil && sctx.Err() != nil:
 			return stopped(ctx, timedOut(), timeout, sink)
 		case err != nil:
-			retry = red.redact(unwrapURLError(err).Error())
+			retry = hide(unwrapURLError(err).Error())
 		case resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout:
 			retry = "HTTP " + resp.Status
 		}
@@ -144,7 +146,7 @@ func (r *Runner) runJob(ctx context.Context, req bot.StepRequest, out func(strin
 		return stopped(ctx, timedOut(), timeout, sink)
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		res.Status = bot.StepFailed
-		res.Detail = fmt.Sprintf("HTTP %d: redirect to %s not followed", resp.StatusCode, red.redact(yamlnode.Clip(resp.Header.Get("Location"))))
+		res.Detail = fmt.Sprintf("HTTP %d: redirect to %s not followed", resp.StatusCode, hide(yamlnode.Clip(resp.Header.Get("Location"))))
 	case resp.StatusCode < 200 || resp.StatusCode >= 300:
 		res.Status = bot.StepFailed
 		first := firstLine(sink.text.String())
@@ -154,7 +156,7 @@ func (r *Runner) runJob(ctx context.Context, req bot.StepRequest, out func(strin
 		res.Detail = fmt.Sprintf("HTTP %d: %s", resp.StatusCode, first)
 	case err != nil:
 		res.Status = bot.StepFailed
-		res.Detail = fmt.Sprintf("HTTP %d, then reading the body: %v", resp.StatusCode, red.redact(err.Error()))
+		res.Detail = fmt.Sprintf("HTTP %d, then reading the body: %v", resp.StatusCode, hide(err.Error()))
 	}
 	res.Output, res.Dropped = sink.text.String(), sink.dropped
 	return res

@@ -61,6 +61,10 @@ func Load(dir string) (*Set, []Problem) {
 	if err != nil {
 		return set, []Problem{{File: dir, Message: fmt.Sprintf("cannot read the plans directory: %v", err)}}
 	}
+	// Whoever may write the directory may replace any plan in it.
+	if err := writable("", abs); err != nil {
+		return set, []Problem{{File: dir, Message: err.Error() + "; no plan is loaded from it"}}
+	}
 	var probs []Problem
 	where := map[string]string{} // plan name -> file:line that defined it
 	for _, e := range entries {
@@ -76,6 +80,10 @@ func Load(dir string) (*Set, []Problem) {
 			continue
 		}
 		if fi.IsDir() {
+			continue
+		}
+		if err := writable("", file); err != nil {
+			probs = append(probs, Problem{File: file, Message: err.Error()})
 			continue
 		}
 		if fi.Size() > MaxFileSize {

@@ -70,8 +70,8 @@ rollback:
 	assert.Equal(t, "undo", p.Rollback[0].Name)
 
 	assert.Regexp(t, `^sha256:[0-9a-f]{12}$`, p.Version)
-	assert.Equal(t, plans.Version([]byte(src)), p.Version)
-	assert.NotEqual(t, plans.Version([]byte(src+"\n")), p.Version)
+	assert.Equal(t, plans.Version([]byte(src), p.Scripts), p.Version)
+	assert.NotEqual(t, plans.Version([]byte(src+"\n"), p.Scripts), p.Version)
 	assert.Equal(t, src, string(p.Source))
 	assert.Equal(t, dir, p.Dir)
 	assert.True(t, filepath.IsAbs(p.Dir))

@@ -2,10 +2,11 @@ package plans
 
 import (
 	"bytes"
-	"regexp"
-	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
+
+	"github.com/warroom/warroom/bot/redact"
 )
 
 const (
@@ -14,190 +15,49 @@ const (
 	// maxLine is how long a line without its end may grow before it is
 	// passed on anyway: output must keep moving.
 	maxLine = 64 << 10
-	// redacted replaces a secret.
-	redacted = "[redacted]"
-	// minSecret is the shortest ${VAR} value redacted as a secret: one or
-	// two characters would blank out half the output and hide nothing.
-	minSecret = 4
 )
 
-// secretPatterns find the obvious secrets a script or a job may print.
-// Each keeps its group 1 (the key or the scheme) and its group 3 (what
-// closes the secret), and hides the rest. None crosses a line.
-var secretPatterns = []*regexp.Regexp{
-	// Authorization: Bearer abc, Authorization: Basic dXNlcg==
-	regexp.MustCompile(`(?i)(\bauthorization["']?[ \t]*[:=][ \t]*["']?)(?:(?:bearer|basic|token|digest)[ \t]+)?[^\s"',;]+`),
-	regexp.MustCompile(`(?i)(\bbearer[ \t]+)[A-Za-z0-9._~+/=-]+`),
-	// password=x, "api_key": "x", DB_PASSWORD: x, aws_secret_access_key=x
-	regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)["']?[ \t]*[:=][ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s"'&,;)\]}>]+)`),
-	// https://user:password@host
-	regexp.MustCompile(`(://[^/\s:@]+:)([^/\s@]+)(@)`),
-	// Slack tokens, AWS access key ids.
-	regexp.MustCompile(`()\bxox[a-zA-Z]-[A-Za-z0-9-]+`),
-	regexp.MustCompile(`()\bxapp-[A-Za-z0-9-]+`),
-	regexp.MustCompile(`()\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`),
-}
-
-// triggers are words, in lower case, without one of which on a line no
-// secretPattern can match there: the patterns run only on lines that have
-// one, which keeps redaction at memory speed for ordinary output.
-var triggers = []string{"authorization", "bearer", "passw", "secret", "token", "key", "://", "xox", "xapp-", "akia", "asia"}
-
-// redactor hides secrets in output: the values of the ${VAR}s a step used,
-// and whatever secretPatterns find.
-type redactor struct {
-	values []string // longest first
-	exact  *strings.Replacer
-}
-
-func newRedactor(values map[string]string) *redactor {
-	r := &redactor{}
+// newRedactor hides secrets in a step's output (bot/redact): the token
+// formats and assignments it knows, and the values of the ${VAR}s the step
+// used.
+func newRedactor(values map[string]string) *redact.Redactor {
+	vs := make([]string, 0, len(values))
 	for _, v := range values {
-		if len(v) >= minSecret {
-			r.values = append(r.values, v)
-		}
+		vs = append(vs, v)
 	}
-	if len(r.values) == 0 {
-		return r
-	}
-	// Longest first, so that a value containing another is hidden whole.
-	sort.Slice(r.values, func(i, j int) bool { return len(r.values[i]) > len(r.values[j]) })
-	var pairs []string
-	for _, v := range r.values {
-		pairs = append(pairs, v, redacted)
-	}
-	r.exact = strings.NewReplacer(pairs...)
-	return r
-}
-
-func (r *redactor) redact(s string) string {
-	if r.exact != nil {
-		s = r.exact.Replace(s)
-	}
-	lines := suspectLines(s)
-	if len(lines) == 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	last := 0
-	for _, l := range lines {
-		b.WriteString(s[last:l[0]])
-		line := s[l[0]:l[1]]
-		for _, re := range secretPatterns {
-			line = replaceKeep(re, line)
-		}
-		b.WriteString(line)
-		last = l[1]
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
-// suspectLines returns the [start, end) of each line of s holding a
-// trigger, in order.
-func suspectLines(s string) [][2]int {
-	low := asciiLower(s) // same length as s, so offsets carry over
-	var spans [][2]int
-	for _, t := range triggers {
-		for off := 0; off < len(low); {
-			i := strings.Index(low[off:], t)
-			if i < 0 {
-				break
-			}
-			i += off
-			start := strings.LastIndexByte(s[:i], '\n') + 1
-			end := strings.IndexByte(s[i:], '\n')
-			if end < 0 {
-				end = len(s)
-			} else {
-				end += i
-			}
-			spans = append(spans, [2]int{start, end})
-			off = end + 1
-		}
-	}
-	if len(spans) == 0 {
-		return nil
-	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
-	merged := spans[:1]
-	for _, sp := range spans[1:] {
-		if last := &merged[len(merged)-1]; sp[0] <= last[1] {
-			last[1] = max(last[1], sp[1])
-		} else {
-			merged = append(merged, sp)
-		}
-	}
-	return merged
-}
-
-// asciiLower lowers A-Z only, keeping every byte where it was.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
-
-// replaceKeep replaces each match of re by its group 1, redacted and its
-// group 3, keeping the quotes of a quoted value (group 2).
-func replaceKeep(re *regexp.Regexp, s string) string {
-	ms := re.FindAllStringSubmatchIndex(s, -1)
-	if ms == nil {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, m := range ms {
-		b.WriteString(s[last:m[0]])
-		b.WriteString(s[m[2]:m[3]])
-		q := ""
-		if len(m) > 5 && m[4] >= 0 && m[5] > m[4] && (s[m[4]] == '"' || s[m[4]] == '\'') {
-			q = s[m[4] : m[4]+1]
-		}
-		b.WriteString(q + redacted + q)
-		if len(m) > 7 && m[6] >= 0 {
-			b.WriteString(s[m[6]:m[7]])
-		}
-		last = m[1]
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
-// tail hides the start of a secret value cut off at the end of s, as
-// happens when output is capped in the middle of it.
-func (r *redactor) tail(s string) string {
-	for _, v := range r.values {
-		for k := len(v) - 1; k >= minSecret; k-- {
-			if strings.HasSuffix(s, v[:k]) {
-				return s[:len(s)-k] + redacted
-			}
-		}
-	}
-	return s
+	return redact.New(vs...)
 }
 
 // sink collects a step's output: it passes whole lines on as they come,
 // redacted, keeps them up to a cap and counts what it drops. It is used
-// by one goroutine at a time.
+// by one goroutine at a time. What it passes on goes through a relay, so
+// that a slow taker never holds up the reader (and through it the script):
+// what is kept does not depend on how fast chat is.
 type sink struct {
 	limit   int64 // raw bytes kept at most
 	kept    int64
 	dropped int64
 	full    bool
 	pending []byte // raw bytes kept but not passed on yet: a partial line
-	red     *redactor
-	out     func(string)
+	red     *redact.Redactor
+	out     *relay          // nil: nobody takes it
 	text    strings.Builder // what was passed on
 }
 
-func newSink(limit int64, red *redactor, out func(string)) *sink {
-	return &sink{limit: limit, red: red, out: out}
+func newSink(limit int64, red *redact.Redactor, out func(string)) *sink {
+	s := &sink{limit: limit, red: red}
+	if out != nil {
+		s.out = newRelay(out)
+	}
+	return s
+}
+
+// finish waits until everything passed on has been taken. Run calls it
+// before it returns, so that out is never called after.
+func (s *sink) finish() {
+	if s.out != nil {
+		s.out.close()
+	}
 }
 
 // Write takes raw output; it never fails, so that a step is never
@@ -257,13 +117,13 @@ func (s *sink) flush() {
 }
 
 func (s *sink) emit(raw []byte) {
-	t := s.red.redact(strings.ToValidUTF8(string(raw), "\uFFFD"))
+	t := s.red.Redact(strings.ToValidUTF8(string(raw), "\uFFFD"))
 	if s.full {
-		t = s.red.tail(t)
+		t = s.red.Tail(t)
 	}
 	s.text.WriteString(t)
 	if s.out != nil {
-		s.out(t)
+		s.out.send(t)
 	}
 }
 
@@ -274,4 +134,81 @@ func (s *sink) note(line string) {
 		return
 	}
 	s.Write([]byte("[warroom] " + line + "\n"))
+}
+
+// relay calls out with each chunk sent to it, in order, from a goroutine
+// of its own: send never waits for out.
+type relay struct {
+	out func(string)
+
+	mu     sync.Mutex
+	idle   *sync.Cond // signalled when the queue is empty and out returned
+	queue  []string
+	busy   bool // out is being called
+	closed bool
+	wake   chan struct{} // capacity 1
+	done   chan struct{}
+}
+
+func newRelay(out func(string)) *relay {
+	r := &relay{out: out, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	r.idle = sync.NewCond(&r.mu)
+	go r.run()
+	return r
+}
+
+func (r *relay) send(chunk string) {
+	r.mu.Lock()
+	r.queue = append(r.queue, chunk)
+	r.mu.Unlock()
+	r.poke()
+}
+
+func (r *relay) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *relay) run() {
+	defer close(r.done)
+	for {
+		r.mu.Lock()
+		if len(r.queue) == 0 {
+			r.busy = false
+			r.idle.Broadcast()
+			closed := r.closed
+			r.mu.Unlock()
+			if closed {
+				return
+			}
+			<-r.wake
+			continue
+		}
+		chunk := r.queue[0]
+		r.queue[0] = ""
+		r.queue = r.queue[1:]
+		r.busy = true
+		r.mu.Unlock()
+		r.out(chunk)
+	}
+}
+
+// drain waits until every chunk sent so far has been taken.
+func (r *relay) drain() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for len(r.queue) > 0 || r.busy {
+		r.idle.Wait()
+	}
+}
+
+// close waits until every chunk has been taken, and stops the goroutine.
+func (r *relay) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.poke()
+	<-r.done
 }

@@ -1,8 +1,10 @@
 package plans
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,6 +17,7 @@ func TestSinkCapKeepsWholeCharacters(t *testing.T) {
 	s.Write([]byte("abcdé and more"))
 	s.Write([]byte("after the cap\n"))
 	s.flush()
+	s.finish()
 	assert.Equal(t, "abcd", s.text.String())
 	assert.Equal(t, []string{"abcd"}, chunks)
 	assert.Equal(t, int64(len("é and more")+len("after the cap\n")), s.dropped)
@@ -27,6 +30,7 @@ func TestSinkLines(t *testing.T) {
 	s.Write([]byte("one\ntw"))
 	s.Write([]byte("o\nthree"))
 	s.flush()
+	s.finish()
 	assert.Equal(t, []string{"one\n", "two\n", "three"}, chunks)
 
 	// A line that never ends is passed on anyway, without splitting a
@@ -35,11 +39,50 @@ func TestSinkLines(t *testing.T) {
 	long := strings.Repeat("é", maxLine/2) // maxLine bytes
 	s = newSink(1<<20, newRedactor(nil), func(c string) { chunks = append(chunks, c) })
 	s.Write([]byte("x" + long[:len(long)-1])) // the last é is cut in half
+	s.out.drain()
 	require.Len(t, chunks, 1)
 	assert.True(t, chunks[0] == "x"+strings.Repeat("é", maxLine/2-1), "whole characters only")
 	s.Write([]byte(long[len(long)-1:]))
 	s.flush()
+	s.finish()
 	assert.Equal(t, []string{"é"}, chunks[1:])
+}
+
+// TestSinkNeverWaitsForItsTaker: while whoever takes the output (chat,
+// paced) is stuck, the sink goes on reading and keeping; the taker gets
+// every chunk, in order, once it moves again.
+func TestSinkNeverWaitsForItsTaker(t *testing.T) {
+	t.Parallel()
+	stuck := make(chan struct{})
+	took := make(chan string, 10)
+	var got []string
+	s := newSink(1<<20, newRedactor(nil), func(c string) {
+		select {
+		case took <- c:
+		default:
+		}
+		<-stuck
+		got = append(got, c)
+	})
+	s.Write([]byte("first\n"))
+	assert.Equal(t, "first\n", <-took, "the taker is handed the first line, and is stuck on it")
+	wrote := make(chan struct{})
+	go func() {
+		defer close(wrote)
+		for i := range 2000 {
+			fmt.Fprintf(s, "line %d\n", i)
+		}
+		s.flush()
+	}()
+	select {
+	case <-wrote:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sink waited for its taker")
+	}
+	assert.Equal(t, 2001, strings.Count(s.text.String(), "\n"), "all of it is kept while the taker is stuck")
+	close(stuck)
+	s.finish()
+	assert.Equal(t, s.text.String(), strings.Join(got, ""), "and the taker got all of it, in order")
 }
 
 func TestRedact(t *testing.T) {
@@ -63,15 +106,15 @@ func TestRedact(t *testing.T) {
 		"no secrets\nat all\n":                          "no secrets\nat all\n",
 		"line one\ntoken=x\nline three":                 "line one\ntoken=[redacted]\nline three",
 	} {
-		assert.Equal(t, want, r.redact(in), in)
+		assert.Equal(t, want, r.Redact(in), in)
 	}
 }
 
 func TestRedactTail(t *testing.T) {
 	t.Parallel()
 	r := newRedactor(map[string]string{"T": "tok-abcdef123"})
-	assert.Equal(t, "token is [redacted]", r.tail("token is tok-abc"))
-	assert.Equal(t, "ends with tok", r.tail("ends with tok"), "too little of it to tell")
+	assert.Equal(t, "token is [redacted]", r.Tail("token is tok-abc"))
+	assert.Equal(t, "ends with tok", r.Tail("ends with tok"), "too little of it to tell")
 }
 
 func TestFillURL(t *testing.T) {

@@ -34,13 +34,14 @@ const (
 )
 
 var (
-	planKeys     = []string{"name", "title", "faults", "services", "impact", "approval", "params", "steps", "rollback"}
+	planKeys     = []string{"name", "title", "faults", "services", "impact", "approval", "params", "steps", "rollback", "on_restart"}
 	approvalKeys = []string{"roles", "count", "self", "expires"}
 	paramKeys    = []string{"name", "pattern", "required", "enum", "default", "help"}
 	stepKeys     = []string{"name", "script", "job", "manual", "timeout", "on_failure"}
 	jobKeys      = []string{"method", "url", "headers", "body"}
 	methods      = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	onFailures   = []string{"stop", "continue"}
+	onRestarts   = []string{bot.OnRestartLeave, bot.OnRestartKill}
 
 	nameRe      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	kindRe      = nameRe
@@ -86,14 +87,26 @@ func parse(data []byte, file, dir string) (*bot.Plan, int, []Problem) {
 	plan.File = file
 	plan.Dir = dir
 	plan.Source = slices.Clone(data)
-	plan.Version = Version(data)
+	plan.Version = Version(data, plan.Scripts)
 	return plan, p.nameLine, nil
 }
 
-// Version is a plan file's short content hash, what a run records it ran.
-func Version(data []byte) string {
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:6])
+// Version is a plan's short content hash, what a run records it ran: of the
+// plan file, and of the content of every script it runs (scripts maps each
+// as the plan names it to its hash; see Plan.Scripts). A plan without
+// scripts has the hash of its file alone.
+func Version(data []byte, scripts map[string]string) string {
+	h := sha256.New()
+	h.Write(data)
+	names := make([]string, 0, len(scripts))
+	for name := range scripts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Fprintf(h, "\x00script\x00%s\x00%s", name, scripts[name])
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:6])
 }
 
 func sortProblems(ps []Problem) {
@@ -107,10 +120,11 @@ func sortProblems(ps []Problem) {
 
 // scope is what the steps of a plan are checked against.
 type scope struct {
-	dir    string
-	params map[string]bot.Param
-	names  []string       // parameter names, for suggestions
-	steps  map[string]int // step names (steps and rollback) -> line
+	dir     string
+	scripts map[string]string // script as written -> content hash
+	params  map[string]bot.Param
+	names   []string       // parameter names, for suggestions
+	steps   map[string]int // step names (steps and rollback) -> line
 }
 
 func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
@@ -176,7 +190,7 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 	if f, ok := fields["approval"]; ok {
 		p.approval(&plan.Approval, f)
 	}
-	sc := &scope{dir: dir, params: map[string]bot.Param{}, steps: map[string]int{}}
+	sc := &scope{dir: dir, scripts: map[string]string{}, params: map[string]bot.Param{}, steps: map[string]int{}}
 	if f, ok := fields["params"]; ok {
 		plan.Params = p.params(f, sc)
 	}
@@ -188,6 +202,19 @@ func (p *parser) plan(root *yaml.Node, dir string) *bot.Plan {
 	}
 	if f, ok := fields["rollback"]; ok {
 		plan.Rollback = p.steps("rollback", f, sc)
+	}
+	plan.OnRestart = bot.OnRestartLeave
+	if f, ok := fields["on_restart"]; ok {
+		if s, ok := p.Scalar("on_restart", f.K, f.V); ok {
+			if slices.Contains(onRestarts, s) {
+				plan.OnRestart = s
+			} else {
+				p.errorf(f.K, "on_restart", "%q is not leave or kill%s", yamlnode.Clip(s), yamlnode.Suggest(s, onRestarts, 0))
+			}
+		}
+	}
+	if len(sc.scripts) > 0 {
+		plan.Scripts = sc.scripts
 	}
 	return plan
 }
@@ -511,8 +538,10 @@ func (p *parser) script(path string, f field, sc *scope) []string {
 				p.errorf(n, path, "%q: the program cannot be a parameter; name a script in the plan's directory", yamlnode.Clip(s))
 				continue
 			}
-			if err := checkScriptPath(sc.dir, s); err != nil {
+			if hash, err := checkScriptPath(sc.dir, s); err != nil {
 				p.errorf(n, path, "%v", err)
+			} else if hash != "" {
+				sc.scripts[s] = hash
 			}
 		} else if err := checkArg(s, sc); err != nil {
 			p.errorf(n, path, "%v", err)

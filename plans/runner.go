@@ -21,8 +21,13 @@ const DefaultKillGrace = 3 * time.Second
 //
 // A script step runs its argv with no shell: a {{param}} argument becomes
 // exactly the value, one argument, whatever it holds. The program is a
-// file inside the plan's directory, checked again before every run, and
-// runs there in a process group of its own, with only PATH, HOME, LANG,
+// file inside the plan's directory, checked again before every run: what
+// runs is a private copy of it, made then and checked against the content
+// hash the plan was loaded with (Plan.Scripts), so exactly what the
+// version covers runs, or nothing and the step fails saying why. argv[0]
+// is the name the plan gives; $0 is the copy's path, so a script finds its
+// neighbours from the working directory, the plan's directory. It runs
+// there in a process group of its own, with only PATH, HOME, LANG,
 // LC_ALL, TZ and TMPDIR from warroom's environment plus WARROOM_FAULT,
 // WARROOM_RUN, WARROOM_PLAN and WARROOM_STEP. At its timeout, or when ctx
 // ends, the whole group gets SIGTERM, then SIGKILL after KillGrace; when
@@ -56,6 +61,10 @@ type Runner struct {
 	// Timeout applies to a step with none (the loader always sets one);
 	// 0 means DefaultTimeout.
 	Timeout time.Duration
+	// ScriptDir is where a script step's checked copy is made and run
+	// from, in a new directory per step; "" means os.TempDir(). It must
+	// allow programs to run (not be mounted noexec).
+	ScriptDir string
 
 	clientOnce sync.Once
 	client     *http.Client

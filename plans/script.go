@@ -2,10 +2,15 @@ package plans
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,10 +41,11 @@ func (r *Runner) runScript(ctx context.Context, req bot.StepRequest, out func(st
 	if req.Plan.Dir == "" {
 		return failed("the plan has no directory to run its scripts in")
 	}
-	path, err := resolveScript(req.Plan.Dir, st.Script[0])
+	path, cleanup, err := r.approvedCopy(req.Plan, st.Script[0])
 	if err != nil {
 		return failed(err.Error())
 	}
+	defer cleanup()
 	argv := make([]string, len(st.Script))
 	argv[0] = st.Script[0]
 	for i, a := range st.Script[1:] {
@@ -97,18 +103,24 @@ func (r *Runner) runScript(ctx context.Context, req bot.StepRequest, out func(st
 		err = cmd.Start()
 		// ETXTBSY: another goroutine's fork briefly holds the script open
 		// for writing (golang.org/issue/22315) just after it was written.
-		if err == nil || !errors.Is(err, syscall.ETXTBSY) || attempt == 4 {
+		if err == nil || !errors.Is(err, syscall.ETXTBSY) || attempt == 9 {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
 	}
 	pw.Close()
 	if err != nil {
-		return failed(fmt.Sprintf("cannot start %s: %v", st.Script[0], unwrapPathError(err)))
+		why := unwrapPathError(err)
+		if errors.Is(err, syscall.EACCES) {
+			return failed(fmt.Sprintf("cannot start %s: %v: it runs as a checked copy in %s, which may be mounted noexec (set TMPDIR, or the runner's ScriptDir, to a directory where programs may run)",
+				st.Script[0], why, filepath.Dir(path)))
+		}
+		return failed(fmt.Sprintf("cannot start %s: %v", st.Script[0], why))
 	}
 	pgid := cmd.Process.Pid
 
 	sink := newSink(r.maxOutput(), newRedactor(nil), out)
+	defer sink.finish()
 	read := make(chan struct{})
 	go func() {
 		defer close(read)
@@ -116,6 +128,11 @@ func (r *Runner) runScript(ctx context.Context, req bot.StepRequest, out func(st
 	}()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	if req.Started != nil {
+		// While the output is read: the core records the group, so that
+		// a warroom restarted after a kill -9 finds what is left of it.
+		req.Started(bot.StepProcess{PGID: pgid, ID: processID(pgid, req)})
+	}
 
 	timeout := r.timeout(st)
 	sctx, cancel, timedOut := deadline(ctx, timeout)
@@ -181,6 +198,98 @@ func (r *Runner) runScript(ctx context.Context, req bot.StepRequest, out func(st
 	res.Output, res.Dropped = sink.text.String(), sink.dropped
 	return res
 }
+
+// approvedCopy is what a script step executes: a private copy of the
+// script's content, made now and checked against the hash the plan was
+// loaded with, so that what runs is exactly what the plan's version (and so
+// the approval) covers. The script is found again first (resolveScript: in
+// the plan's directory, a regular executable file), then copied to a new
+// directory only warroom can write, hashing what is copied; a different
+// hash is a refusal saying so, and nothing runs. Checking the original and
+// then running it would leave a window in which it could be replaced.
+// cleanup removes the copy.
+func (r *Runner) approvedCopy(p *bot.Plan, name string) (path string, cleanup func(), err error) {
+	src, err := resolveScript(p.Dir, name)
+	if err != nil {
+		return "", nil, err
+	}
+	want, ok := p.Scripts[name]
+	if !ok {
+		return "", nil, fmt.Errorf("plan %s was not loaded with the content of %s, so there is nothing to check it against; it is not run (plans.Load records it)", p.Name, name)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %v", name, unwrapPathError(err))
+	}
+	defer in.Close()
+	dir, err := os.MkdirTemp(r.ScriptDir, "warroom-step-")
+	if err != nil {
+		return "", nil, fmt.Errorf("a directory for the checked copy of %s: %v", name, err)
+	}
+	cleanup = func() { _ = os.RemoveAll(dir) }
+	path = filepath.Join(dir, filepath.Base(src))
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o700)
+	if err == nil {
+		h := sha256.New()
+		_, err = io.Copy(io.MultiWriter(out, h), in)
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != want {
+				err = fmt.Errorf("%w: it is not run; if the new script is meant, reload the plans (warroom plans reload) and ask for a new run", changedScript(p, name, want, got))
+			}
+		}
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return path, cleanup, nil
+}
+
+// changedScript is the refusal of a script whose content is not the one
+// the plan's version was made with.
+func changedScript(p *bot.Plan, name, want, got string) error {
+	return fmt.Errorf("%s changed since plan %s version %s was loaded (its content is now %s, not %s)",
+		name, p.Name, p.Version, shortHash(got), shortHash(want))
+}
+
+func shortHash(h string) string {
+	if len(h) > len("sha256:")+12 {
+		return h[:len("sha256:")+12]
+	}
+	return h
+}
+
+// CheckPlan implements bot.PlanChecker: every script the plan runs still
+// has the content its version was made with. The core asks before a run
+// is requested and before each approval, so that nobody approves a plan
+// whose scripts changed on disk since it was loaded; the run itself checks
+// each script again as it copies it (approvedCopy).
+func (r *Runner) CheckPlan(p *bot.Plan) error {
+	names := make([]string, 0, len(p.Scripts))
+	for name := range p.Scripts {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		src, err := resolveScript(p.Dir, name)
+		if err != nil {
+			return err
+		}
+		got, err := hashFile(src)
+		if err != nil {
+			return fmt.Errorf("%s: %v", name, unwrapPathError(err))
+		}
+		if got != p.Scripts[name] {
+			return changedScript(p, name, p.Scripts[name], got)
+		}
+	}
+	return nil
+}
+
+var _ bot.PlanChecker = (*Runner)(nil)
 
 // terminate stops a process group: SIGTERM, then SIGKILL once grace has
 // passed without the leader exiting (exited; nil: it already has) and the

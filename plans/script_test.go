@@ -304,6 +304,15 @@ echo "slack xoxb-1234-5678-abcdefgh done"
 echo "aws AKIAIOSFODNN7EXAMPLE here"
 echo "db postgres://app:pa55w0rd@db:5432/app"
 echo "SECRET=shh"
+echo "push with ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789 and glpat-xYz12AbC34dEf56GhI78jK"
+echo "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+echo "stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc rk_live_51H8xYzAbCdEfGhIjKlMnOp"
+echo "-----BEGIN RSA PRIVATE KEY-----"
+echo "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"
+echo "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu"
+echo "-----END RSA PRIVATE KEY-----"
+echo "SIGNING_KEY=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5QUJD sort_key=created_at"
+echo "deployed 3f2a9c1e7b4d8a6f0e5c2b1a9d8e7f6a5b4c3d2e"
 echo "nothing secret here"
 `}, "", "[scripts/leak.sh]")
 	res, c := run(t, &plans.Runner{Getenv: noEnv}, p, nil)
@@ -315,6 +324,14 @@ slack [redacted] done
 aws [redacted] here
 db postgres://app:[redacted]@db:5432/app
 SECRET=[redacted]
+push with [redacted] and [redacted]
+jwt [redacted]
+stripe [redacted] [redacted]
+-----BEGIN RSA PRIVATE KEY-----
+[redacted]
+-----END RSA PRIVATE KEY-----
+SIGNING_KEY=[redacted] sort_key=created_at
+deployed 3f2a9c1e7b4d8a6f0e5c2b1a9d8e7f6a5b4c3d2e
 nothing secret here
 `
 	assert.Equal(t, want, res.Output)

@@ -113,7 +113,7 @@ func EveryField() bot.Event {
 		Service: "checkout", Cause: "db", Kind: "db-data-error",
 		Channel: "C1", Message: "M9", Task: 7, Via: "command", Origin: "api",
 		Text: "ünï \"quoted\" ✅\n'; DROP TABLE events; --\x00 <b>&amp;</b>",
-		Run:  3, Step: 2, Plan: "drain-ledger", Version: "sha256:0123456789ab",
+		Run:  3, Step: 2, PID: 4321, Plan: "drain-ledger", Version: "sha256:0123456789ab",
 		Params:   map[string]string{"node": "ledger-1", "ünï": "\"x\"", "empty": ""},
 		Approval: &bot.Approval{Roles: []bot.Role{bot.RoleCommander, bot.RoleHandler}, Count: 2, Self: true, Expires: 15 * time.Minute},
 		Until:    t0.Add(16 * time.Minute).In(cet),
