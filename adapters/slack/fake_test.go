@@ -34,8 +34,8 @@ type fake struct {
 	fail     map[string]string       // "method user" or "method" → error code
 	authErr  string
 	latency  time.Duration
-	answers  []string // texts posted to response_url
-	pageSize int      // most channels one conversations.list page holds; 0 = as asked
+	replies  []fakeReply // answers through a command's own response (response_url)
+	pageSize int         // most channels one conversations.list page holds; 0 = as asked
 
 	// Socket Mode. Like Slack, the fake keeps every envelope it sent until
 	// it is acknowledged and sends the unacknowledged ones again, with
@@ -61,10 +61,20 @@ type fakeChannel struct {
 	posts    []fakePost
 	topic    string
 	pins     []string
+	// invitedAt is when the last conversations.invite into it was answered.
+	invitedAt time.Time
 }
 
 type fakePost struct {
 	ts, text, blocks string
+	at               time.Time // when it was answered
+}
+
+// fakeReply is an answer to a slash command or a click through its own
+// response: the response_url.
+type fakeReply struct {
+	channel, text, via string
+	at                 time.Time
 }
 
 func newFake(t testing.TB) *fake {
@@ -242,6 +252,7 @@ func (f *fake) invite(r *http.Request) any {
 			ch.members = append(ch.members, u)
 		}
 	}
+	ch.invitedAt = time.Now()
 	return ok("channel", map[string]any{"id": ch.id, "name": ch.name})
 }
 
@@ -273,7 +284,7 @@ func (f *fake) postMessage(r *http.Request) any {
 	}
 	f.ts++
 	ts := fmt.Sprintf("1700000000.%06d", f.ts)
-	ch.posts = append(ch.posts, fakePost{ts: ts, text: r.Form.Get("text"), blocks: r.Form.Get("blocks")})
+	ch.posts = append(ch.posts, fakePost{ts: ts, text: r.Form.Get("text"), blocks: r.Form.Get("blocks"), at: time.Now()})
 	return ok("channel", ch.id, "ts", ts)
 }
 
@@ -308,14 +319,21 @@ func (f *fake) connectionsOpen(*http.Request) any {
 	return ok("url", "ws://"+f.srv.ServerAddr+"/socket")
 }
 
-// response records what is posted to a slash command's response_url.
+// response records what is posted to a slash command's response_url
+// (/response?channel=C1), after the injected latency like a Web API call.
 func (f *fake) response(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Text string `json:"text"`
 	}
 	_ = json.NewDecoder(r.Body).Decode(&body)
 	f.mu.Lock()
-	f.answers = append(f.answers, body.Text)
+	latency := f.latency
+	f.mu.Unlock()
+	if latency > 0 {
+		time.Sleep(latency)
+	}
+	f.mu.Lock()
+	f.replies = append(f.replies, fakeReply{channel: r.URL.Query().Get("channel"), text: body.Text, via: "response_url", at: time.Now()})
 	f.mu.Unlock()
 }
 
@@ -512,6 +530,11 @@ func (f *fake) waitAck(t testing.TB, id string) {
 	}
 }
 
+// responseURL is the response_url of a command typed in channel.
+func (f *fake) responseURL(channel string) string {
+	return "http://" + f.srv.ServerAddr + "/response?channel=" + channel
+}
+
 func (f *fake) slash(t testing.TB, channel, user, text string) string {
 	return f.push(t, "slash_commands", f.slashPayload(channel, user, text), 0)
 }
@@ -520,7 +543,7 @@ func (f *fake) slashPayload(channel, user, text string) map[string]any {
 	word, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
 	return map[string]any{
 		"command": word, "text": rest, "channel_id": channel, "user_id": user,
-		"response_url": "http://" + f.srv.ServerAddr + "/response", "trigger_id": "tr",
+		"response_url": f.responseURL(channel), "trigger_id": "tr",
 	}
 }
 
@@ -592,6 +615,13 @@ func (f *fake) dmTexts(uid string) []string {
 	id := f.dms[uid]
 	f.mu.Unlock()
 	return f.texts(id)
+}
+
+// answers are the replies through commands' responses, in order.
+func (f *fake) answers() []fakeReply {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.replies)
 }
 
 func (f *fake) addUser(uid, email string) {

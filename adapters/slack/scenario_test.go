@@ -98,11 +98,9 @@ func TestScenario(t *testing.T) {
 	if !slices.Equal(room.pins, []string{kickoff}) || !strings.Contains(room.topic, "P2 Checkout 5xx") {
 		t.Errorf("pins %v topic %q", room.pins, room.topic)
 	}
-	f.mu.Lock()
-	answers := slices.Clone(f.answers)
-	f.mu.Unlock()
-	if len(answers) != 1 || !strings.Contains(answers[0], "declared") {
-		t.Errorf("response_url answers = %q", answers)
+	answers := f.answers()
+	if len(answers) != 1 || !strings.Contains(answers[0].text, "declared") || answers[0].channel != "CGENERAL" {
+		t.Errorf("response_url answers = %+v", answers)
 	}
 
 	// ✅ from bob (by Slack id) and carol (known by email since her invite:

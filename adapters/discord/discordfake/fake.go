@@ -27,6 +27,7 @@ type Call struct {
 	Path   string         // without /api/v9, e.g. /channels/123/messages
 	Body   map[string]any // the JSON body, decoded; nil if none
 	Status int            // what the fake answered
+	At     time.Time      // when it was answered (after the injected latency)
 }
 
 func (c Call) String() string { return c.Method + " " + c.Path }
@@ -266,7 +267,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	status, out := s.route(r, path, raw)
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: r.Method, Path: path, Body: body, Status: status})
+	s.calls = append(s.calls, Call{Method: r.Method, Path: path, Body: body, Status: status, At: time.Now()})
 	s.mu.Unlock()
 	if status == http.StatusTooManyRequests {
 		f := out.(Fault)
