@@ -26,6 +26,7 @@ type fake struct {
 	calls    []string // every Web API request, in order, 429s included
 	nextID   int
 	ts       int
+	seq      int                     // posts and replies, in the order they were shown
 	channels map[string]*fakeChannel // id → channel
 	names    map[string]string       // name → id
 	users    map[string]string       // uid → email
@@ -68,13 +69,17 @@ type fakeChannel struct {
 type fakePost struct {
 	ts, text, blocks string
 	at               time.Time // when it was answered
+	seq              int       // its place among posts and replies
 }
 
 // fakeReply is an answer to a slash command or a click through its own
-// response: the response_url.
+// response, shown in the command's channel: via "ack" (the payload of a
+// Socket Mode ack) or "response_url".
 type fakeReply struct {
-	channel, text, via string
-	at                 time.Time
+	channel, text, blocks, via string
+	envelope                   string // the slash command's, for an ack
+	at                         time.Time
+	seq                        int
 }
 
 func newFake(t testing.TB) *fake {
@@ -284,7 +289,8 @@ func (f *fake) postMessage(r *http.Request) any {
 	}
 	f.ts++
 	ts := fmt.Sprintf("1700000000.%06d", f.ts)
-	ch.posts = append(ch.posts, fakePost{ts: ts, text: r.Form.Get("text"), blocks: r.Form.Get("blocks"), at: time.Now()})
+	f.seq++
+	ch.posts = append(ch.posts, fakePost{ts: ts, text: r.Form.Get("text"), blocks: r.Form.Get("blocks"), at: time.Now(), seq: f.seq})
 	return ok("channel", ch.id, "ts", ts)
 }
 
@@ -322,9 +328,7 @@ func (f *fake) connectionsOpen(*http.Request) any {
 // response records what is posted to a slash command's response_url
 // (/response?channel=C1), after the injected latency like a Web API call.
 func (f *fake) response(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Text string `json:"text"`
-	}
+	var body fakeResponse
 	_ = json.NewDecoder(r.Body).Decode(&body)
 	f.mu.Lock()
 	latency := f.latency
@@ -333,8 +337,26 @@ func (f *fake) response(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(latency)
 	}
 	f.mu.Lock()
-	f.replies = append(f.replies, fakeReply{channel: r.URL.Query().Get("channel"), text: body.Text, via: "response_url", at: time.Now()})
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	if body.ReplaceOriginal || body.ResponseType != "in_channel" {
+		f.t.Errorf("response_url: %+v, want in_channel, not replacing the original", body)
+	}
+	f.reply(r.URL.Query().Get("channel"), "response_url", "", body)
+}
+
+// fakeResponse is a command's response, in an ack or to its response_url.
+type fakeResponse struct {
+	ResponseType    string          `json:"response_type"`
+	ReplaceOriginal bool            `json:"replace_original"`
+	Text            string          `json:"text"`
+	Blocks          json.RawMessage `json:"blocks"`
+}
+
+// reply shows a command's response in its channel; f.mu is held.
+func (f *fake) reply(channel, via, envelope string, body fakeResponse) {
+	f.seq++
+	f.replies = append(f.replies, fakeReply{channel: channel, text: body.Text, blocks: string(body.Blocks), via: via,
+		envelope: envelope, at: time.Now(), seq: f.seq})
 }
 
 type fakeEnvelope struct {
@@ -394,7 +416,8 @@ func (f *fake) socket(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	for {
 		var ack struct {
-			EnvelopeID string `json:"envelope_id"`
+			EnvelopeID string        `json:"envelope_id"`
+			Payload    *fakeResponse `json:"payload"`
 		}
 		if err := c.ReadJSON(&ack); err != nil {
 			return
@@ -405,6 +428,15 @@ func (f *fake) socket(w http.ResponseWriter, r *http.Request) {
 			f.mu.Unlock()
 			_ = c.NetConn().Close()
 			return
+		}
+		if ack.Payload != nil {
+			i := slices.IndexFunc(f.pending, func(e fakeEnvelope) bool { return e.ID == ack.EnvelopeID })
+			if i < 0 || f.pending[i].Type != "slash_commands" || ack.Payload.ResponseType != "in_channel" {
+				f.t.Errorf("ack %s with a payload %+v: not a pending slash command's, or not in_channel", ack.EnvelopeID, ack.Payload)
+			} else {
+				channel, _ := f.pending[i].Payload.(map[string]any)["channel_id"].(string)
+				f.reply(channel, "ack", ack.EnvelopeID, *ack.Payload)
+			}
 		}
 		f.acks[ack.EnvelopeID] = true
 		f.pending = slices.DeleteFunc(f.pending, func(e fakeEnvelope) bool { return e.ID == ack.EnvelopeID })
@@ -602,10 +634,26 @@ func (f *fake) channel(id string) fakeChannel {
 	return c
 }
 
+// texts are what a channel shows: its posts and the commands' responses
+// in it, in order.
 func (f *fake) texts(id string) []string {
-	var out []string
+	type shown struct {
+		seq  int
+		text string
+	}
+	var all []shown
 	for _, p := range f.channel(id).posts {
-		out = append(out, p.text)
+		all = append(all, shown{p.seq, p.text})
+	}
+	for _, r := range f.answers() {
+		if r.channel == id {
+			all = append(all, shown{r.seq, r.text})
+		}
+	}
+	slices.SortFunc(all, func(a, b shown) int { return a.seq - b.seq })
+	var out []string
+	for _, s := range all {
+		out = append(out, s.text)
 	}
 	return out
 }

@@ -47,6 +47,10 @@ type Options struct {
 	// dead and replaced; default 30s. It is a network deadline, so it runs
 	// on the wall clock.
 	SocketTimeout time.Duration
+	// AckWithin is how long a slash command's acknowledgement waits for
+	// the command's first answer to carry it; default 2s (Slack waits
+	// 3s). A network deadline too: the wall clock.
+	AckWithin time.Duration
 }
 
 // Adapter is the Slack adapter. It implements bot.Adapter and the Topicer,
@@ -68,6 +72,7 @@ type Adapter struct {
 	// again is not acted on twice.
 	replays *dedup
 	chans   adapters.ChannelNames // what FindChannel listed
+	acks    *ackMemory            // what slash commands' acks carried
 
 	fatalOnce sync.Once
 	fatalErr  error
@@ -116,6 +121,9 @@ func New(opts Options) (*Adapter, error) {
 	if opts.SocketTimeout == 0 {
 		opts.SocketTimeout = 30 * time.Second
 	}
+	if opts.AckWithin == 0 {
+		opts.AckWithin = ackWithin
+	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = http.DefaultClient
 	}
@@ -129,6 +137,7 @@ func New(opts Options) (*Adapter, error) {
 		queues:  &queues{m: map[string]*queue{}},
 		seen:    newDedup(opts.Clock, time.Hour),
 		replays: newDedup(opts.Clock, 2*maxSkew),
+		acks:    newAckMemory(opts.Clock),
 		fatal:   make(chan struct{}),
 	}
 	return a, nil
