@@ -34,7 +34,8 @@ type Config struct {
 	Log     *slog.Logger
 
 	// HTTPClient is the base client; its transport is wrapped to reach
-	// APIURL. nil = a client with a 20 s timeout.
+	// APIURL. nil = the adapter's own (adapters.NewHTTPClient): a
+	// keep-alive pool sized for bursts, a 20 s timeout.
 	HTTPClient *http.Client
 	// Now tells the age of interaction tokens; nil = time.Now.
 	Now func() time.Time

@@ -35,8 +35,9 @@ type fake struct {
 	fail     map[string]string       // "method user" or "method" → error code
 	authErr  string
 	latency  time.Duration
-	replies  []fakeReply // answers through a command's own response (response_url)
-	pageSize int         // most channels one conversations.list page holds; 0 = as asked
+	replies  []fakeReply     // answers through a command's own response (an ack or its response_url)
+	pageSize int             // most channels one conversations.list page holds; 0 = as asked
+	remotes  map[string]bool // client addresses Web API calls came from
 
 	// Socket Mode. Like Slack, the fake keeps every envelope it sent until
 	// it is acknowledged and sends the unacknowledged ones again, with
@@ -88,6 +89,7 @@ func newFake(t testing.TB) *fake {
 		users: map[string]string{}, dms: map[string]string{}, storm: map[string]int{},
 		fail: map[string]string{}, connected: make(chan struct{}), newConn: make(chan struct{}),
 		acks: map[string]bool{}, acked: make(chan struct{}), silent: map[*websocket.Conn]bool{},
+		remotes: map[string]bool{},
 	}
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
 		for method, h := range map[string]func(r *http.Request) any{
@@ -122,6 +124,7 @@ func (f *fake) method(name string, h func(r *http.Request) any) http.HandlerFunc
 		_ = r.ParseForm()
 		f.mu.Lock()
 		f.calls = append(f.calls, name)
+		f.remotes[r.RemoteAddr] = true
 		latency := f.latency
 		limited := f.storm[name] > 0
 		if limited {
@@ -608,6 +611,13 @@ func (f *fake) reaction(t testing.TB, channel, ts, user, emoji string) string {
 }
 
 // Readers of the recorded state.
+
+// clients counts the TCP connections Web API calls came on.
+func (f *fake) clients() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.remotes)
+}
 
 func (f *fake) methods() []string {
 	f.mu.Lock()

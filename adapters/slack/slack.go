@@ -40,7 +40,7 @@ type Options struct {
 	Sleep        func(ctx context.Context, d time.Duration) error // default: a timer
 	PostInterval time.Duration                                    // pacing per channel; default 1s
 	MaxRetries   int                                              // 429 retries per call; default 8
-	HTTPClient   *http.Client                                     // default http.DefaultClient
+	HTTPClient   *http.Client                                     // default adapters.NewHTTPClient(30s), the adapter's own pool
 	Log          *slog.Logger
 	// SocketTimeout: a Socket Mode connection on which nothing (not even a
 	// pong to our pings, sent every third of it) arrives for this long is
@@ -125,7 +125,7 @@ func New(opts Options) (*Adapter, error) {
 		opts.AckWithin = ackWithin
 	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = http.DefaultClient
+		opts.HTTPClient = adapters.NewHTTPClient(30 * time.Second)
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)

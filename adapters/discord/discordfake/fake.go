@@ -96,6 +96,7 @@ type Server struct {
 	conns               []*websocket.Conn
 	identifies, resumes int
 	commands            []*discordgo.ApplicationCommand // the last bulk overwrite
+	remotes             map[string]bool                 // client addresses REST calls came from
 }
 
 type frame struct {
@@ -107,7 +108,7 @@ type frame struct {
 func New(t testing.TB) *Server {
 	s := &Server{Token: "test-token", Guild: "900000000000000001", BotID: "900000000000000002", AppID: "900000000000000003",
 		chans: map[string]*discordgo.Channel{}, msgs: map[string][]Message{}, pins: map[string][]string{},
-		dms: map[string]string{}, tokens: map[string]string{}, next: 1000}
+		dms: map[string]string{}, tokens: map[string]string{}, remotes: map[string]bool{}, next: 1000}
 	s.Everyone = s.Guild
 	s.cond = sync.NewCond(&s.mu)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -234,6 +235,14 @@ func (s *Server) Members(channelID string) []string {
 	return out
 }
 
+// Clients counts the TCP connections REST calls came on (their client
+// addresses).
+func (s *Server) Clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.remotes)
+}
+
 // Connections counts gateway Identifies and Resumes.
 func (s *Server) Connections() (identifies, resumes int) {
 	s.mu.Lock()
@@ -261,6 +270,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	lat := s.latency
+	s.remotes[r.RemoteAddr] = true
 	s.mu.Unlock()
 	if lat > 0 {
 		time.Sleep(lat)
