@@ -344,7 +344,7 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 	case m == "GET" && at(0) == "guilds" && at(2) == "channels":
 		var out []*discordgo.Channel
 		for _, id := range s.order {
-			out = append(out, s.chans[id])
+			out = append(out, snapshot(s.chans[id]))
 		}
 		return 200, out
 	case m == "POST" && at(0) == "guilds" && at(2) == "channels":
@@ -355,7 +355,7 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 		c.ID, c.GuildID = s.id(), at(1)
 		s.chans[c.ID] = &c
 		s.order = append(s.order, c.ID)
-		return 201, &c
+		return 201, snapshot(&c)
 	case m == "POST" && path == "/users/@me/channels":
 		var req struct {
 			Recipient string `json:"recipient_id"`
@@ -374,7 +374,7 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 		}
 		switch m {
 		case "GET":
-			return 200, c
+			return 200, snapshot(c)
 		case "PATCH":
 			var e struct {
 				Topic *string `json:"topic"`
@@ -387,11 +387,11 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 			if e.Name != "" {
 				c.Name = e.Name
 			}
-			return 200, c
+			return 200, snapshot(c)
 		case "DELETE":
 			delete(s.chans, c.ID)
 			s.order = slices.DeleteFunc(s.order, func(id string) bool { return id == c.ID })
-			return 200, c
+			return 200, snapshot(c)
 		}
 	case m == "PUT" && at(0) == "channels" && at(2) == "permissions":
 		c, ok := s.chans[at(1)]
@@ -436,6 +436,14 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 		}
 	}
 	return 404, errUnknown
+}
+
+// snapshot is a copy of a channel to answer with: the answer is encoded
+// after s.mu is released, while other calls may change the channel.
+func snapshot(c *discordgo.Channel) *discordgo.Channel {
+	cp := *c
+	cp.PermissionOverwrites = slices.Clone(c.PermissionOverwrites)
+	return &cp
 }
 
 // post records a message; s.mu is held.
