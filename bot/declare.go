@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -111,6 +112,9 @@ func orP2(l Level) Level {
 // the affected and suspected-cause services' contacts, the level's commander
 // and the declarer in one call, and posts the kickoff. A failing platform
 // does not undo the declaration: the fault is recorded and the failure said.
+// A request with an Origin is answered there: on Concurrent platforms as
+// soon as the channel exists, beside the invitations and the kickoff;
+// elsewhere once everything is done.
 func (b *Bot) Declare(ctx context.Context, req DeclareRequest) (*Fault, error) {
 	f, _, err := b.declare(ctx, req)
 	return f, err
@@ -191,6 +195,7 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 	}
 	plan := b.planInvites(f, ActorBot, people)
 	kickoff := b.kickoff(f, plan.ids())
+	answer := req.Origin != "" && req.Origin != f.Channel
 
 	var (
 		msgID            string
@@ -198,12 +203,19 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 	)
 	_, concurrent := b.adapter.(Concurrent)
 	if concurrent {
-		// Remote platforms: invite while the kickoff is posted (two round
-		// trips in all); topic and pin are not worth waiting for.
-		done := make(chan struct{})
-		go func() { defer close(done); callErr = plan.call(ctx, b, f) }()
+		// Remote platforms: the war room exists, so the declarer is
+		// answered while the invitations are made and the kickoff is
+		// posted (two round trips in all, the answer's included); topic and
+		// pin are not worth waiting for. What fails after the answer is
+		// said to the declarer after it.
+		var wg sync.WaitGroup
+		wg.Go(func() { callErr = plan.call(ctx, b, f) })
+		if answer {
+			text := b.declaredText(f, len(f.Participants)+len(plan.people))
+			wg.Go(func() { b.reply(ctx, req.Origin, KindReply, text) })
+		}
 		msgID, postErr = b.adapter.Post(ctx, f.Channel, kickoff)
-		<-done
+		wg.Wait()
 	} else {
 		callErr = plan.call(ctx, b, f)
 		b.setTopic(ctx, f)
@@ -231,6 +243,9 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 	}
 	if inviteErr != nil {
 		b.reply(ctx, f.Channel, KindError, "⚠️ "+ErrorMessage(inviteErr))
+		if concurrent && answer { // the answer said they were being invited
+			b.reply(ctx, req.Origin, KindError, fmt.Sprintf("⚠️ declared %s in #%s, but %s", f.Ref(), f.ChannelName, ErrorMessage(inviteErr)))
+		}
 	}
 	if req.after != "" {
 		b.reply(ctx, f.Channel, KindNotice, req.after)
@@ -246,8 +261,16 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 		})
 	} else {
 		b.tellOutside(ctx, f)
+		if answer {
+			b.reply(ctx, req.Origin, KindReply, b.declaredText(f, len(f.Participants)))
+		}
 	}
 	return f, true, nil
+}
+
+// declaredText is the declarer's answer: the fault and its war room.
+func (b *Bot) declaredText(f *Fault, invited int) string {
+	return fmt.Sprintf("🚨 declared %s (%s): %s — war room #%s, %d invited", f.Ref(), f.Level, f.Title, f.ChannelName, invited)
 }
 
 // tellOutside tells those outside the war room of a new fault: the level's
@@ -279,15 +302,8 @@ func verbDeclare(ctx context.Context, b *Bot, r *Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := b.Declare(ctx, req)
-	if err != nil {
-		return err
-	}
-	if r.Channel != f.Channel {
-		b.reply(ctx, r.Channel, KindReply, fmt.Sprintf("🚨 declared %s (%s): %s — war room #%s, %d invited",
-			f.Ref(), f.Level, f.Title, f.ChannelName, len(f.Participants)))
-	}
-	return nil
+	_, err = b.Declare(ctx, req) // answers in r.Channel, the request's Origin
+	return err
 }
 
 // topic is the war-room channel's topic.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -33,7 +34,14 @@ const (
 
 type category struct {
 	id, name string
-	n        int // channels in it
+	n        int // channels in it, and channels being created in it
+}
+
+// makingCategory is a category being created: whoever finds every
+// category full waits for it instead of making another.
+type makingCategory struct {
+	done chan struct{} // closed when the call returned
+	err  error
 }
 
 // CreateChannel implements bot.Adapter: a private text channel under the
@@ -43,14 +51,16 @@ func (a *Adapter) CreateChannel(ctx context.Context, name string) (bot.Channel, 
 }
 
 // createIn creates a private channel under parent (or the first category
-// with room), open to the bot and to people.
+// with room), open to the bot and to people. No lock of ours is held over
+// a REST call: creates go out back to back as discordgo's per-route bucket
+// lets them (one at a time on POST /guilds/{guild}/channels), while the
+// rest of each declare (overwrites, kickoff, DMs, on routes of their own)
+// goes on beside the next creates.
 func (a *Adapter) createIn(ctx context.Context, parent, name string, typ discordgo.ChannelType, people []string) (bot.Channel, error) {
-	a.catLock.Lock()
-	defer a.catLock.Unlock()
 	if err := a.load(ctx); err != nil {
 		return bot.Channel{}, err
 	}
-	cat, err := a.category(ctx, parent)
+	cat, err := a.reserve(ctx, parent)
 	if err != nil {
 		return bot.Channel{}, err
 	}
@@ -71,21 +81,28 @@ func (a *Adapter) createIn(ctx context.Context, parent, name string, typ discord
 		ch, err = a.s.GuildChannelCreateComplex(a.cfg.Guild, data, o...)
 		return
 	})
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if err != nil {
+		cat.n-- // the slot it held
+		delete(a.names, data.Name)
 		return bot.Channel{}, platformErr(err, "create the private channel #"+data.Name,
 			"Manage Channels and Manage Roles (to make it private)")
 	}
-	a.mu.Lock()
-	cat.n++
 	a.names[ch.Name] = true
 	a.parent[ch.ID] = cat.id
-	a.mu.Unlock()
 	return bot.Channel{ID: ch.ID, Name: ch.Name}, nil
 }
 
 // load lists the guild's channels once: names taken and the categories.
+// Those who come while it lists wait for its answer.
 func (a *Adapter) load(ctx context.Context) error {
-	if a.loaded {
+	if a.loaded.Load() {
+		return nil
+	}
+	a.loadMu.Lock()
+	defer a.loadMu.Unlock()
+	if a.loaded.Load() {
 		return nil
 	}
 	var chs []*discordgo.Channel
@@ -114,7 +131,7 @@ func (a *Adapter) load(ctx context.Context) error {
 		}
 	}
 	slices.SortFunc(a.cats, func(x, y *category) int { return categoryNumber(x.name) - categoryNumber(y.name) })
-	a.loaded = true
+	a.loaded.Store(true)
 	return nil
 }
 
@@ -130,43 +147,101 @@ func categoryNumber(name string) int {
 	return n
 }
 
-// category returns the category to create in: want if it has room, else
-// the first with room, else a new one.
-func (a *Adapter) category(ctx context.Context, want string) (*category, error) {
-	a.mu.Lock()
+// reserve takes a place for one more channel in a category: want if it
+// has room, else the first with room. When none has, one new category is
+// made, however many wait for it; and when a place taken fills the last
+// category with room, the next is made at once, in the background, so
+// that the next declare finds it ready.
+func (a *Adapter) reserve(ctx context.Context, want string) (*category, error) {
+	for {
+		a.mu.Lock()
+		if c := a.withRoom(want); c != nil {
+			c.n++
+			full := a.withRoom("") == nil
+			a.mu.Unlock()
+			if full {
+				a.nextCategory()
+			}
+			return c, nil
+		}
+		m := a.makeCategoryLocked()
+		a.mu.Unlock()
+		select {
+		case <-m.done:
+		case <-ctx.Done():
+			return nil, bot.Errorf(bot.EUNAVAILABLE, "Discord did not answer in time: %v", ctx.Err())
+		}
+		if m.err != nil {
+			return nil, m.err
+		}
+	}
+}
+
+// withRoom is the category to create in: want if it has room, else the
+// first with room, else nil. a.mu is held.
+func (a *Adapter) withRoom(want string) *category {
 	for _, c := range a.cats {
 		if c.id == want && c.n < CategoryLimit {
-			a.mu.Unlock()
-			return c, nil
+			return c
 		}
 	}
-	next := 1
 	for _, c := range a.cats {
 		if c.n < CategoryLimit {
-			a.mu.Unlock()
-			return c, nil
+			return c
 		}
+	}
+	return nil
+}
+
+// nextCategory starts making the next category unless one is being made
+// or one has room again.
+func (a *Adapter) nextCategory() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.withRoom("") == nil {
+		a.makeCategoryLocked()
+	}
+}
+
+// makeCategoryLocked returns the category being made, starting to make
+// it if nobody is: "Incidents", then "Incidents 2", "Incidents 3"... The
+// REST call runs in the background, without the lock, for as long as the
+// adapter runs (a minute at most); those who wait for it may stop waiting.
+// a.mu is held.
+func (a *Adapter) makeCategoryLocked() *makingCategory {
+	if a.making != nil {
+		return a.making
+	}
+	m := &makingCategory{done: make(chan struct{})}
+	a.making = m
+	next := 1
+	for _, c := range a.cats {
 		next = max(next, categoryNumber(c.name)+1)
 	}
-	a.mu.Unlock()
 	name := CategoryName
 	if next > 1 {
 		name = fmt.Sprintf("%s %d", CategoryName, next)
 	}
-	data := discordgo.GuildChannelCreateData{Name: name, Type: discordgo.ChannelTypeGuildCategory}
-	var ch *discordgo.Channel
-	err := a.call(ctx, func(o ...discordgo.RequestOption) (err error) {
-		ch, err = a.s.GuildChannelCreateComplex(a.cfg.Guild, data, o...)
-		return
+	a.bg.Go(func() {
+		defer close(m.done)
+		ctx, cancel := context.WithTimeout(a.life, time.Minute)
+		defer cancel()
+		data := discordgo.GuildChannelCreateData{Name: name, Type: discordgo.ChannelTypeGuildCategory}
+		var ch *discordgo.Channel
+		err := a.call(ctx, func(o ...discordgo.RequestOption) (err error) {
+			ch, err = a.s.GuildChannelCreateComplex(a.cfg.Guild, data, o...)
+			return
+		})
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.making = nil
+		if err != nil {
+			m.err = platformErr(err, "create the "+name+" category", "Manage Channels")
+			return
+		}
+		a.cats = append(a.cats, &category{id: ch.ID, name: name})
 	})
-	if err != nil {
-		return nil, platformErr(err, "create the "+name+" category", "Manage Channels")
-	}
-	c := &category{id: ch.ID, name: name}
-	a.mu.Lock()
-	a.cats = append(a.cats, c)
-	a.mu.Unlock()
-	return c, nil
+	return m
 }
 
 // freeName returns name, or name-2, name-3... when it is taken, and takes it.

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -33,7 +34,8 @@ type Config struct {
 	Log     *slog.Logger
 
 	// HTTPClient is the base client; its transport is wrapped to reach
-	// APIURL. nil = a client with a 20 s timeout.
+	// APIURL. nil = the adapter's own (adapters.NewHTTPClient): a
+	// keep-alive pool sized for bursts, a 20 s timeout.
 	HTTPClient *http.Client
 	// Now tells the age of interaction tokens; nil = time.Now.
 	Now func() time.Time
@@ -67,14 +69,16 @@ type Adapter struct {
 	bg        sync.WaitGroup // DMs sent after Invite returns
 	closeOnce sync.Once
 
-	mu      sync.Mutex
-	loaded  bool                  // guild channels listed
-	names   map[string]bool       // channel names taken in the guild
-	parent  map[string]string     // channel id → category id
-	cats    []*category           // "Incidents", "Incidents 2", ...
-	dms     map[string]string     // user id → DM channel id
-	catLock sync.Mutex            // one category decision at a time
-	found   adapters.ChannelNames // what FindChannel listed
+	loadMu sync.Mutex  // one listing of the guild's channels at a time
+	loaded atomic.Bool // the guild's channels are listed
+
+	mu     sync.Mutex
+	names  map[string]bool       // channel names taken in the guild
+	parent map[string]string     // channel id → category id
+	cats   []*category           // "Incidents", "Incidents 2", ...
+	making *makingCategory       // the category being made, if one is
+	dms    map[string]string     // user id → DM channel id
+	found  adapters.ChannelNames // what FindChannel listed
 }
 
 var (

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/warroom/warroom/adapters"
 	"github.com/warroom/warroom/bot"
 )
 
@@ -109,10 +110,11 @@ func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
-// client is the session's http.Client: base (or one with a 20 s timeout)
-// with its transport wrapped to reach apiURL ("" = discord.com).
+// client is the session's http.Client: base (or the adapter's own, with
+// a keep-alive pool sized for bursts and a 20 s timeout) with its
+// transport wrapped to reach apiURL ("" = discord.com).
 func client(base *http.Client, apiURL string) (c *http.Client, stated string, err error) {
-	c = &http.Client{Timeout: 20 * time.Second}
+	c = adapters.NewHTTPClient(20 * time.Second)
 	if base != nil {
 		cp := *base
 		c = &cp

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -218,5 +219,32 @@ func TestButtonClickIsACommand(t *testing.T) {
 	want := bot.Incoming{Channel: ch.ID, User: "UBOB", Text: "/fault deny 3"}
 	if got := h.rec.Messages(); !slices.Equal(got, []bot.Incoming{want}) {
 		t.Fatalf("messages = %+v, want %+v", got, want)
+	}
+}
+
+// The adapter's own HTTP client keeps a burst's connections: a second
+// burst of 50 calls at once opens (next to) none.
+func TestBurstsReuseConnections(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ch, err := e.a.CreateChannel(t.Context(), "fault-1-burst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.f.set(func(f *fake) { f.latency = 20 * time.Millisecond })
+	const n = 50
+	for range 2 {
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				if err := e.a.SetTopic(t.Context(), ch.ID, "topic"); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	if got := e.f.clients(); got > n+n/10 {
+		t.Fatalf("%d connections for two bursts of %d calls", got, n)
 	}
 }

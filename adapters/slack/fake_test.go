@@ -26,6 +26,7 @@ type fake struct {
 	calls    []string // every Web API request, in order, 429s included
 	nextID   int
 	ts       int
+	seq      int                     // posts and replies, in the order they were shown
 	channels map[string]*fakeChannel // id → channel
 	names    map[string]string       // name → id
 	users    map[string]string       // uid → email
@@ -34,8 +35,9 @@ type fake struct {
 	fail     map[string]string       // "method user" or "method" → error code
 	authErr  string
 	latency  time.Duration
-	answers  []string // texts posted to response_url
-	pageSize int      // most channels one conversations.list page holds; 0 = as asked
+	replies  []fakeReply     // answers through a command's own response (an ack or its response_url)
+	pageSize int             // most channels one conversations.list page holds; 0 = as asked
+	remotes  map[string]bool // client addresses Web API calls came from
 
 	// Socket Mode. Like Slack, the fake keeps every envelope it sent until
 	// it is acknowledged and sends the unacknowledged ones again, with
@@ -61,10 +63,24 @@ type fakeChannel struct {
 	posts    []fakePost
 	topic    string
 	pins     []string
+	// invitedAt is when the last conversations.invite into it was answered.
+	invitedAt time.Time
 }
 
 type fakePost struct {
 	ts, text, blocks string
+	at               time.Time // when it was answered
+	seq              int       // its place among posts and replies
+}
+
+// fakeReply is an answer to a slash command or a click through its own
+// response, shown in the command's channel: via "ack" (the payload of a
+// Socket Mode ack) or "response_url".
+type fakeReply struct {
+	channel, text, blocks, via string
+	envelope                   string // the slash command's, for an ack
+	at                         time.Time
+	seq                        int
 }
 
 func newFake(t testing.TB) *fake {
@@ -73,6 +89,7 @@ func newFake(t testing.TB) *fake {
 		users: map[string]string{}, dms: map[string]string{}, storm: map[string]int{},
 		fail: map[string]string{}, connected: make(chan struct{}), newConn: make(chan struct{}),
 		acks: map[string]bool{}, acked: make(chan struct{}), silent: map[*websocket.Conn]bool{},
+		remotes: map[string]bool{},
 	}
 	f.srv = slacktest.NewTestServer(func(c slacktest.Customize) {
 		for method, h := range map[string]func(r *http.Request) any{
@@ -107,6 +124,7 @@ func (f *fake) method(name string, h func(r *http.Request) any) http.HandlerFunc
 		_ = r.ParseForm()
 		f.mu.Lock()
 		f.calls = append(f.calls, name)
+		f.remotes[r.RemoteAddr] = true
 		latency := f.latency
 		limited := f.storm[name] > 0
 		if limited {
@@ -242,6 +260,7 @@ func (f *fake) invite(r *http.Request) any {
 			ch.members = append(ch.members, u)
 		}
 	}
+	ch.invitedAt = time.Now()
 	return ok("channel", map[string]any{"id": ch.id, "name": ch.name})
 }
 
@@ -273,7 +292,8 @@ func (f *fake) postMessage(r *http.Request) any {
 	}
 	f.ts++
 	ts := fmt.Sprintf("1700000000.%06d", f.ts)
-	ch.posts = append(ch.posts, fakePost{ts: ts, text: r.Form.Get("text"), blocks: r.Form.Get("blocks")})
+	f.seq++
+	ch.posts = append(ch.posts, fakePost{ts: ts, text: r.Form.Get("text"), blocks: r.Form.Get("blocks"), at: time.Now(), seq: f.seq})
 	return ok("channel", ch.id, "ts", ts)
 }
 
@@ -308,15 +328,38 @@ func (f *fake) connectionsOpen(*http.Request) any {
 	return ok("url", "ws://"+f.srv.ServerAddr+"/socket")
 }
 
-// response records what is posted to a slash command's response_url.
+// response records what is posted to a slash command's response_url
+// (/response?channel=C1), after the injected latency like a Web API call.
 func (f *fake) response(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Text string `json:"text"`
-	}
+	var body fakeResponse
 	_ = json.NewDecoder(r.Body).Decode(&body)
 	f.mu.Lock()
-	f.answers = append(f.answers, body.Text)
+	latency := f.latency
 	f.mu.Unlock()
+	if latency > 0 {
+		time.Sleep(latency)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if body.ReplaceOriginal || body.ResponseType != "in_channel" {
+		f.t.Errorf("response_url: %+v, want in_channel, not replacing the original", body)
+	}
+	f.reply(r.URL.Query().Get("channel"), "response_url", "", body)
+}
+
+// fakeResponse is a command's response, in an ack or to its response_url.
+type fakeResponse struct {
+	ResponseType    string          `json:"response_type"`
+	ReplaceOriginal bool            `json:"replace_original"`
+	Text            string          `json:"text"`
+	Blocks          json.RawMessage `json:"blocks"`
+}
+
+// reply shows a command's response in its channel; f.mu is held.
+func (f *fake) reply(channel, via, envelope string, body fakeResponse) {
+	f.seq++
+	f.replies = append(f.replies, fakeReply{channel: channel, text: body.Text, blocks: string(body.Blocks), via: via,
+		envelope: envelope, at: time.Now(), seq: f.seq})
 }
 
 type fakeEnvelope struct {
@@ -376,7 +419,8 @@ func (f *fake) socket(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	for {
 		var ack struct {
-			EnvelopeID string `json:"envelope_id"`
+			EnvelopeID string        `json:"envelope_id"`
+			Payload    *fakeResponse `json:"payload"`
 		}
 		if err := c.ReadJSON(&ack); err != nil {
 			return
@@ -387,6 +431,15 @@ func (f *fake) socket(w http.ResponseWriter, r *http.Request) {
 			f.mu.Unlock()
 			_ = c.NetConn().Close()
 			return
+		}
+		if ack.Payload != nil {
+			i := slices.IndexFunc(f.pending, func(e fakeEnvelope) bool { return e.ID == ack.EnvelopeID })
+			if i < 0 || f.pending[i].Type != "slash_commands" || ack.Payload.ResponseType != "in_channel" {
+				f.t.Errorf("ack %s with a payload %+v: not a pending slash command's, or not in_channel", ack.EnvelopeID, ack.Payload)
+			} else {
+				channel, _ := f.pending[i].Payload.(map[string]any)["channel_id"].(string)
+				f.reply(channel, "ack", ack.EnvelopeID, *ack.Payload)
+			}
 		}
 		f.acks[ack.EnvelopeID] = true
 		f.pending = slices.DeleteFunc(f.pending, func(e fakeEnvelope) bool { return e.ID == ack.EnvelopeID })
@@ -512,6 +565,11 @@ func (f *fake) waitAck(t testing.TB, id string) {
 	}
 }
 
+// responseURL is the response_url of a command typed in channel.
+func (f *fake) responseURL(channel string) string {
+	return "http://" + f.srv.ServerAddr + "/response?channel=" + channel
+}
+
 func (f *fake) slash(t testing.TB, channel, user, text string) string {
 	return f.push(t, "slash_commands", f.slashPayload(channel, user, text), 0)
 }
@@ -520,7 +578,7 @@ func (f *fake) slashPayload(channel, user, text string) map[string]any {
 	word, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
 	return map[string]any{
 		"command": word, "text": rest, "channel_id": channel, "user_id": user,
-		"response_url": "http://" + f.srv.ServerAddr + "/response", "trigger_id": "tr",
+		"response_url": f.responseURL(channel), "trigger_id": "tr",
 	}
 }
 
@@ -554,6 +612,13 @@ func (f *fake) reaction(t testing.TB, channel, ts, user, emoji string) string {
 
 // Readers of the recorded state.
 
+// clients counts the TCP connections Web API calls came on.
+func (f *fake) clients() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.remotes)
+}
+
 func (f *fake) methods() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -579,10 +644,26 @@ func (f *fake) channel(id string) fakeChannel {
 	return c
 }
 
+// texts are what a channel shows: its posts and the commands' responses
+// in it, in order.
 func (f *fake) texts(id string) []string {
-	var out []string
+	type shown struct {
+		seq  int
+		text string
+	}
+	var all []shown
 	for _, p := range f.channel(id).posts {
-		out = append(out, p.text)
+		all = append(all, shown{p.seq, p.text})
+	}
+	for _, r := range f.answers() {
+		if r.channel == id {
+			all = append(all, shown{r.seq, r.text})
+		}
+	}
+	slices.SortFunc(all, func(a, b shown) int { return a.seq - b.seq })
+	var out []string
+	for _, s := range all {
+		out = append(out, s.text)
 	}
 	return out
 }
@@ -592,6 +673,13 @@ func (f *fake) dmTexts(uid string) []string {
 	id := f.dms[uid]
 	f.mu.Unlock()
 	return f.texts(id)
+}
+
+// answers are the replies through commands' responses, in order.
+func (f *fake) answers() []fakeReply {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.replies)
 }
 
 func (f *fake) addUser(uid, email string) {

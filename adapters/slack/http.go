@@ -127,6 +127,15 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, _ *http.Request, body []byt
 // r is nil for events, which their event_id makes once-only already;
 // a command or a click carries no id, so its signature is remembered.
 func (a *Adapter) ack(w http.ResponseWriter, r *http.Request) (bot.Handler, context.Context, bool) {
+	h, ctx, ok := a.admit(w, r)
+	if ok {
+		w.WriteHeader(http.StatusOK)
+	}
+	return h, ctx, ok
+}
+
+// admit is ack without the 200, which the caller writes.
+func (a *Adapter) admit(w http.ResponseWriter, r *http.Request) (bot.Handler, context.Context, bool) {
 	h, ctx, ok := a.running()
 	if !ok {
 		notRunning(w)
@@ -139,7 +148,6 @@ func (a *Adapter) ack(w http.ResponseWriter, r *http.Request) (bot.Handler, cont
 		never(w, "this request was received already", http.StatusConflict)
 		return nil, nil, false
 	}
-	w.WriteHeader(http.StatusOK)
 	return h, ctx, true
 }
 
@@ -149,14 +157,30 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []b
 		never(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	h, ctx, ok := a.ack(w, r) // the answer is posted
+	h, ctx, ok := a.admit(w, r)
 	if !ok {
 		return
 	}
-	a.slash(ctx, h, slack.SlashCommand{
+	c := a.slash(ctx, h, slack.SlashCommand{
 		Command: form.Get("command"), Text: form.Get("text"),
 		ChannelID: form.Get("channel_id"), UserID: form.Get("user_id"),
 		ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
+	}, true)
+	// The 200 carries the first answer, if it comes in time.
+	a.acknowledge(c, func(payload any) error {
+		if payload == nil {
+			w.WriteHeader(http.StatusOK)
+			return nil
+		}
+		body, err := json.Marshal(payload)
+		if err != nil {
+			w.WriteHeader(http.StatusOK)
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, err = w.Write(body)
+		return err
 	})
 }
 

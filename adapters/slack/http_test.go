@@ -15,6 +15,7 @@ import (
 
 	"github.com/warroom/warroom/adapters/adaptertest"
 	wslack "github.com/warroom/warroom/adapters/slack"
+	"github.com/warroom/warroom/bot"
 )
 
 const secret = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -32,7 +33,10 @@ type httpEnv struct {
 	rec *adaptertest.Recorder
 }
 
-func newHTTPEnv(t *testing.T) *httpEnv {
+func newHTTPEnv(t *testing.T) *httpEnv { return newHTTPEnvWith(t, nil) }
+
+// newHTTPEnvWith is newHTTPEnv with the handler then behind the recorder.
+func newHTTPEnvWith(t *testing.T, then bot.Handler) *httpEnv {
 	e := newEnv(t, func(o *wslack.Options) { o.AppToken, o.SigningSecret = "", secret })
 	mux := http.NewServeMux()
 	for p, h := range e.a.Routes() {
@@ -40,7 +44,7 @@ func newHTTPEnv(t *testing.T) *httpEnv {
 	}
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	he := &httpEnv{env: e, srv: srv, rec: &adaptertest.Recorder{}}
+	he := &httpEnv{env: e, srv: srv, rec: &adaptertest.Recorder{Then: then}}
 	go func() { _ = e.a.Run(t.Context(), he.rec) }()
 	// Run has started once a signed request stops answering 503.
 	for deadline := time.Now().Add(adaptertest.Timeout); ; {

@@ -19,15 +19,19 @@ func (a *Adapter) spawn(ctx context.Context, fn func(context.Context)) {
 }
 
 // slash delivers a slash command: Slack sends its text without the command
-// word, the core wants the whole line.
-func (a *Adapter) slash(ctx context.Context, h bot.Handler, cmd slack.SlashCommand) {
+// word, the core wants the whole line. withAck: its acknowledgement is not
+// written yet and can carry its first answer; the caller writes it with
+// acknowledge on the command returned.
+func (a *Adapter) slash(ctx context.Context, h bot.Handler, cmd slack.SlashCommand, withAck bool) *command {
 	word := strings.TrimPrefix(cmd.Command, "/")
 	if word == "" {
 		word = a.opts.Command
 	}
 	text := strings.TrimSpace("/" + word + " " + cmd.Text)
 	in := bot.Incoming{Channel: cmd.ChannelID, User: cmd.UserID, Text: text}
-	a.spawn(withRoute(ctx, cmd.ChannelID, cmd.ResponseURL), func(ctx context.Context) { h.HandleMessage(ctx, in) })
+	c := a.newCommand(cmd.ChannelID, cmd.ResponseURL, withAck, false)
+	a.handle(ctx, c, func(ctx context.Context) { h.HandleMessage(ctx, in) })
+	return c
 }
 
 // interactive delivers button clicks as the commands they stand for.
@@ -41,7 +45,10 @@ func (a *Adapter) interactive(ctx context.Context, h bot.Handler, cb slack.Inter
 			continue
 		}
 		in := bot.Incoming{Channel: cb.Channel.ID, User: cb.User.ID, Text: act.Value}
-		a.spawn(withRoute(ctx, cb.Channel.ID, cb.ResponseURL), func(ctx context.Context) { h.HandleMessage(ctx, in) })
+		// Slack takes no answer in a click's acknowledgement: only its
+		// response_url.
+		c := a.newCommand(cb.Channel.ID, cb.ResponseURL, false, true)
+		a.handle(ctx, c, func(ctx context.Context) { h.HandleMessage(ctx, in) })
 	}
 }
 

@@ -1,13 +1,8 @@
 package slack
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -39,11 +34,35 @@ func (qs *queues) get(channel string) *queue {
 }
 
 // Post implements bot.Adapter with chat.postMessage and returns the
-// message's ts. Posts to one channel go out in order, at most one per
-// PostInterval; a 429 is waited out, so nothing is lost. When the bot may
-// not post where a slash command was typed, it answers through the
-// command's response_url.
+// message's ts. An answer to a command being handled goes through the
+// command's own response instead (see respond.go). Posts to one channel go
+// out in order, at most one per PostInterval; a 429 is waited out, so
+// nothing is lost. When the bot may not post where a command was typed, it
+// answers through the command's response_url.
 func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message) (string, error) {
+	c, ok := commandOf(ctx)
+	ok = ok && c.channel == channelID
+	if ok && m.Kind != bot.KindKickoff { // a kickoff needs its ts: reactions, the pin
+		switch id, st := a.answer(ctx, c, m); st {
+		case answered:
+			return id, nil
+		case unanswered:
+			ok = false // the response was tried
+		}
+	}
+	ts, err := a.post(ctx, channelID, m)
+	if err != nil && ok {
+		if code := errCode(err); code == "not_in_channel" || code == "channel_not_found" {
+			if id, answered := a.fallback(ctx, c, m); answered {
+				return id, nil
+			}
+		}
+	}
+	return ts, err
+}
+
+// post is chat.postMessage, paced.
+func (a *Adapter) post(ctx context.Context, channelID string, m bot.Message) (string, error) {
 	q := a.queues.get(channelID)
 	select {
 	case q.lock <- struct{}{}:
@@ -65,57 +84,5 @@ func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message) (st
 		return err
 	})
 	q.last = a.opts.Clock.Now()
-	if err != nil {
-		if code := errCode(err); code == "not_in_channel" || code == "channel_not_found" {
-			if rt, ok := ctx.Value(routeKey{}).(route); ok && rt.channel == channelID && rt.responseURL != "" {
-				return a.respond(ctx, rt.responseURL, m)
-			}
-		}
-		return "", err
-	}
-	return ts, nil
-}
-
-// route is where a slash command or a click can be answered when the bot
-// cannot post in its channel.
-type route struct {
-	channel     string
-	responseURL string
-}
-
-type routeKey struct{}
-
-func withRoute(ctx context.Context, channel, responseURL string) context.Context {
-	if responseURL == "" {
-		return ctx
-	}
-	return context.WithValue(ctx, routeKey{}, route{channel, responseURL})
-}
-
-var responses atomic.Int64
-
-// respond posts m to a response_url, visible to the channel.
-func (a *Adapter) respond(ctx context.Context, url string, m bot.Message) (string, error) {
-	body, err := json.Marshal(map[string]any{
-		"response_type": "in_channel",
-		"text":          m.Text,
-		"blocks":        blocks(m),
-	})
-	if err != nil {
-		return "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := a.opts.HTTPClient.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("response_url: %w", err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("response_url: %s", res.Status)
-	}
-	return fmt.Sprintf("response-%d", responses.Add(1)), nil
+	return ts, err
 }

@@ -40,13 +40,17 @@ type Options struct {
 	Sleep        func(ctx context.Context, d time.Duration) error // default: a timer
 	PostInterval time.Duration                                    // pacing per channel; default 1s
 	MaxRetries   int                                              // 429 retries per call; default 8
-	HTTPClient   *http.Client                                     // default http.DefaultClient
+	HTTPClient   *http.Client                                     // default adapters.NewHTTPClient(30s), the adapter's own pool
 	Log          *slog.Logger
 	// SocketTimeout: a Socket Mode connection on which nothing (not even a
 	// pong to our pings, sent every third of it) arrives for this long is
 	// dead and replaced; default 30s. It is a network deadline, so it runs
 	// on the wall clock.
 	SocketTimeout time.Duration
+	// AckWithin is how long a slash command's acknowledgement waits for
+	// the command's first answer to carry it; default 2s (Slack waits
+	// 3s). A network deadline too: the wall clock.
+	AckWithin time.Duration
 }
 
 // Adapter is the Slack adapter. It implements bot.Adapter and the Topicer,
@@ -68,6 +72,7 @@ type Adapter struct {
 	// again is not acted on twice.
 	replays *dedup
 	chans   adapters.ChannelNames // what FindChannel listed
+	acks    *ackMemory            // what slash commands' acks carried
 
 	fatalOnce sync.Once
 	fatalErr  error
@@ -116,8 +121,11 @@ func New(opts Options) (*Adapter, error) {
 	if opts.SocketTimeout == 0 {
 		opts.SocketTimeout = 30 * time.Second
 	}
+	if opts.AckWithin == 0 {
+		opts.AckWithin = ackWithin
+	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = http.DefaultClient
+		opts.HTTPClient = adapters.NewHTTPClient(30 * time.Second)
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -129,6 +137,7 @@ func New(opts Options) (*Adapter, error) {
 		queues:  &queues{m: map[string]*queue{}},
 		seen:    newDedup(opts.Clock, time.Hour),
 		replays: newDedup(opts.Clock, 2*maxSkew),
+		acks:    newAckMemory(opts.Clock),
 		fatal:   make(chan struct{}),
 	}
 	return a, nil

@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -55,8 +56,10 @@ type envelope struct {
 	EnvelopeID   string          `json:"envelope_id"`
 	Payload      json.RawMessage `json:"payload"`
 	RetryAttempt int             `json:"retry_attempt"`
-	RetryReason  string          `json:"retry_reason"`
-	Reason       string          `json:"reason"` // disconnect
+	// AcceptsResponsePayload: the ack may carry the answer (slash commands).
+	AcceptsResponsePayload bool   `json:"accepts_response_payload"`
+	RetryReason            string `json:"retry_reason"`
+	Reason                 string `json:"reason"` // disconnect
 }
 
 // errDisconnect is Slack asking for a new connection.
@@ -178,6 +181,19 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler, api *slack.Client)
 		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
 		_ = conn.Close()
 	}()
+	// Data frames have one writer at a time: this goroutine acknowledges
+	// most envelopes, but a slash command's ack waits for its answer.
+	var wmu sync.Mutex
+	ack := func(id string, payload any) error {
+		wmu.Lock()
+		defer wmu.Unlock()
+		msg := map[string]any{"envelope_id": id}
+		if payload != nil {
+			msg["payload"] = payload
+		}
+		_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+		return conn.WriteJSON(msg)
+	}
 	// Run's end (or a rejected token) unblocks the read below.
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
@@ -225,26 +241,33 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler, api *slack.Client)
 		case "disconnect":
 			return helloAt, errDisconnect{env.Reason}
 		default:
-			a.envelope(ctx, conn, h, env)
+			a.envelope(ctx, ack, h, env)
 		}
 	}
 }
 
-// envelope acknowledges an envelope at once (slash commands must be within
-// 3 seconds), then hands the work to a goroutine. It is called by the one
-// goroutine that reads conn, which is also the only one writing data
-// frames to it (gorilla/websocket allows one writer; control frames are
-// safe from anywhere).
+// envelope acknowledges an envelope with ack, then hands the work to a
+// goroutine. Envelopes are acknowledged at once, except a slash command
+// Slack takes an answer in the ack for (accepts_response_payload): its ack
+// waits for its first answer, AckWithin at most (Slack waits 3 seconds),
+// on a goroutine of its own. ack is safe to call from any goroutine.
 //
 // The work is done even when the ack cannot be written: if the ack is lost,
 // Slack redelivers the envelope and dedup drops the repeat; if it got
 // through, nothing is redelivered. Either way the delivery is acted on once.
-func (a *Adapter) envelope(ctx context.Context, conn *websocket.Conn, h bot.Handler, env envelope) {
-	if env.EnvelopeID != "" {
-		_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		if err := conn.WriteJSON(map[string]string{"envelope_id": env.EnvelopeID}); err != nil {
+// An answer whose ack could not be written goes to the response_url.
+func (a *Adapter) envelope(ctx context.Context, ack func(id string, payload any) error, h bot.Handler, env envelope) {
+	held := env.Type == "slash_commands" && env.AcceptsResponsePayload && env.EnvelopeID != ""
+	ackNow := func() {
+		if env.EnvelopeID == "" {
+			return
+		}
+		if err := ack(env.EnvelopeID, nil); err != nil {
 			a.log.Warn("slack: acknowledging an envelope", "envelope", env.EnvelopeID, "err", err)
 		}
+	}
+	if !held {
+		ackNow()
 	}
 	if env.RetryAttempt > 0 {
 		a.log.Debug("slack: redelivered envelope", "envelope", env.EnvelopeID, "type", env.Type,
@@ -271,11 +294,33 @@ func (a *Adapter) envelope(ctx context.Context, conn *websocket.Conn, h bot.Hand
 	case "slash_commands":
 		var cmd slack.SlashCommand
 		if err := json.Unmarshal(env.Payload, &cmd); err != nil {
+			if held {
+				ackNow()
+			}
 			a.log.Warn("slack: a slash command that does not parse", "envelope", env.EnvelopeID, "err", err)
 			return
 		}
-		if a.seen.first(env.EnvelopeID) {
-			a.slash(ctx, h, cmd)
+		if !a.seen.first(env.EnvelopeID) {
+			if held { // again, with the answer if the first ack carried one
+				if err := ack(env.EnvelopeID, a.acks.get(env.EnvelopeID)); err != nil {
+					a.log.Warn("slack: acknowledging an envelope", "envelope", env.EnvelopeID, "err", err)
+				}
+			}
+			return
+		}
+		c := a.slash(ctx, h, cmd, held)
+		if held {
+			a.inflight.Go(func() {
+				a.acknowledge(c, func(payload any) error {
+					err := ack(env.EnvelopeID, payload)
+					if err != nil {
+						a.log.Warn("slack: acknowledging a slash command", "envelope", env.EnvelopeID, "err", err)
+					} else if payload != nil {
+						a.acks.put(env.EnvelopeID, payload)
+					}
+					return err
+				})
+			})
 		}
 	case "interactive":
 		var cb slack.InteractionCallback

@@ -27,6 +27,7 @@ type Call struct {
 	Path   string         // without /api/v9, e.g. /channels/123/messages
 	Body   map[string]any // the JSON body, decoded; nil if none
 	Status int            // what the fake answered
+	At     time.Time      // when it was answered (after the injected latency)
 }
 
 func (c Call) String() string { return c.Method + " " + c.Path }
@@ -95,6 +96,7 @@ type Server struct {
 	conns               []*websocket.Conn
 	identifies, resumes int
 	commands            []*discordgo.ApplicationCommand // the last bulk overwrite
+	remotes             map[string]bool                 // client addresses REST calls came from
 }
 
 type frame struct {
@@ -106,7 +108,7 @@ type frame struct {
 func New(t testing.TB) *Server {
 	s := &Server{Token: "test-token", Guild: "900000000000000001", BotID: "900000000000000002", AppID: "900000000000000003",
 		chans: map[string]*discordgo.Channel{}, msgs: map[string][]Message{}, pins: map[string][]string{},
-		dms: map[string]string{}, tokens: map[string]string{}, next: 1000}
+		dms: map[string]string{}, tokens: map[string]string{}, remotes: map[string]bool{}, next: 1000}
 	s.Everyone = s.Guild
 	s.cond = sync.NewCond(&s.mu)
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -233,6 +235,14 @@ func (s *Server) Members(channelID string) []string {
 	return out
 }
 
+// Clients counts the TCP connections REST calls came on (their client
+// addresses).
+func (s *Server) Clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.remotes)
+}
+
 // Connections counts gateway Identifies and Resumes.
 func (s *Server) Connections() (identifies, resumes int) {
 	s.mu.Lock()
@@ -260,13 +270,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	lat := s.latency
+	s.remotes[r.RemoteAddr] = true
 	s.mu.Unlock()
 	if lat > 0 {
 		time.Sleep(lat)
 	}
 	status, out := s.route(r, path, raw)
 	s.mu.Lock()
-	s.calls = append(s.calls, Call{Method: r.Method, Path: path, Body: body, Status: status})
+	s.calls = append(s.calls, Call{Method: r.Method, Path: path, Body: body, Status: status, At: time.Now()})
 	s.mu.Unlock()
 	if status == http.StatusTooManyRequests {
 		f := out.(Fault)
@@ -333,7 +344,7 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 	case m == "GET" && at(0) == "guilds" && at(2) == "channels":
 		var out []*discordgo.Channel
 		for _, id := range s.order {
-			out = append(out, s.chans[id])
+			out = append(out, snapshot(s.chans[id]))
 		}
 		return 200, out
 	case m == "POST" && at(0) == "guilds" && at(2) == "channels":
@@ -344,7 +355,7 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 		c.ID, c.GuildID = s.id(), at(1)
 		s.chans[c.ID] = &c
 		s.order = append(s.order, c.ID)
-		return 201, &c
+		return 201, snapshot(&c)
 	case m == "POST" && path == "/users/@me/channels":
 		var req struct {
 			Recipient string `json:"recipient_id"`
@@ -363,7 +374,7 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 		}
 		switch m {
 		case "GET":
-			return 200, c
+			return 200, snapshot(c)
 		case "PATCH":
 			var e struct {
 				Topic *string `json:"topic"`
@@ -376,11 +387,11 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 			if e.Name != "" {
 				c.Name = e.Name
 			}
-			return 200, c
+			return 200, snapshot(c)
 		case "DELETE":
 			delete(s.chans, c.ID)
 			s.order = slices.DeleteFunc(s.order, func(id string) bool { return id == c.ID })
-			return 200, c
+			return 200, snapshot(c)
 		}
 	case m == "PUT" && at(0) == "channels" && at(2) == "permissions":
 		c, ok := s.chans[at(1)]
@@ -425,6 +436,14 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 		}
 	}
 	return 404, errUnknown
+}
+
+// snapshot is a copy of a channel to answer with: the answer is encoded
+// after s.mu is released, while other calls may change the channel.
+func snapshot(c *discordgo.Channel) *discordgo.Channel {
+	cp := *c
+	cp.PermissionOverwrites = slices.Clone(c.PermissionOverwrites)
+	return &cp
 }
 
 // post records a message; s.mu is held.
