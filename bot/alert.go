@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // Monitoring declares faults by itself (PRODUCT.md, "Alerts"): a firing
@@ -273,7 +272,7 @@ func (b *Bot) alertKey(ctx context.Context, ak AlertKeys, batch AlertBatch, key 
 		}
 		// Another delivery (another process) declared it first: join it.
 	}
-	return AlertResult{Key: key}, Errorf(ECONFLICT, "the fault of alert key %q kept changing; the alerts will be acted on again", clip(key, 80))
+	return AlertResult{Key: key}, Errorf(ECONFLICT, "the fault of alert key %q kept changing; the alerts will be acted on again", Clip(key, 80))
 }
 
 // declareAlerts declares a fault for a key's firing alerts: the most severe
@@ -289,13 +288,13 @@ func (b *Bot) declareAlerts(ctx context.Context, batch AlertBatch, key string, f
 	}
 	service, cause, kind := lead.Service, lead.Cause, lead.Kind
 	for _, a := range firing {
-		service, cause, kind = or(service, a.Service), or(cause, a.Cause), or(kind, a.Kind)
+		service, cause, kind = Or(service, a.Service), Or(cause, a.Cause), Or(kind, a.Kind)
 	}
 	title := strings.Join(strings.Fields(lead.Title), " ")
 	if title == "" {
-		title = strings.TrimSpace(or(kind, "alert") + " on " + or(service, "an unknown service"))
+		title = strings.TrimSpace(Or(kind, "alert") + " on " + Or(service, "an unknown service"))
 	}
-	title = clip(title, maxAlertTitle)
+	title = Clip(title, maxAlertTitle)
 
 	now := b.clock.Now()
 	scratch := &Fault{Level: lead.Level}
@@ -309,7 +308,7 @@ func (b *Bot) declareAlerts(ctx context.Context, batch AlertBatch, key string, f
 	var lines []string
 	lines = append(lines, fmt.Sprintf("🔔 declared by %s: %s", batch.Source, alertList(alertNames(scratch, scratch.Alerts), "firing")))
 	if d := strings.TrimSpace(lead.Details); d != "" {
-		lines = append(lines, "Details: "+clip(strings.Join(strings.Fields(d), " "), maxAlertDetail))
+		lines = append(lines, "Details: "+Clip(strings.Join(strings.Fields(d), " "), maxAlertDetail))
 	}
 	if batch.Truncated > 0 {
 		lines = append(lines, fmt.Sprintf("(%s left %d more alerts of this group out of its message)", batch.Source, batch.Truncated))
@@ -434,11 +433,11 @@ func alertEvents(f *Fault, source string, alerts []Alert, groupResolved bool, no
 		switch {
 		case a.Status == AlertFiring && !was:
 			evs = append(evs, Event{Type: EventAlertFiring, At: now, Actor: source, Via: fp,
-				Text: clip(strings.Join(strings.Fields(a.Title), " "), maxAlertTitle), Level: a.Level,
+				Text: Clip(strings.Join(strings.Fields(a.Title), " "), maxAlertTitle), Level: a.Level,
 				Service: a.Service, Cause: a.Cause, Kind: a.Kind, Params: maps.Clone(a.Labels)})
 			firing[fp] = true
 		case a.Status == AlertResolved && seen && was:
-			evs = append(evs, Event{Type: EventAlertResolved, At: now, Actor: source, Via: fp, Text: clip(strings.Join(strings.Fields(a.Title), " "), maxAlertTitle)})
+			evs = append(evs, Event{Type: EventAlertResolved, At: now, Actor: source, Via: fp, Text: Clip(strings.Join(strings.Fields(a.Title), " "), maxAlertTitle)})
 			firing[fp] = false
 		}
 	}
@@ -609,7 +608,7 @@ func alertNames(f *Fault, alerts []FaultAlert) []string {
 	}
 	out := make([]string, 0, len(alerts))
 	for _, a := range alerts {
-		name := or(a.Title, a.Fingerprint)
+		name := Or(a.Title, a.Fingerprint)
 		var keys []string
 		for k := range a.Labels {
 			if _, ok := shared[k]; !ok {
@@ -622,7 +621,7 @@ func alertNames(f *Fault, alerts []FaultAlert) []string {
 		}
 		var kv []string
 		for _, k := range keys {
-			kv = append(kv, k+"="+clip(a.Labels[k], 60))
+			kv = append(kv, k+"="+Clip(a.Labels[k], 60))
 		}
 		if a.Level != "" && a.Level != f.Level {
 			kv = append(kv, string(a.Level))
@@ -633,25 +632,6 @@ func alertNames(f *Fault, alerts []FaultAlert) []string {
 		out = append(out, name)
 	}
 	return out
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
 
 // declarer names who declared f: a person's mention, or the monitoring
@@ -667,13 +647,13 @@ func (b *Bot) declarer(f *Fault) string {
 func describeAlert(e Event) string {
 	switch e.Type {
 	case EventAlertFiring:
-		s := fmt.Sprintf("%s: alert firing: %s", e.Actor, or(e.Text, e.Via))
+		s := fmt.Sprintf("%s: alert firing: %s", e.Actor, Or(e.Text, e.Via))
 		if e.Level != "" {
 			s += " (" + string(e.Level) + ")"
 		}
 		return s
 	case EventAlertResolved:
-		return fmt.Sprintf("%s: alert resolved: %s", e.Actor, or(e.Text, e.Via))
+		return fmt.Sprintf("%s: alert resolved: %s", e.Actor, Or(e.Text, e.Via))
 	}
 	return "war room told of its alerts: " + strings.ReplaceAll(e.Text, "\n", " · ")
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Plural is "1 step", "2 steps": n and the noun, in the right number
@@ -78,4 +79,25 @@ func ParseStarted(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, Errorf(EINVALID, "started=%s is more than 30 days ago", s)
 	}
 	return t.UTC(), nil
+}
+
+// Clip cuts s to at most n bytes, on a rune boundary, marking the cut with
+// "…": for values quoted in messages and titles that platforms limit.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+// Or is s, or def when s is empty.
+func Or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -63,3 +63,23 @@ func TestStartedAndTheTimeToDeclare(t *testing.T) {
 	assert.Contains(t, r.say(f.Channel, "ana", `/fault resolve`), "Time to declare: 12m0s (it began at 13:48:00)")
 	assert.Contains(t, r.say("general", "ana", "/fault declare P2 x started=tomorrow"), "started=tomorrow: not a time")
 }
+
+func TestClip(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"a longer title", 10, "a longe…"},
+		{"ééééé", 6, "é…"}, // é is 2 bytes, … is 3: the cut never splits a rune
+	} {
+		got := bot.Clip(c.in, c.n)
+		assert.Equal(t, c.want, got, c.in)
+		assert.LessOrEqual(t, len(got), c.n, c.in)
+	}
+	assert.Equal(t, "def", bot.Or("", "def"))
+	assert.Equal(t, "x", bot.Or("x", "def"))
+}

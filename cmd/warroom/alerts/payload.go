@@ -90,7 +90,7 @@ func (l *Labels) UnmarshalJSON(data []byte) error {
 				out[k] = s
 			}
 		case v[0] == '{' || v[0] == '[':
-			return fmt.Errorf("label %q: expected a string, got %s", clip(k, 40), map[byte]string{'{': "an object", '[': "a list"}[v[0]])
+			return fmt.Errorf("label %q: expected a string, got %s", bot.Clip(k, 40), map[byte]string{'{': "an object", '[': "a list"}[v[0]])
 		default: // a number, true, false
 			out[k] = string(v)
 		}
@@ -104,7 +104,7 @@ func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		return refuse(http.StatusBadRequest, "malformed JSON: %s", clip(jsonProblem(err), 200))
+		return refuse(http.StatusBadRequest, "malformed JSON: %s", bot.Clip(jsonProblem(err), 200))
 	}
 	if dec.More() {
 		return refuse(http.StatusBadRequest, "malformed JSON: more after the object")
@@ -138,14 +138,14 @@ func ParseMessage(body []byte, source string) (*Message, error) {
 		if source == SourceGrafana {
 			hint = "a Grafana Alerting webhook contact point (legacy dashboard alerts are not supported)"
 		}
-		return nil, refuse(http.StatusBadRequest, "unsupported version %q: this hook takes version %s, as %s sends", clip(m.Version, 20), want, hint)
+		return nil, refuse(http.StatusBadRequest, "unsupported version %q: this hook takes version %s, as %s sends", bot.Clip(m.Version, 20), want, hint)
 	}
 	if strings.TrimSpace(m.GroupKey) == "" {
 		return nil, refuse(http.StatusBadRequest, "no groupKey: the alert group is how alerts are deduplicated")
 	}
 	for i, a := range m.Alerts {
 		if a.Status != bot.AlertFiring && a.Status != bot.AlertResolved {
-			return nil, refuse(http.StatusBadRequest, "alerts[%d].status %q: expected firing or resolved", i, clip(a.Status, 20))
+			return nil, refuse(http.StatusBadRequest, "alerts[%d].status %q: expected firing or resolved", i, bot.Clip(a.Status, 20))
 		}
 	}
 	return &m, nil
@@ -182,7 +182,7 @@ func (c Config) Batch(m *Message, source string) bot.AlertBatch {
 		if c.CauseLabel != "" {
 			a.Cause = e.Labels[c.CauseLabel]
 		}
-		a.Title = firstLine(or(e.Annotations["summary"], m.CommonAnnotations["summary"]))
+		a.Title = firstLine(bot.Or(e.Annotations["summary"], m.CommonAnnotations["summary"]))
 		if a.Title == "" && e.Labels["alertname"] != "" {
 			a.Title = e.Labels["alertname"]
 			if a.Service != "" {
@@ -190,13 +190,13 @@ func (c Config) Batch(m *Message, source string) bot.AlertBatch {
 			}
 		}
 		var details []string
-		if d := or(e.Annotations["description"], e.Annotations["message"]); d != "" {
+		if d := bot.Or(e.Annotations["description"], e.Annotations["message"]); d != "" {
 			details = append(details, d)
 		}
 		if rb := e.Annotations["runbook_url"]; rb != "" {
 			details = append(details, "runbook: "+rb)
 		}
-		if u := or(e.DashboardURL, e.GeneratorURL); u != "" {
+		if u := bot.Or(e.DashboardURL, e.GeneratorURL); u != "" {
 			details = append(details, "source: "+u)
 		}
 		a.Details = strings.Join(details, " · ")
@@ -229,19 +229,19 @@ func (c Config) ParseGeneric(body []byte) (bot.AlertBatch, error) {
 		return bot.AlertBatch{}, refuse(http.StatusBadRequest, `no "key": the key deduplicates the alert (the same key joins its open fault)`)
 	}
 	if g.Status != bot.AlertFiring && g.Status != bot.AlertResolved {
-		return bot.AlertBatch{}, refuse(http.StatusBadRequest, `"status" %q: expected firing or resolved`, clip(g.Status, 20))
+		return bot.AlertBatch{}, refuse(http.StatusBadRequest, `"status" %q: expected firing or resolved`, bot.Clip(g.Status, 20))
 	}
 	lvl := c.defaultLevel()
 	if g.Level != "" {
 		var ok bool
 		if lvl, ok = c.knownLevel(g.Level); !ok {
-			return bot.AlertBatch{}, refuse(http.StatusBadRequest, `"level" %q: expected P1, P2, P3, P4%s`, clip(g.Level, 20), c.mapValues())
+			return bot.AlertBatch{}, refuse(http.StatusBadRequest, `"level" %q: expected P1, P2, P3, P4%s`, bot.Clip(g.Level, 20), c.mapValues())
 		}
 	}
 	key := shortKey(g.Key)
 	a := bot.Alert{
 		Key: key, Fingerprint: key, Status: g.Status, Level: lvl,
-		Title: firstLine(or(g.Title, g.Key)), Service: strings.TrimSpace(g.Service),
+		Title: firstLine(bot.Or(g.Title, g.Key)), Service: strings.TrimSpace(g.Service),
 		Cause: strings.TrimSpace(g.Cause), Kind: strings.TrimSpace(g.Kind),
 	}
 	if d := bytes.TrimSpace(g.Details); len(d) > 0 && !bytes.Equal(d, []byte("null")) {
@@ -366,22 +366,4 @@ func firstLine(s string) string {
 		s = strings.TrimSpace(s[:i])
 	}
 	return s
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	if len(r) > n {
-		r = r[:n]
-	}
-	return string(r) + "…"
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/warroom/warroom/bot"
 )
 
 // checkSignature checks Grafana's HMAC-SHA256 of the body (grafana/alerting
@@ -43,7 +45,7 @@ func (h *Hooks) checkSignature(r *http.Request, body []byte) error {
 	case ts != "":
 		sec, err := strconv.ParseInt(ts, 10, 64)
 		if err != nil {
-			return refuse(http.StatusUnauthorized, "%s %q is not a unix time in seconds", g.TimestampHeader, clip(ts, 30))
+			return refuse(http.StatusUnauthorized, "%s %q is not a unix time in seconds", g.TimestampHeader, bot.Clip(ts, 30))
 		}
 		skew := h.clock.Now().Sub(time.Unix(sec, 0))
 		if skew > MaxSkew || skew < -MaxSkew {
