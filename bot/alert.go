@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"maps"
 	"regexp"
 	"slices"
@@ -169,21 +168,18 @@ type alertState struct {
 	policy AlertPolicy
 	mu     sync.Mutex
 	counts map[string]AlertCount
-	// keys serialise the deliveries of one key in this process (striped),
-	// so that they do not race each other to declare; the store's
+	// keys serialise the deliveries of one key in this process, so that
+	// they do not race each other to declare; the store's
 	// CreateAlertFault settles races with other processes.
-	keys   [64]sync.Mutex
+	keys   keyLocks[alertKey]
 	intake alertIntake
 }
 
+// alertKey is one source's alert key.
+type alertKey struct{ source, key string }
+
 func (b *Bot) alertLock(source, key string) func() {
-	h := fnv.New32a()
-	h.Write([]byte(source))
-	h.Write([]byte{0})
-	h.Write([]byte(key))
-	m := &b.alerts.keys[h.Sum32()%uint32(len(b.alerts.keys))]
-	m.Lock()
-	return m.Unlock
+	return b.alerts.keys.lock(alertKey{source, key})
 }
 
 // AlertResult is what one key's alerts of a batch did.

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"strings"
 	"sync"
@@ -38,9 +37,9 @@ type Bot struct {
 	plans    plansState
 	alerts   alertState
 
-	// locks serialise the commands on one fault (striped by fault id) so
-	// that decisions are made on the state they will be appended to.
-	locks [64]sync.Mutex
+	// locks serialise the commands on one fault so that decisions are
+	// made on the state they will be appended to.
+	locks keyLocks[int64]
 	// bg tracks work nobody waits for (pinning on remote platforms), so
 	// that shutdown and tests can.
 	bg sync.WaitGroup
@@ -137,13 +136,7 @@ func (b *Bot) Catalog() *Catalog { return b.catalog }
 // load is a fault's state now, folded from its timeline.
 func (b *Bot) load(ctx context.Context, id int64) (*Fault, error) { return LoadFault(ctx, b.store, id) }
 
-func (b *Bot) lock(id int64) func() {
-	h := fnv.New32a()
-	fmt.Fprint(h, id)
-	m := &b.locks[h.Sum32()%uint32(len(b.locks))]
-	m.Lock()
-	return m.Unlock
-}
+func (b *Bot) lock(id int64) func() { return b.locks.lock(id) }
 
 // HandleMessage runs the command in a message, if it holds one, and answers
 // in the channel. It never panics on input and never returns an error: what
