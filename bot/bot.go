@@ -136,6 +136,16 @@ func (b *Bot) Catalog() *Catalog { return b.catalog }
 // load is a fault's state now, folded from its timeline.
 func (b *Bot) load(ctx context.Context, id int64) (*Fault, error) { return LoadFault(ctx, b.store, id) }
 
+// peek loads a fault for the wording of a usage error only (nil if it
+// cannot): commands that parse leave the loading to their use case.
+func (b *Bot) peek(ctx context.Context, id int64) *Fault {
+	f, err := b.load(ctx, id)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
 func (b *Bot) lock(id int64) func() { return b.locks.lock(id) }
 
 // HandleMessage runs the command in a message, if it holds one, and answers
@@ -199,17 +209,13 @@ func (b *Bot) run(ctx context.Context, in Incoming, cmd Command) error {
 	if v.Scope == AnyChannel {
 		return v.Run(ctx, b, r)
 	}
-	// The use case locks and reloads the fault; this copy names it and
-	// words the parse errors.
 	id, err := b.store.FaultByChannel(ctx, in.Channel)
 	if ErrorCode(err) == ENOTFOUND {
 		return b.notAWarRoom(ctx, v)
 	} else if err != nil {
 		return err
 	}
-	if r.Fault, err = b.load(ctx, id); err != nil {
-		return err
-	}
+	r.FaultID = id
 	return v.Run(ctx, b, r)
 }
 

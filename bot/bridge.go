@@ -16,7 +16,7 @@ func (b *Bot) bridgeURL(f *Fault) string {
 }
 
 func verbCall(ctx context.Context, b *Bot, r *Request) error {
-	_, err := b.Call(ctx, r.as(), r.Fault.ID)
+	_, err := b.Call(ctx, r.as(), r.FaultID)
 	return err
 }
 

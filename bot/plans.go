@@ -311,11 +311,11 @@ func substituteWhole(arg string, params map[string]string) string {
 }
 
 // runArg reads a run number (`3` or `#3`) and what follows it.
-func (b *Bot) runArg(verb string, r *Request) (int, string, error) {
+func (b *Bot) runArg(ctx context.Context, verb string, r *Request) (int, string, error) {
 	arg, rest := SplitFirst(r.Cmd.Rest)
 	n, err := strconv.Atoi(strings.TrimPrefix(arg, "#"))
 	if err != nil || n <= 0 {
-		return 0, "", b.usageErr(verb, "a run number is needed, such as 1 or #1"+pendingRunsHint(r.Fault))
+		return 0, "", b.usageErr(verb, "a run number is needed, such as 1 or #1"+pendingRunsHint(b.peek(ctx, r.FaultID)))
 	}
 	return n, rest, nil
 }
@@ -336,32 +336,35 @@ func verbRun(ctx context.Context, b *Bot, r *Request) error {
 	if overridden && strings.TrimSpace(override) == "" {
 		return b.usageErr("run", "override= needs the reason, in quotes")
 	}
-	_, err = b.RequestRun(ctx, r.as(), r.Fault.ID, RunRequest{Plan: a.Words[0], Params: a.Options, Override: override})
+	_, err = b.RequestRun(ctx, r.as(), r.FaultID, RunRequest{Plan: a.Words[0], Params: a.Options, Override: override})
 	return err
 }
 
 func verbApprove(ctx context.Context, b *Bot, r *Request) error {
-	n, rest, err := b.runArg("approve", r)
+	n, rest, err := b.runArg(ctx, "approve", r)
 	if err != nil {
 		return err
 	}
 	if rest != "" {
 		return b.usageErr("approve", "only a run number is needed")
 	}
-	_, err = b.Approve(ctx, r.as(), r.Fault.ID, n)
+	_, err = b.Approve(ctx, r.as(), r.FaultID, n)
 	return err
 }
 
 func verbDeny(ctx context.Context, b *Bot, r *Request) error {
-	n, reason, err := b.runArg("deny", r)
+	n, reason, err := b.runArg(ctx, "deny", r)
 	if err != nil {
 		return err
 	}
-	_, err = b.Deny(ctx, r.as(), r.Fault.ID, n, reason)
+	_, err = b.Deny(ctx, r.as(), r.FaultID, n, reason)
 	return err
 }
 
 func pendingRunsHint(f *Fault) string {
+	if f == nil {
+		return ""
+	}
 	var p []string
 	for _, r := range f.Runs {
 		if r.Status == RunPending {

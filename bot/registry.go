@@ -21,9 +21,9 @@ type Request struct {
 	Channel string // where it was typed
 	Actor   Person // who typed it
 	Cmd     Command
-	// Fault is the war room's fault (Scope WarRoom) as it was found: the
-	// use case the verb calls locks and reloads it.
-	Fault *Fault
+	// FaultID is the war room's fault (Scope WarRoom). The verb's use case
+	// locks and loads it: the one replay per command.
+	FaultID int64
 	verb  string // the verb's name (not the alias typed): its permissions row
 }
 

@@ -88,7 +88,7 @@ func (b *Bot) usage(verb string) string {
 // read runs a read-only verb: the fault loaded under its lock and the
 // command authorised, then rendered into the channel.
 func (b *Bot) read(ctx context.Context, r *Request, render func(f *Fault) (string, error)) error {
-	f, unlock, err := b.view(ctx, r.as(), r.Fault.ID, r.verb)
+	f, unlock, err := b.view(ctx, r.as(), r.FaultID, r.verb)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (b *Bot) read(ctx context.Context, r *Request, render func(f *Fault) (strin
 }
 
 func verbCheckin(ctx context.Context, b *Bot, r *Request) error {
-	_, err := b.CheckIn(ctx, r.as(), r.Fault.ID)
+	_, err := b.CheckIn(ctx, r.as(), r.FaultID)
 	return err
 }
 
@@ -118,7 +118,7 @@ func verbRole(ctx context.Context, b *Bot, r *Request) error {
 	if err != nil {
 		return b.usageErr("role", ErrorMessage(err))
 	}
-	_, err = b.AssignRole(ctx, r.as(), r.Fault.ID, role, p.ID)
+	_, err = b.AssignRole(ctx, r.as(), r.FaultID, role, p.ID)
 	return err
 }
 
@@ -163,7 +163,7 @@ func verbInvite(ctx context.Context, b *Bot, r *Request) error {
 		}
 		people = append(people, p.ID)
 	}
-	_, err = b.Invite(ctx, r.as(), r.Fault.ID, people, a.Options["service"])
+	_, err = b.Invite(ctx, r.as(), r.FaultID, people, a.Options["service"])
 	return err
 }
 
@@ -172,7 +172,7 @@ func verbCause(ctx context.Context, b *Bot, r *Request) error {
 	if err != nil || len(a.Words) != 1 || len(a.Options) > 0 {
 		return b.usageErr("cause", "one service is needed")
 	}
-	_, err = b.SetCause(ctx, r.as(), r.Fault.ID, a.Words[0])
+	_, err = b.SetCause(ctx, r.as(), r.FaultID, a.Words[0])
 	return err
 }
 
@@ -185,7 +185,7 @@ func verbLevel(ctx context.Context, b *Bot, r *Request) error {
 	if err != nil {
 		return b.usageErr("level", ErrorMessage(err))
 	}
-	_, err = b.Regrade(ctx, r.as(), r.Fault.ID, lvl)
+	_, err = b.Regrade(ctx, r.as(), r.FaultID, lvl)
 	return err
 }
 
@@ -209,7 +209,7 @@ func verbTask(ctx context.Context, b *Bot, r *Request) error {
 	if err != nil {
 		return b.usageErr("task", ErrorMessage(err))
 	}
-	_, err = b.AddTask(ctx, r.as(), r.Fault.ID, p.ID, text)
+	_, err = b.AddTask(ctx, r.as(), r.FaultID, p.ID, text)
 	return err
 }
 
@@ -217,9 +217,9 @@ func verbDone(ctx context.Context, b *Bot, r *Request) error {
 	arg, extra := SplitFirst(r.Cmd.Rest)
 	n, err := strconv.Atoi(strings.TrimPrefix(arg, "#"))
 	if err != nil || extra != "" || n <= 0 {
-		return b.usageErr("done", "a task number is needed, such as 1 or #1"+openTasksHint(r.Fault))
+		return b.usageErr("done", "a task number is needed, such as 1 or #1"+openTasksHint(b.peek(ctx, r.FaultID)))
 	}
-	_, err = b.CloseTask(ctx, r.as(), r.Fault.ID, n)
+	_, err = b.CloseTask(ctx, r.as(), r.FaultID, n)
 	return err
 }
 
@@ -241,6 +241,9 @@ func verbTasks(ctx context.Context, b *Bot, r *Request) error {
 }
 
 func openTasksHint(f *Fault) string {
+	if f == nil {
+		return ""
+	}
 	var open []string
 	for _, t := range f.Tasks {
 		if !t.Done() {
@@ -254,12 +257,12 @@ func openTasksHint(f *Fault) string {
 }
 
 func verbUpdate(ctx context.Context, b *Bot, r *Request) error {
-	_, err := b.Update(ctx, r.as(), r.Fault.ID, r.Cmd.Rest)
+	_, err := b.Update(ctx, r.as(), r.FaultID, r.Cmd.Rest)
 	return err
 }
 
 func verbMitigated(ctx context.Context, b *Bot, r *Request) error {
-	_, err := b.Mitigate(ctx, r.as(), r.Fault.ID, r.Cmd.Rest)
+	_, err := b.Mitigate(ctx, r.as(), r.FaultID, r.Cmd.Rest)
 	return err
 }
 
@@ -271,7 +274,7 @@ func notePart(note string) string {
 }
 
 func verbResolve(ctx context.Context, b *Bot, r *Request) error {
-	_, err := b.Resolve(ctx, r.as(), r.Fault.ID, r.Cmd.Rest)
+	_, err := b.Resolve(ctx, r.as(), r.FaultID, r.Cmd.Rest)
 	return err
 }
 
