@@ -24,7 +24,7 @@ type Request struct {
 	// FaultID is the war room's fault (Scope WarRoom). The verb's use case
 	// locks and loads it: the one replay per command.
 	FaultID int64
-	verb  string // the verb's name (not the alias typed): its permissions row
+	verb    string // the verb's name (not the alias typed): its permissions row
 }
 
 // as is the request's actor, for the use cases.
