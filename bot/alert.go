@@ -510,15 +510,20 @@ func (f *Fault) alertLevel() Level {
 
 // alertNewsDue reports whether the war room has alert news it may hear now.
 func (f *Fault) alertNewsDue(now time.Time) bool {
-	if f.Channel == "" || (!f.AlertsToldAt.IsZero() && now.Before(f.AlertsToldAt.Add(AlertNewsEvery))) {
-		return false
+	t, ok := f.alertNewsAt()
+	return ok && !now.Before(t)
+}
+
+// alertNewsAt is when the war room may next hear what changed in its
+// alerts, and false when nothing has changed since it was last told.
+func (f *Fault) alertNewsAt() (time.Time, bool) {
+	if f.Channel == "" || !slices.ContainsFunc(f.Alerts, func(a FaultAlert) bool { return a.seq > f.alertsTold }) {
+		return time.Time{}, false
 	}
-	for _, a := range f.Alerts {
-		if a.seq > f.alertsTold {
-			return true
-		}
+	if f.AlertsToldAt.IsZero() {
+		return f.DeclaredAt, true // never told: due at once
 	}
-	return false
+	return f.AlertsToldAt.Add(AlertNewsEvery), true
 }
 
 // tellAlerts tells the war room what changed in its alerts since it was

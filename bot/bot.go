@@ -40,6 +40,9 @@ type Bot struct {
 	// locks serialise the commands on one fault so that decisions are
 	// made on the state they will be appended to.
 	locks keyLocks[int64]
+	// opening maps the channel of a war room being declared to its fault
+	// until declare records the room (channel id → fault id).
+	opening sync.Map
 	// bg tracks work nobody waits for (pinning on remote platforms), so
 	// that shutdown and tests can.
 	bg sync.WaitGroup
@@ -92,20 +95,30 @@ func (b *Bot) Start(ctx context.Context) error {
 
 func (b *Bot) start(ctx context.Context) error {
 	b.plans.runCtx = ctx
-	open, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}})
+	if err := b.rearm(ctx, b.store); err != nil {
+		return err
+	}
+	// Only faults with a run started are read: at a restart with many open
+	// faults, replaying every timeline is what the due index is there to
+	// spare.
+	running, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}, WithEvent: EventRunStarted})
 	if err != nil {
 		return err
 	}
-	for _, f := range open {
-		if len(f.Runs) > 0 {
-			unlock := b.lock(f.ID)
-			_ = b.contain(ctx, f, "restart", func() error { b.interruptRuns(ctx, f); return nil })
-			unlock()
-		}
+	for _, f := range running {
+		unlock := b.lock(f.ID)
+		_ = b.contain(ctx, f, "restart", func() error { b.interruptRuns(ctx, f); return nil })
+		unlock()
 	}
 	km, ok := b.adapter.(KickoffMemory)
 	if !ok {
 		return nil
+	}
+	// An adapter without a memory of its own (the console) hears of every
+	// open war room's kickoff.
+	open, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}})
+	if err != nil {
+		return err
 	}
 	for _, f := range open {
 		if f.Channel != "" && f.Kickoff != "" {
@@ -147,6 +160,15 @@ func (b *Bot) peek(ctx context.Context, id int64) *Fault {
 }
 
 func (b *Bot) lock(id int64) func() { return b.locks.lock(id) }
+
+// faultByChannel finds the fault whose war room is channel, the one being
+// declared there included.
+func (b *Bot) faultByChannel(ctx context.Context, channel string) (int64, error) {
+	if id, ok := b.opening.Load(channel); ok {
+		return id.(int64), nil
+	}
+	return b.store.FaultByChannel(ctx, channel)
+}
 
 // HandleMessage runs the command in a message, if it holds one, and answers
 // in the channel. It never panics on input and never returns an error: what
@@ -209,7 +231,7 @@ func (b *Bot) run(ctx context.Context, in Incoming, cmd Command) error {
 	if v.Scope == AnyChannel {
 		return v.Run(ctx, b, r)
 	}
-	id, err := b.store.FaultByChannel(ctx, in.Channel)
+	id, err := b.faultByChannel(ctx, in.Channel)
 	if ErrorCode(err) == ENOTFOUND {
 		return b.notAWarRoom(ctx, v)
 	} else if err != nil {
@@ -243,7 +265,7 @@ func (b *Bot) HandleReaction(ctx context.Context, r Reaction) {
 	if NormalizeEmoji(r.Emoji) != NormalizeEmoji(b.opts.CheckinEmoji) {
 		return
 	}
-	id, err := b.store.FaultByChannel(ctx, r.Channel)
+	id, err := b.faultByChannel(ctx, r.Channel)
 	if err != nil {
 		if ErrorCode(err) != ENOTFOUND {
 			b.log.Error("reaction: finding the fault", "channel", r.Channel, "err", err)
@@ -364,24 +386,54 @@ func (b *Bot) mentions(ids []string) string {
 
 // record appends events to a fault's timeline, stamped now, and applies them.
 func (b *Bot) record(ctx context.Context, f *Fault, events ...Event) error {
-	if len(events) == 0 {
+	batch := b.begin(f)
+	b.stage(&batch, events...)
+	return b.commit(ctx, &batch)
+}
+
+// batch is events applied to a fault ahead of being recorded together, so
+// that a use case that waits on the platform between its decisions (declare)
+// still records them in one transaction.
+type batch struct {
+	f      *Fault
+	after  int // the fault's last recorded event
+	events []Event
+}
+
+func (b *Bot) begin(f *Fault) batch { return batch{f: f, after: f.Seq} }
+
+// stage applies events to the batch's fault, stamped and numbered as the
+// store will record them.
+func (b *Bot) stage(bt *batch, events ...Event) {
+	now := b.clock.Now()
+	for i := range events { // in place, as the store numbers them
+		e := &events[i]
+		if e.At.IsZero() {
+			e.At = now
+		}
+		e.FaultID, e.Seq = bt.f.ID, bt.after+len(bt.events)+1
+		Apply(bt.f, *e)
+		bt.events = append(bt.events, *e)
+	}
+}
+
+// commit records the staged events with the fault's new due time. If the
+// store refuses them, the fault is read back as it is there.
+func (b *Bot) commit(ctx context.Context, bt *batch) error {
+	if len(bt.events) == 0 {
 		return nil
 	}
-	now := b.clock.Now()
-	for i := range events {
-		if events[i].At.IsZero() {
-			events[i].At = now
+	f := bt.f
+	if err := b.store.AppendDue(ctx, f.ID, bt.after, bt.events, b.dueAt(f)); err != nil {
+		if stored, lerr := b.load(ctx, f.ID); lerr == nil {
+			*f = *stored
 		}
-	}
-	if err := b.store.Append(ctx, f.ID, f.Seq, events); err != nil {
 		if ErrorCode(err) == ECONFLICT {
 			return Errorf(ECONFLICT, "%s changed while this command ran; type it again", f.Ref())
 		}
 		return err
 	}
-	for _, e := range events {
-		Apply(f, e)
-	}
+	bt.after, bt.events = f.Seq, nil
 	return nil
 }
 
@@ -449,21 +501,31 @@ func (p invitePlan) call(ctx context.Context, b *Bot, f *Fault) error {
 
 // finish records the outcome of call and returns the ids invited.
 func (p invitePlan) finish(ctx context.Context, b *Bot, f *Fault, callErr error) ([]string, error) {
+	bt := b.begin(f)
+	ids, err := p.stage(b, &bt, callErr)
+	if rerr := b.commit(ctx, &bt); rerr != nil {
+		return nil, rerr
+	}
+	return ids, err
+}
+
+// stage stages the outcome of call in bt and returns the ids invited, or
+// an EUNAVAILABLE error saying whom the platform refused.
+func (p invitePlan) stage(b *Bot, bt *batch, callErr error) ([]string, error) {
 	if len(p.people) == 0 {
 		return nil, nil
 	}
 	if callErr != nil {
-		b.log.Warn("invite failed", "fault", f.ID, "err", callErr)
+		b.log.Warn("invite failed", "fault", bt.f.ID, "err", callErr)
 		evs := append([]Event(nil), p.events...)
 		for i := range evs {
 			evs[i].Type, evs[i].Text = EventInviteFailed, callErr.Error()
 		}
-		if err := b.record(ctx, f, evs...); err != nil {
-			return nil, err
-		}
+		b.stage(bt, evs...)
 		return nil, Errorf(EUNAVAILABLE, "could not invite %s: %v", b.mentions(p.ids()), callErr)
 	}
-	return p.ids(), b.record(ctx, f, p.events...)
+	b.stage(bt, p.events...)
+	return p.ids(), nil
 }
 
 // invitee is someone to invite and why.

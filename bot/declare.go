@@ -182,9 +182,13 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 		}
 		return f, true, Errorf(EUNAVAILABLE, "declared %s (%s) but its war-room channel could not be created: %v", f.Ref(), f.Level, err)
 	}
-	if err := b.record(ctx, f, Event{Type: EventChannelCreated, Actor: ActorBot, Channel: ch.ID, Text: ch.Name}); err != nil {
-		return f, true, err
-	}
+	// Everything from here to the kickoff is recorded in one transaction;
+	// meanwhile commands typed in the new room find the fault through
+	// opening, and wait on its lock until the room is recorded.
+	bt := b.begin(f)
+	b.stage(&bt, Event{Type: EventChannelCreated, Actor: ActorBot, Channel: ch.ID, Text: ch.Name})
+	b.opening.Store(ch.ID, id)
+	defer b.opening.Delete(ch.ID)
 
 	var people []invitee
 	people = append(people, b.contactsOf(f.Service, "contact of "+f.Service)...)
@@ -221,19 +225,18 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 		b.setTopic(ctx, f)
 		msgID, postErr = b.adapter.Post(ctx, f.Channel, kickoff)
 	}
-	_, inviteErr := plan.finish(ctx, b, f, callErr)
-	if inviteErr != nil && ErrorCode(inviteErr) != EUNAVAILABLE {
-		return f, true, inviteErr // the store failed
+	_, inviteErr := plan.stage(b, &bt, callErr)
+	if postErr == nil {
+		b.stage(&bt, Event{Type: EventKickoffPosted, Actor: ActorBot, Message: msgID})
+		if human && f.Invited(req.Actor) { // declaring is being there
+			b.stage(&bt, Event{Type: EventCheckedIn, Actor: req.Actor, Person: req.Actor, Via: CheckinDeclared})
+		}
+	}
+	if err := b.commit(ctx, &bt); err != nil {
+		return f, true, err
 	}
 	if postErr != nil {
 		return f, true, Errorf(EUNAVAILABLE, "declared %s in #%s but the kickoff could not be posted: %v", f.Ref(), f.ChannelName, postErr)
-	}
-	evs = []Event{{Type: EventKickoffPosted, Actor: ActorBot, Message: msgID}}
-	if human && f.Invited(req.Actor) { // declaring is being there
-		evs = append(evs, Event{Type: EventCheckedIn, Actor: req.Actor, Person: req.Actor, Via: CheckinDeclared})
-	}
-	if err := b.record(ctx, f, evs...); err != nil {
-		return f, true, err
 	}
 	if concurrent {
 		snap := *f

@@ -158,6 +158,10 @@ type Handler interface {
 type FaultFilter struct {
 	Status []Status // any of these; empty means all
 	Limit  int      // 0 means no limit
+	// WithEvent keeps only faults whose timeline has an event of this type
+	// (a restart looks for runs the last process started): the store
+	// answers from an index, not by reading every timeline.
+	WithEvent EventType
 }
 
 // Store keeps faults as their append-only timelines: what the core needs is
@@ -181,6 +185,9 @@ type Store interface {
 	FaultByChannel(ctx context.Context, channelID string) (int64, error)
 	// Faults lists faults, newest first.
 	Faults(ctx context.Context, filter FaultFilter) ([]*Fault, error)
+	// DueIndex keeps when each fault's timed work next falls due; the core
+	// records through AppendDue.
+	DueIndex
 }
 
 // LoadFault is a fault's state now: its timeline, replayed.

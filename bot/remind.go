@@ -77,28 +77,23 @@ func (s *schedules) get(spec string) (cron.Schedule, error) {
 
 // Tick does the timed work that is due at the clock's now: progress
 // reminders, their escalation, and chasing invitees who have not checked in.
-// What is due is derived from each fault's timeline, and doing it is
+// The store's due index names the faults that have any (nothing else is
+// read); what is due on each is derived from its timeline, and doing it is
 // recorded there, so Tick is idempotent: calling it twice at the same moment
 // does the work once, and after a restart work that fell due while the bot
 // was down is done once, not once per missed slot.
 func (b *Bot) Tick(ctx context.Context) error {
-	open, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}})
-	if err != nil {
-		return err
-	}
 	var errs []string
 	if err := b.requeueAlerts(ctx); err != nil { // alert deliveries whose acting failed
 		errs = append(errs, fmt.Sprintf("alerts: %v", err))
 	}
-	now := b.clock.Now()
-	for _, f := range open {
-		due := false
-		_ = b.contain(ctx, f, "schedule", func() error { due = b.due(f, now); return nil })
-		if !due {
-			continue // the common case: check the listed state, lock nothing
-		}
-		if err := b.tickFault(ctx, f.ID); err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %v", f.Ref(), err))
+	ids, err := b.store.DueBy(ctx, b.clock.Now())
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := b.tickFault(ctx, id); err != nil {
+			errs = append(errs, fmt.Sprintf("fault %d: %v", id, err))
 		}
 	}
 	if len(errs) > 0 {
@@ -110,51 +105,27 @@ func (b *Bot) Tick(ctx context.Context) error {
 func (b *Bot) tickFault(ctx context.Context, id int64) error {
 	defer b.lock(id)()
 	f, err := b.load(ctx, id) // under the lock: a command may have just changed it
-	if err != nil || !f.Open() || f.Channel == "" {
+	if err != nil {
 		return err
 	}
-	now := b.clock.Now()
-	for _, job := range []struct {
-		name string
-		run  func(context.Context, *Fault, time.Time) error
-	}{{"alerts", b.tellAlerts}, {"expiry", b.expireRuns}, {"reminder", b.remind}, {"digest", b.digest}, {"chase", b.chase}} {
-		if err := b.contain(ctx, f, job.name, func() error { return job.run(ctx, f, now) }); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// due reports whether any timed work on f is due at now.
-func (b *Bot) due(f *Fault, now time.Time) bool {
-	if f.Channel == "" {
-		return false
-	}
-	pol := b.catalog.Levels[f.Level]
-	if f.alertNewsDue(now) {
-		return true
-	}
-	for i := range f.Runs {
-		if f.Runs[i].Expired(now) {
-			return true
-		}
-	}
-	if digestDue(pol, f, now) {
-		return true
-	}
-	if pol.Remind != "" {
-		if sch, err := b.crons.get(pol.Remind); err != nil || !now.Before(sch.Next(latest(f.DeclaredAt, f.LastUpdateAt, f.LastRemindAt))) {
-			return true // an invalid spec is reported by remind
-		}
-	}
-	if pol.CheckinWithin > 0 {
-		for _, p := range f.Participants {
-			if !p.CheckedIn() && p.Chased < len(chaseStages) && !now.Before(p.InvitedAt.Add(time.Duration(p.Chased+1)*pol.CheckinWithin)) {
-				return true
+	now, seq := b.clock.Now(), f.Seq
+	if b.due(f, now) {
+		for _, job := range []struct {
+			name string
+			run  func(context.Context, *Fault, time.Time) error
+		}{{"alerts", b.tellAlerts}, {"expiry", b.expireRuns}, {"reminder", b.remind}, {"digest", b.digest}, {"chase", b.chase}} {
+			if err := b.contain(ctx, f, job.name, func() error { return job.run(ctx, f, now) }); err != nil {
+				return err
 			}
 		}
 	}
-	return false
+	// Whatever was recorded carried its new due time. When nothing was (the
+	// index ran ahead of the timeline), the entry is corrected so that the
+	// fault is not read again before its work is really due.
+	if next := b.dueAt(f); f.Seq == seq && (next.IsZero() || next.After(now)) {
+		return b.store.SetDue(ctx, "", map[int64]time.Time{id: next})
+	}
+	return nil
 }
 
 // remind asks the handler for an update when the level's schedule says one

@@ -8,11 +8,38 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/warroom/warroom/bot"
 )
 
-const insertEvent = `INSERT INTO events (fault_id, seq, at, type, actor, data, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+// stmts are the statements of every declare and append, prepared once on
+// the writer's one connection: preparing them per call was a seventh of a
+// declare's time.
+type stmts struct {
+	insertFault, insertEvent, project, update, updateDue *sql.Stmt
+}
+
+func prepare(ctx context.Context, w *sql.DB) (*stmts, error) {
+	var s stmts
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&s.insertFault, `INSERT INTO faults (title, level, status, channel, declared_at, updated_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&s.insertEvent, `INSERT INTO events (fault_id, seq, at, type, actor, data, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`},
+		{&s.project, `SELECT seq, title, level, status, channel FROM faults WHERE id = ?`},
+		{&s.update, `UPDATE faults SET title = ?, level = ?, status = ?, channel = ?, seq = ?, updated_at = ? WHERE id = ?`},
+		{&s.updateDue, `UPDATE faults SET title = ?, level = ?, status = ?, channel = ?, seq = ?, updated_at = ?, due_at = ? WHERE id = ?`},
+	} {
+		st, err := w.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %q: %w", p.sql, err)
+		}
+		*p.stmt = st
+	}
+	return &s, nil
+}
 
 // CreateFault allocates the next fault id and records events under it, in
 // one transaction. events[0] must be bot.EventDeclared. On success it sets
@@ -52,16 +79,14 @@ func (db *DB) createFault(ctx context.Context, tx *sql.Tx, events []bot.Event) (
 	}
 	now := formatTime(db.clock.Now())
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO faults (title, level, status, channel, declared_at, updated_at, seq)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		f.Title, string(f.Level), string(f.Status), f.Channel, declaredAt, now, f.Seq).Scan(&id)
+	err := tx.StmtContext(ctx, db.stmts.insertFault).QueryRowContext(ctx, f.Title, string(f.Level), string(f.Status), f.Channel, declaredAt, now, f.Seq).Scan(&id)
 	if err != nil {
 		return 0, nil, failed("create fault", err)
 	}
 	for i := range evs {
 		evs[i].FaultID = id
 	}
-	if err := insertEvents(ctx, tx, evs, now); err != nil {
+	if err := db.insertEvents(ctx, tx, evs, now); err != nil {
 		return 0, nil, failed(fmt.Sprintf("create fault %d", id), err)
 	}
 	return id, evs, nil
@@ -72,13 +97,20 @@ func (db *DB) createFault(ctx context.Context, tx *sql.Tx, events []bot.Event) (
 // appended meanwhile) it fails with ECONFLICT and records nothing; the caller
 // reloads the fault and decides again. On success it sets FaultID and Seq
 // (after+1, ...) on the events in place. Appending no events does nothing.
+// The fault's due time is left as it was (AppendDue sets it).
 func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
+	return db.append(ctx, faultID, after, events, nil)
+}
+
+// append is Append, setting the due time too unless due is nil.
+func (db *DB) append(ctx context.Context, faultID int64, after int, events []bot.Event, due *time.Time) error {
+	what := fmt.Sprintf("append to fault %d", faultID)
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return failed(fmt.Sprintf("append to fault %d", faultID), err)
+		return failed(what, err)
 	}
 	defer tx.Rollback()
 
@@ -90,13 +122,13 @@ func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot
 		seq  int
 		proj bot.Fault
 	)
-	err = tx.QueryRowContext(ctx, `SELECT seq, title, level, status, channel FROM faults WHERE id = ?`, faultID).
+	err = tx.StmtContext(ctx, db.stmts.project).QueryRowContext(ctx, faultID).
 		Scan(&seq, &proj.Title, &proj.Level, &proj.Status, &proj.Channel)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return notFound(faultID)
 	case err != nil:
-		return failed(fmt.Sprintf("append to fault %d", faultID), err)
+		return failed(what, err)
 	case seq != after:
 		return conflict(faultID, after, seq)
 	}
@@ -106,26 +138,31 @@ func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot
 		evs[i].FaultID, evs[i].Seq = faultID, after+1+i
 	}
 	now := formatTime(db.clock.Now())
-	if err := insertEvents(ctx, tx, evs, now); err != nil {
+	if err := db.insertEvents(ctx, tx, evs, now); err != nil {
 		if isConstraint(err) {
 			return conflict(faultID, after, -1)
 		}
-		return failed(fmt.Sprintf("append to fault %d", faultID), err)
+		return failed(what, err)
 	}
 	f := &proj
 	for _, e := range evs {
 		bot.Apply(f, e)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE faults SET title = ?, level = ?, status = ?, channel = ?, seq = ?, updated_at = ? WHERE id = ?`,
-		f.Title, string(f.Level), string(f.Status), f.Channel, f.Seq, now, faultID)
+	if due == nil {
+		_, err = tx.StmtContext(ctx, db.stmts.update).ExecContext(ctx,
+			f.Title, string(f.Level), string(f.Status), f.Channel, f.Seq, now, faultID)
+	} else {
+		_, err = tx.StmtContext(ctx, db.stmts.updateDue).ExecContext(ctx,
+			f.Title, string(f.Level), string(f.Status), f.Channel, f.Seq, now, dueValue(*due), faultID)
+	}
 	if err != nil {
-		return failed(fmt.Sprintf("append to fault %d", faultID), err)
+		return failed(what, err)
 	}
 	if err := tx.Commit(); err != nil {
 		if isConstraint(err) {
 			return conflict(faultID, after, -1)
 		}
-		return failed(fmt.Sprintf("append to fault %d", faultID), err)
+		return failed(what, err)
 	}
 	copy(events, evs)
 	return nil
@@ -133,12 +170,8 @@ func (db *DB) Append(ctx context.Context, faultID int64, after int, events []bot
 
 // insertEvents inserts events as they are (FaultID and Seq set), stamped
 // with recordedAt.
-func insertEvents(ctx context.Context, tx *sql.Tx, events []bot.Event, recordedAt string) error {
-	stmt, err := tx.PrepareContext(ctx, insertEvent)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
+func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, events []bot.Event, recordedAt string) error {
+	stmt := tx.StmtContext(ctx, db.stmts.insertEvent)
 	for _, e := range events {
 		e.At = e.At.UTC()
 		data, err := json.Marshal(e)
@@ -173,12 +206,16 @@ func (db *DB) FaultByChannel(ctx context.Context, channelID string) (int64, erro
 func (db *DB) Faults(ctx context.Context, filter bot.FaultFilter) ([]*bot.Fault, error) {
 	var sub strings.Builder
 	var args []any
-	sub.WriteString(`SELECT id FROM faults`)
+	sub.WriteString(`SELECT id FROM faults WHERE 1`)
 	if len(filter.Status) > 0 {
-		sub.WriteString(` WHERE status IN (?` + strings.Repeat(`, ?`, len(filter.Status)-1) + `)`)
+		sub.WriteString(` AND status IN (?` + strings.Repeat(`, ?`, len(filter.Status)-1) + `)`)
 		for _, s := range filter.Status {
 			args = append(args, string(s))
 		}
+	}
+	if filter.WithEvent != "" { // from the index on events (type, fault_id)
+		sub.WriteString(` AND id IN (SELECT fault_id FROM events WHERE type = ?)`)
+		args = append(args, string(filter.WithEvent))
 	}
 	sub.WriteString(` ORDER BY id DESC LIMIT ?`)
 	limit := filter.Limit

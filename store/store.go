@@ -39,6 +39,7 @@ type DB struct {
 	write *sql.DB // one connection: writes are serialised here, not by SQLite
 	read  *sql.DB
 	clock bot.Clock
+	stmts *stmts      // prepared on write
 	inbox inboxWriter // the inbox's writes, committed in groups (alerts.go)
 }
 
@@ -92,7 +93,13 @@ func Open(path string, clock bot.Clock) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &DB{write: w, read: r, clock: clock}, nil
+	st, err := prepare(context.Background(), w)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return &DB{write: w, read: r, clock: clock, stmts: st}, nil
 }
 
 // Close closes the database.

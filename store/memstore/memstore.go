@@ -17,6 +17,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/warroom/warroom/bot"
 )
@@ -43,6 +44,7 @@ type data struct {
 	outputs map[outputKey]string
 	alerts  map[alertKey][]int64 // the faults filed under each key, oldest first
 	inbox   inbox
+	policy  string // the due index's policy fingerprint
 }
 
 // fault is one fault's timeline, with the projection the listings select
@@ -52,6 +54,8 @@ type fault struct {
 	events  [][]byte // the JSON of each event, FaultID and Seq set
 	status  bot.Status
 	channel string
+	types   map[bot.EventType]bool // the event types its timeline has
+	due     time.Time              // when its timed work falls due; zero for never
 }
 
 type planKey struct{ name, version string }
@@ -129,8 +133,12 @@ func decode(raw [][]byte) []bot.Event {
 // project applies events to the fault's projection columns.
 func (f *fault) project(events []bot.Event) {
 	p := bot.Fault{Status: f.status, Channel: f.channel}
+	if f.types == nil {
+		f.types = map[bot.EventType]bool{}
+	}
 	for _, e := range events {
 		bot.Apply(&p, e)
+		f.types[e.Type] = true
 	}
 	f.status, f.channel = p.Status, p.Channel
 }
@@ -175,6 +183,11 @@ func (s *Store) Append(ctx context.Context, faultID int64, after int, events []b
 	if len(events) == 0 {
 		return nil
 	}
+	return s.append(ctx, faultID, after, events, nil)
+}
+
+// append is Append, setting the due time too unless due is nil.
+func (s *Store) append(ctx context.Context, faultID int64, after int, events []bot.Event, due *time.Time) error {
 	if err := s.check(ctx, "append"); err != nil {
 		return err
 	}
@@ -194,6 +207,9 @@ func (s *Store) Append(ctx context.Context, faultID int64, after int, events []b
 	}
 	f.events = append(f.events, raw...)
 	f.project(evs)
+	if due != nil {
+		f.due = *due
+	}
 	for i := range events {
 		events[i].FaultID, events[i].Seq = faultID, after+1+i
 	}
@@ -263,7 +279,7 @@ func (s *Store) Faults(ctx context.Context, filter bot.FaultFilter) ([]*bot.Faul
 		if filter.Limit > 0 && len(raws) == filter.Limit {
 			break
 		}
-		if len(filter.Status) == 0 || slices.Contains(filter.Status, f.status) {
+		if (len(filter.Status) == 0 || slices.Contains(filter.Status, f.status)) && (filter.WithEvent == "" || f.types[filter.WithEvent]) {
 			raws = append(raws, f.events[:len(f.events):len(f.events)])
 		}
 	}

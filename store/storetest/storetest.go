@@ -38,6 +38,7 @@ var t0 = time.Date(2025, 3, 14, 9, 26, 53, 589793238, time.UTC)
 func Run(t *testing.T, open Opener) {
 	t.Helper()
 	t.Run("Store", func(t *testing.T) { RunStore(t, open) })
+	t.Run("DueIndex", func(t *testing.T) { RunDueIndex(t, open) })
 	probe := open(t)
 	if _, ok := probe.(bot.PlanVersions); ok {
 		t.Run("PlanVersions", func(t *testing.T) { RunPlanVersions(t, open) })
