@@ -8,10 +8,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/warroom/warroom/adapters/memory"
@@ -66,37 +63,6 @@ func benchBot(b *testing.B) *bot.Bot {
 		b.Fatal(err)
 	}
 	return w
-}
-
-// BenchmarkTickTenThousandOpenFaults measures one scheduler tick over 10,000
-// open faults with nothing due (the steady state) and reports the process
-// RSS. Issue 6's targets: RSS < 150 MB, re-arming everything < 1 s.
-func BenchmarkTickTenThousandOpenFaults(b *testing.B) {
-	if testing.Short() {
-		b.Skip("declares 10,000 faults")
-	}
-	ctx := context.Background()
-	w := benchBot(b)
-	for i := range 10_000 {
-		if _, err := w.Declare(ctx, bot.DeclareRequest{Actor: "ana", Level: bot.P3, Title: fmt.Sprintf("Reports late %d", i), Service: "reports"}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		if err := w.Tick(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	if data, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-				b.ReportMetric(kb/1024, "peak-rss-MB")
-			}
-		}
-	}
 }
 
 // nopRunner ends every step at once: what is left is the core's own cost.

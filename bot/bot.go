@@ -161,10 +161,13 @@ func (b *Bot) peek(ctx context.Context, id int64) *Fault {
 
 func (b *Bot) lock(id int64) func() { return b.locks.lock(id) }
 
-// faultByChannel finds the fault whose war room is channel, the one being
-// declared there included.
+// faultByChannel finds the fault whose war room is channel. For a room
+// being declared it waits until declare has recorded it (declare holds the
+// fault's lock until then), so that what is typed or reacted there is
+// decided on the recorded room and kickoff.
 func (b *Bot) faultByChannel(ctx context.Context, channel string) (int64, error) {
 	if id, ok := b.opening.Load(channel); ok {
+		b.lock(id.(int64))()
 		return id.(int64), nil
 	}
 	return b.store.FaultByChannel(ctx, channel)
