@@ -15,9 +15,12 @@ import (
 // in the inbox, and the next Start handles it, once. An event the platform
 // sends again (same id) is kept once and handled once.
 //
-// Events of one channel are handled in the order they were kept, those of
-// other channels side by side: "/fault resolve" never overtakes the
-// "/fault declare" typed before it, and a restart replays them in order.
+// The events that act on a channel's war room (its commands, reactions)
+// are handled in the order they were kept, those of other channels side by
+// side: "/fault resolve" never overtakes the "/fault update" typed before
+// it, and a restart replays them in order. Commands that act on no war room
+// (declare, list, help) and chat that is no command wait for nothing: a
+// hundred declares typed at once in #general open their rooms side by side.
 
 // InboxChat is the inbox source of chat events.
 const InboxChat = "chat"
@@ -35,14 +38,19 @@ type Inbound struct {
 	Route json.RawMessage `json:"route,omitempty"`
 }
 
-func (ev Inbound) channel() string {
-	if ev.Message != nil {
-		return ev.Message.Channel
-	}
+// queue is the channel whose order ev keeps; "" when it keeps none.
+func (b *Bot) queue(ev Inbound) string {
 	if ev.Reaction != nil {
 		return ev.Reaction.Channel
 	}
-	return ""
+	cmd, ok := ParseCommand(b.opts.Command, ev.Message.Text)
+	if !ok {
+		return ""
+	}
+	if v, err := b.verbs.Lookup(b.opts.Command, cmd.Verb); err != nil || v.Scope == AnyChannel {
+		return ""
+	}
+	return ev.Message.Channel
 }
 
 // Keeper is a Handler that keeps events before they are acknowledged (the
@@ -169,8 +177,8 @@ func (ev Inbound) handle(ctx context.Context, h Handler) {
 // chatState is the chat inbox's bookkeeping.
 type chatState struct {
 	mu sync.Mutex
-	// last is each channel's newest ticket: its done closes when it has
-	// been handled (or given up).
+	// last is each ordered channel's newest ticket (see queue): its done
+	// closes when it has been handled (or given up).
 	last map[string]chan struct{}
 	// inflight are the inbox ids kept or being handled by this process,
 	// so that a redelivery meanwhile and the start's replay skip them;
@@ -190,7 +198,10 @@ var closedChan = func() chan struct{} { ch := make(chan struct{}); close(ch); re
 
 // ticket queues an event behind its channel's newest; c.mu is held.
 func (c *chatState) ticket(b *Bot, id string, ev Inbound) *Kept {
-	k := &Kept{b: b, id: id, ev: ev, done: make(chan struct{}), chKey: ev.channel(), prev: closedChan}
+	k := &Kept{b: b, id: id, ev: ev, done: make(chan struct{}), chKey: b.queue(ev), prev: closedChan}
+	if k.chKey == "" {
+		return k
+	}
 	if p, ok := c.last[k.chKey]; ok {
 		k.prev = p
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -75,7 +76,7 @@ func TestChatEventKeptBeforeACrashIsHandledAtStart(t *testing.T) {
 	r.open() // the restarted process
 	require.NoError(t, r.bot.Start(r.ctx))
 	r.bot.Wait()
-	assert.Equal(t, []string{"Queue slow", "Reports late"}, r.titles(), "handled once each, in order")
+	assert.ElementsMatch(t, []string{"Queue slow", "Reports late"}, r.titles(), "handled once each")
 	assert.Empty(t, r.pendingChat())
 	assert.NotEmpty(t, r.chat.Texts("general"), "answered in the channel")
 
@@ -90,26 +91,58 @@ func TestChatEventKeptBeforeACrashIsHandledAtStart(t *testing.T) {
 	assert.Len(t, r.faults(), 2, "a second start handles nothing again")
 }
 
-// Events of one channel are handled in the order they were kept, even when
-// the later one's handler is called first.
-func TestChatEventsOfAChannelKeepTheirOrder(t *testing.T) {
+// A war room's commands kept before a crash are replayed in their order.
+func TestReplayKeepsAWarRoomsOrder(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	k1 := r.keep(said("T1", "general", "/fault declare P3 Queue slow service=queue"))
-	k2 := r.keep(said("T2", "general", "/fault declare P4 Reports late service=reports"))
-	other := r.keep(said("T3", "elsewhere", "/fault declare P4 Ledger late service=ledger"))
+	r.keep(said("T0", "general", "/fault declare P3 Queue slow service=queue")).Handle(r.ctx)
+	room := r.fault(1).Channel
+	for i, text := range []string{"one", "two", "three", "four"} {
+		require.NotNil(t, r.keep(said(fmt.Sprint("U", i), room, "/fault update "+text)))
+	}
+	r.open()
+	require.NoError(t, r.bot.Start(r.ctx))
+	r.bot.Wait()
+	assert.Equal(t, []string{"one", "two", "three", "four"}, r.updates(1))
+	assert.Empty(t, r.pendingChat())
+}
+
+// Events acting on a war room are handled in the order they were kept,
+// even when the later one's handler is called first; a declare waits for
+// nothing.
+func TestChatEventsOfAWarRoomKeepTheirOrder(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.keep(said("T0", "general", "/fault declare P3 Queue slow service=queue")).Handle(r.ctx)
+	room := r.fault(1).Channel
+	k1 := r.keep(said("T1", room, "/fault update one"))
+	k2 := r.keep(said("T2", room, "/fault update two"))
+	other := r.keep(said("T3", "general", "/fault declare P4 Ledger late service=ledger"))
 	done := make(chan struct{})
 	go func() { k2.Handle(r.ctx); close(done) }()
-	other.Handle(r.ctx) // another channel does not wait
-	assert.Equal(t, []string{"Ledger late"}, r.titles())
+	other.Handle(r.ctx) // another channel's, and a declare: it does not wait
+	assert.Equal(t, []string{"Queue slow", "Ledger late"}, r.titles())
 	select {
 	case <-done:
-		t.Fatal("the second event was handled before the first")
+		t.Fatal("the second update was handled before the first")
 	default:
 	}
 	k1.Handle(r.ctx)
 	<-done
-	assert.Equal(t, []string{"Ledger late", "Queue slow", "Reports late"}, r.titles())
+	assert.Equal(t, []string{"one", "two"}, r.updates(1))
+}
+
+func (r *rig) updates(id int64) []string {
+	r.t.Helper()
+	evs, err := r.db.Events(r.ctx, id)
+	require.NoError(r.t, err)
+	var out []string
+	for _, e := range evs {
+		if e.Type == bot.EventUpdate {
+			out = append(out, e.Text)
+		}
+	}
+	return out
 }
 
 // A ticket given up (the store could not keep the event) does not let the
@@ -120,19 +153,28 @@ func TestAnEventNotKeptKeepsTheOrder(t *testing.T) {
 	fs := &flakyInbox{Store: r.db}
 	b, err := bot.New(fs, r.chat, r.clock, testCatalog(), bot.Options{}, nil)
 	require.NoError(t, err)
-	k1, err := b.Keep(r.ctx, said("T1", "general", "/fault declare P3 Queue slow service=queue"))
+	k0, err := b.Keep(r.ctx, said("T0", "general", "/fault declare P3 Queue slow service=queue"))
+	require.NoError(t, err)
+	k0.Handle(r.ctx)
+	room := r.fault(1).Channel
+	k1, err := b.Keep(r.ctx, said("T1", room, "/fault update one"))
 	require.NoError(t, err)
 	fs.fail = true
-	_, err = b.Keep(r.ctx, said("T2", "general", "/fault declare P3 Lost service=queue"))
+	_, err = b.Keep(r.ctx, said("T2", room, "/fault update lost"))
 	require.Error(t, err)
 	fs.fail = false
-	k3, err := b.Keep(r.ctx, said("T3", "general", "/fault declare P4 Reports late service=reports"))
+	k3, err := b.Keep(r.ctx, said("T3", room, "/fault update three"))
 	require.NoError(t, err)
 	done := make(chan struct{})
 	go func() { k3.Handle(r.ctx); close(done) }()
+	select {
+	case <-done:
+		t.Fatal("the third update was handled before the first")
+	default:
+	}
 	k1.Handle(r.ctx)
 	<-done
-	assert.Equal(t, []string{"Queue slow", "Reports late"}, r.titles())
+	assert.Equal(t, []string{"one", "three"}, r.updates(1))
 }
 
 // flakyInbox is a store whose inbox refuses puts while fail is set, or
