@@ -157,8 +157,17 @@ func (k *Kept) Handle(ctx context.Context) {
 	case <-ctx.Done():
 		return
 	}
+	if ctx.Err() != nil {
+		return // shutting down: the next start handles it
+	}
 	k.ev.handle(ctx, b)
 	handled = true
+	if ctx.Err() != nil {
+		// Cut short by the shutdown, it may have failed for that alone:
+		// the next start handles it again rather than lose it.
+		b.log.Warn("a chat event was handled while warroom stopped; it is handled again at the next start", "id", k.id)
+		return
+	}
 	// The answer is out: a failure to mark it done means it is handled
 	// again at the next start, which the log says.
 	if err := b.store.(Inbox).Done(context.WithoutCancel(ctx), InboxChat, k.id); err != nil {
