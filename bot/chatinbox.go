@@ -299,3 +299,10 @@ func (b *Bot) replayChat(ctx context.Context) error {
 	}
 	return nil
 }
+
+// HandlerOnly is h without its keeping: Keep hands events straight to it.
+// It is for an event handled although it could not be kept (one the
+// platform will not send again, and nobody can be asked to).
+func HandlerOnly(h Handler) Handler { return handlerOnly{h} }
+
+type handlerOnly struct{ Handler }
