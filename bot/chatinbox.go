@@ -36,6 +36,10 @@ type Inbound struct {
 	// Route is how to answer the event after a restart, in the adapter's
 	// own terms (a Slack response_url); see Resumer.
 	Route json.RawMessage `json:"route,omitempty"`
+	// Redelivered: the platform sends the event again while it is not
+	// acknowledged (Slack's Socket Mode and Events API). Else its sender
+	// is told to send it again when it cannot be kept.
+	Redelivered bool `json:"-"`
 }
 
 // queue is the channel whose order ev keeps; "" when it keeps none.
@@ -117,21 +121,61 @@ func (b *Bot) Keep(ctx context.Context, ev Inbound) (*Kept, error) {
 	k := c.ticket(b, id, ev)
 	c.mu.Unlock()
 
-	// Kept, even past ctx's deadline, is kept: it is handled, whatever the
-	// platform makes of a late acknowledgement. Two deliveries of one id
-	// racing here are told apart by the store: one is fresh.
-	fresh, err := ib.Put(ctx, InboxItem{Source: InboxChat, ID: id, Payload: payload, Received: b.clock.Now()})
-	if err != nil || !fresh {
-		if err != nil {
-			b.log.Error("keeping a chat event", "id", id, "err", err)
-			err = Errorf(EUNAVAILABLE, "the store cannot keep it now (%v)", err)
+	// The store may not honour ctx (SQLite's grouped writes do not), so
+	// the deadline is kept here: past it the caller hears "not kept", and
+	// a write that lands later is settled by late. Two deliveries of one id
+	// racing are told apart by the store: one is fresh.
+	res := make(chan putResult, 1)
+	item := InboxItem{Source: InboxChat, ID: id, Payload: payload, Received: b.clock.Now()}
+	go func() {
+		fresh, err := ib.Put(context.WithoutCancel(ctx), item)
+		res <- putResult{fresh, err}
+	}()
+	var r putResult
+	select {
+	case r = <-res:
+	case <-ctx.Done():
+		b.bg.Go(func() { b.late(context.WithoutCancel(ctx), ib, k, res) })
+		b.log.Error("keeping a chat event: the store did not answer in time", "id", id)
+		return nil, Errorf(EUNAVAILABLE, "the store did not answer in time")
+	}
+	if r.err != nil || !r.fresh {
+		if r.err != nil {
+			b.log.Error("keeping a chat event", "id", id, "err", r.err)
+			r.err = Errorf(EUNAVAILABLE, "the store cannot keep it now (%v)", r.err)
 		}
 		c.mu.Lock()
 		k.release(c, false)
 		c.mu.Unlock()
-		return nil, err
+		return nil, r.err
 	}
 	return k, nil
+}
+
+type putResult struct {
+	fresh bool
+	err   error
+}
+
+// late settles an event whose keeping outlasted the caller's deadline:
+// the caller was told it was not kept. Where the platform sends it again
+// (Inbound.Redelivered), that delivery will find it kept, so it is handled
+// now; else its sender was told to send it again, and it is dropped.
+func (b *Bot) late(ctx context.Context, ib Inbox, k *Kept, res <-chan putResult) {
+	r := <-res
+	if r.err == nil && r.fresh {
+		if k.ev.Redelivered {
+			k.Handle(ctx)
+			return
+		}
+		if err := ib.Done(ctx, InboxChat, k.id); err != nil {
+			b.log.Error("dropping a chat event kept too late", "id", k.id, "err", err)
+		}
+	}
+	c := &b.chat
+	c.mu.Lock()
+	k.release(c, false)
+	c.mu.Unlock()
 }
 
 // Handle handles the event through the Handler (after the channel's

@@ -178,39 +178,54 @@ func TestAnEventNotKeptKeepsTheOrder(t *testing.T) {
 }
 
 // flakyInbox is a store whose inbox refuses puts while fail is set, or
-// blocks them until their context ends while hang is set.
+// holds them until hang is closed.
 type flakyInbox struct {
 	*memstore.Store
-	fail, hang bool
+	fail bool
+	hang chan struct{}
 }
 
 func (s *flakyInbox) Put(ctx context.Context, it bot.InboxItem) (bool, error) {
-	switch {
-	case s.fail:
+	if s.fail {
 		return false, errors.New("disk I/O error")
-	case s.hang:
-		<-ctx.Done()
-		return false, ctx.Err()
+	}
+	if s.hang != nil {
+		<-s.hang
 	}
 	return s.Store.Put(ctx, it)
 }
 
-// A store that cannot take the event within the platform's deadline keeps
-// nothing and handles nothing: the caller says so, or leaves it for the
-// platform to send again.
-func TestAnEventTheStoreCannotTakeIsRefused(t *testing.T) {
+// A store that cannot take the event within the platform's deadline: the
+// caller hears it was not kept, and nothing is handled. When the write
+// lands after all, an event whose sender was told to send it again is
+// dropped; one the platform sends again (Socket Mode) is handled, its
+// redelivery then finding it kept.
+func TestAnEventTheStoreCannotTakeInTimeIsRefused(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	fs := &flakyInbox{Store: r.db, hang: true}
-	b, err := bot.New(fs, r.chat, r.clock, testCatalog(), bot.Options{}, nil)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(r.ctx)
-	cancel() // the deadline has passed
-	k, err := b.Keep(ctx, said("T1", "general", "/fault declare P3 Queue slow service=queue"))
-	assert.Nil(t, k)
-	assert.Equal(t, bot.EUNAVAILABLE, bot.ErrorCode(err), "%v", err)
-	assert.Empty(t, r.faults())
-	assert.Empty(t, r.pendingChat())
+	for _, redelivered := range []bool{false, true} {
+		r := newRig(t)
+		fs := &flakyInbox{Store: r.db, hang: make(chan struct{})}
+		b, err := bot.New(fs, r.chat, r.clock, testCatalog(), bot.Options{}, nil)
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(r.ctx)
+		cancel() // the deadline has passed
+		ev := said("T1", "general", "/fault declare P3 Queue slow service=queue")
+		ev.Redelivered = redelivered
+		k, err := b.Keep(ctx, ev)
+		assert.Nil(t, k)
+		assert.Equal(t, bot.EUNAVAILABLE, bot.ErrorCode(err), "%v", err)
+		close(fs.hang) // the write lands
+		b.Wait()
+		assert.Empty(t, r.pendingChat())
+		if redelivered {
+			assert.Equal(t, []string{"Queue slow"}, r.titles())
+			again, err := b.Keep(r.ctx, ev)
+			require.NoError(t, err)
+			assert.Nil(t, again, "the redelivery is kept already")
+		} else {
+			assert.Empty(t, r.faults(), "its sender was told to send it again")
+		}
+	}
 }
 
 // Reactions are kept too, and a handler that keeps nothing (a test's) is

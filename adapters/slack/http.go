@@ -208,7 +208,7 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request, body
 	if !ok {
 		return
 	}
-	err = a.interactive(ctx, h, cb, deadline)
+	err = a.interactive(ctx, h, cb, false, deadline)
 	w.WriteHeader(http.StatusOK)
 	if err != nil {
 		// Slack never sends a click again, and takes no answer in its

@@ -36,6 +36,7 @@ func (a *Adapter) keep(ctx context.Context, h bot.Handler, ev bot.Inbound, deadl
 // delivery's (Socket Mode's envelope id), else its trigger_id is. A nil
 // command and no error: a delivery kept already, to acknowledge only.
 func (a *Adapter) slash(ctx context.Context, h bot.Handler, cmd slack.SlashCommand, id string, withAck bool, deadline time.Time) (*command, error) {
+	redelivered := id != "" // Socket Mode's envelopes come again until acknowledged
 	word := strings.TrimPrefix(cmd.Command, "/")
 	if word == "" {
 		word = a.opts.Command
@@ -45,7 +46,7 @@ func (a *Adapter) slash(ctx context.Context, h bot.Handler, cmd slack.SlashComma
 	if id == "" && cmd.TriggerID != "" { // over HTTP: one per command typed
 		id = "cmd:" + cmd.TriggerID
 	}
-	k, err := a.keep(ctx, h, bot.Inbound{ID: id, Message: &in, Route: routeOf(cmd.ChannelID, cmd.ResponseURL, false)}, deadline)
+	k, err := a.keep(ctx, h, bot.Inbound{ID: id, Message: &in, Route: routeOf(cmd.ChannelID, cmd.ResponseURL, false), Redelivered: redelivered}, deadline)
 	if err != nil || k == nil {
 		return nil, err
 	}
@@ -57,7 +58,9 @@ func (a *Adapter) slash(ctx context.Context, h bot.Handler, cmd slack.SlashComma
 // interactive keeps and delivers button clicks as the commands they stand
 // for. It reports an error when a click could not be kept (those kept are
 // handled; a redelivery is not acted on twice).
-func (a *Adapter) interactive(ctx context.Context, h bot.Handler, cb slack.InteractionCallback, deadline time.Time) error {
+// redelivered: the click came in a Socket Mode envelope, sent again until
+// acknowledged.
+func (a *Adapter) interactive(ctx context.Context, h bot.Handler, cb slack.InteractionCallback, redelivered bool, deadline time.Time) error {
 	if cb.Type != slack.InteractionTypeBlockActions {
 		a.log.Debug("slack: ignoring an interaction", "type", cb.Type)
 		return nil
@@ -72,7 +75,7 @@ func (a *Adapter) interactive(ctx context.Context, h bot.Handler, cb slack.Inter
 		if cb.TriggerID != "" {
 			id = "click:" + cb.TriggerID + ":" + act.ActionID + ":" + act.ActionTs
 		}
-		k, err := a.keep(ctx, h, bot.Inbound{ID: id, Message: &in, Route: routeOf(cb.Channel.ID, cb.ResponseURL, true)}, deadline)
+		k, err := a.keep(ctx, h, bot.Inbound{ID: id, Message: &in, Route: routeOf(cb.Channel.ID, cb.ResponseURL, true), Redelivered: redelivered}, deadline)
 		if err != nil {
 			failed = err
 			continue
@@ -92,7 +95,7 @@ func (a *Adapter) interactive(ctx context.Context, h bot.Handler, cb slack.Inter
 // is not a check-out) and mentions of the bot (`@warroom status` works
 // where slash commands do not, in threads). Everything else is ignored.
 func (a *Adapter) event(ctx context.Context, h bot.Handler, ev slackevents.EventsAPIEvent, deadline time.Time) error {
-	in := bot.Inbound{ID: "event:" + eventID(ev)}
+	in := bot.Inbound{ID: "event:" + eventID(ev), Redelivered: true} // both ways, Slack retries until acknowledged
 	if in.ID == "event:" {
 		in.ID = ""
 	}

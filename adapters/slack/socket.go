@@ -346,7 +346,7 @@ func (a *Adapter) envelope(ctx context.Context, ack func(id string, payload any)
 			ackNow()
 			return
 		}
-		if err := a.interactive(ctx, h, cb, deadline); err != nil {
+		if err := a.interactive(ctx, h, cb, true, deadline); err != nil {
 			a.seen.forget(env.EnvelopeID)
 			notKept(err)
 			return
