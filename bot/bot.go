@@ -36,6 +36,7 @@ type Bot struct {
 	notifier Notifier
 	plans    plansState
 	alerts   alertState
+	chat     chatState // the chat inbox (chatinbox.go)
 
 	// locks serialise the commands on one fault so that decisions are
 	// made on the state they will be appended to.
@@ -84,13 +85,17 @@ func New(store Store, adapter Adapter, clock Clock, catalog *Catalog, opts Optio
 // process left mid-step are marked interrupted and announced, adapters
 // without a memory of their own learn the open war rooms' kickoff messages,
 // and the alert intake starts, acting first on what the last process kept
-// but did not act on. Plan runs started from now on, and the intake, stop
+// but did not act on; the chat events kept but not handled are handled,
+// in the background. Plan runs started from now on, and the intake, stop
 // when ctx ends.
 func (b *Bot) Start(ctx context.Context) error {
 	if err := b.start(ctx); err != nil {
 		return err
 	}
-	return b.startAlerts(ctx)
+	if err := b.startAlerts(ctx); err != nil {
+		return err
+	}
+	return b.replayChat(ctx)
 }
 
 func (b *Bot) start(ctx context.Context) error {

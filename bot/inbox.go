@@ -6,11 +6,11 @@ import (
 )
 
 // InboxItem is something that arrived from outside (an alert webhook's
-// delivery; later, each inbound chat event) and is kept until it has been
-// acted on.
+// delivery, each inbound chat event) and is kept until it has been acted
+// on.
 type InboxItem struct {
 	// Source is the kind of item, which decides who acts on it ("alerts"
-	// for the alert intake). IDs are unique within a source.
+	// for the alert intake, "chat" for the chat inbox). IDs are unique within a source.
 	Source string
 	// ID identifies the item: an item put again with an ID the inbox has
 	// (a platform's redelivery) is the same item, kept once.

@@ -50,7 +50,7 @@ func (a *Adapter) handle(ctx context.Context, h bot.Handler, n int, s string) {
 		a.advance(ctx, l)
 	case Say:
 		if a.knows(l.Person) {
-			h.HandleMessage(ctx, bot.Incoming{Channel: a.speak(), User: l.Person, Text: l.Text})
+			a.deliver(ctx, h, n, bot.Inbound{Message: &bot.Incoming{Channel: a.speak(), User: l.Person, Text: l.Text}})
 		}
 	case React:
 		if !a.knows(l.Person) {
@@ -61,8 +61,20 @@ func (a *Adapter) handle(ctx context.Context, h bot.Handler, n int, s string) {
 			a.event("no message from warroom in #%s to react to", ch)
 			return
 		}
-		h.HandleReaction(ctx, bot.Reaction{Channel: ch, Message: msg, User: l.Person, Emoji: l.Emoji})
+		a.deliver(ctx, h, n, bot.Inbound{Reaction: &bot.Reaction{Channel: ch, Message: msg, User: l.Person, Emoji: l.Emoji}})
 	}
+}
+
+// deliver keeps line n's event (bot.Keep) and has it handled: a line read
+// is not lost to a kill before its handling is done. A line the store
+// cannot keep is not handled, and the console says so.
+func (a *Adapter) deliver(ctx context.Context, h bot.Handler, n int, ev bot.Inbound) {
+	k, err := bot.Keep(ctx, h, ev)
+	if err != nil {
+		a.event("line %d was not recorded: %s; type it again", n, bot.ErrorMessage(err))
+		return
+	}
+	k.Handle(ctx)
 }
 
 // quoteShort quotes s for an error line, cut to its first 80 characters.

@@ -13,13 +13,23 @@ import (
 // ackTimeout bounds the deferral; Discord wants it within 3 s.
 const ackTimeout = 3 * time.Second
 
-// onInteraction answers an interaction at once (a deferral) and queues the
-// command it stands for. Interactions warroom does not know are answered
-// with an error, never left to time out.
+// keepWithin bounds keeping an interaction (bot.Keep) before its deferral:
+// the rest of Discord's 3 s is the deferral's.
+const keepWithin = 2 * time.Second
+
+// notRecorded answers an interaction the store could not keep in time:
+// Discord never sends an interaction again, so its user must.
+const notRecorded = "nothing was recorded: warroom could not store this command in time. Send it again."
+
+// onInteraction queues the command an interaction stands for; Run keeps
+// it, under the interaction's id, then answers it (a deferral) and has it
+// handled. Interactions warroom does not know are answered with an error,
+// never left to time out.
 func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 	i := ic.Interaction
 	p := &pending{i: i, channel: i.ChannelID, received: a.cfg.Now(), acked: make(chan struct{})}
 	var text string
+	deferral := discordgo.InteractionResponseDeferredChannelMessageWithSource
 	switch i.Type {
 	case discordgo.InteractionApplicationCommand:
 		t, err := commandText(a.cfg.Command, i.ApplicationCommandData())
@@ -28,7 +38,6 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 			return
 		}
 		text = t
-		go a.ack(p, discordgo.InteractionResponseDeferredChannelMessageWithSource)
 	case discordgo.InteractionMessageComponent:
 		text = i.MessageComponentData().CustomID
 		if !strings.HasPrefix(text, "/"+a.cfg.Command+" ") {
@@ -36,16 +45,42 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionC
 			return
 		}
 		p.edited = true // a deferred update has no response of its own: answers follow up
-		go a.ack(p, discordgo.InteractionResponseDeferredMessageUpdate)
+		deferral = discordgo.InteractionResponseDeferredMessageUpdate
 	default:
 		go a.reject(i, "warroom does not handle this kind of interaction; type /"+a.cfg.Command+" help")
 		return
 	}
 	in := bot.Incoming{Channel: i.ChannelID, User: userOf(i), Text: text}
 	a.enqueue(func(ctx context.Context, h bot.Handler) {
-		h.HandleMessage(withPending(ctx, p), in)
+		kctx, cancel := context.WithTimeout(ctx, keepWithin) // a network deadline: the wall clock
+		k, err := bot.Keep(kctx, h, bot.Inbound{ID: "interaction:" + i.ID, Message: &in})
+		cancel()
+		if err != nil {
+			a.log.Error("could not store an interaction; its user is told to send it again", "err", err)
+			a.reject(i, notRecorded)
+			return
+		}
+		go a.ack(p, deferral)
+		if k == nil { // kept already: answered by the first delivery
+			return
+		}
+		k.Handle(withPending(ctx, p))
 		a.settle(ctx, p)
 	})
+}
+
+// keepGateway keeps a gateway event, then handles it. The gateway sends
+// nothing again once received (a resume replays only what was missed), so
+// an event the store cannot keep is handled all the same, unkept.
+func (a *Adapter) keepGateway(ctx context.Context, h bot.Handler, ev bot.Inbound) {
+	kctx, cancel := context.WithTimeout(ctx, keepWithin)
+	k, err := bot.Keep(kctx, h, ev)
+	cancel()
+	if err != nil {
+		a.log.Error("could not store a gateway event; handling it unstored", "id", ev.ID, "err", err)
+		k, _ = bot.Keep(ctx, bot.HandlerOnly(h), ev)
+	}
+	k.Handle(ctx) // a nil k (kept already) does nothing
 }
 
 // settle answers an interaction the handler left unanswered, so that its
@@ -108,7 +143,10 @@ func (a *Adapter) onReaction(_ *discordgo.Session, r *discordgo.MessageReactionA
 		emoji = r.Emoji.Name + ":" + r.Emoji.ID
 	}
 	x := bot.Reaction{Channel: r.ChannelID, Message: r.MessageID, User: r.UserID, Emoji: emoji}
-	a.enqueue(func(ctx context.Context, h bot.Handler) { h.HandleReaction(ctx, x) })
+	// A reaction has no id of its own: who reacted with what to which
+	// message is one check-in, however often the gateway says so.
+	id := "reaction:" + r.ChannelID + ":" + r.MessageID + ":" + r.UserID + ":" + emoji
+	a.enqueue(func(ctx context.Context, h bot.Handler) { a.keepGateway(ctx, h, bot.Inbound{ID: id, Reaction: &x}) })
 }
 
 // onMessage delivers typed messages (DMs, and channel messages whose text
@@ -126,5 +164,7 @@ func (a *Adapter) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 		return
 	}
 	in := bot.Incoming{Channel: m.ChannelID, User: m.Author.ID, Text: text}
-	a.enqueue(func(ctx context.Context, h bot.Handler) { h.HandleMessage(ctx, in) })
+	a.enqueue(func(ctx context.Context, h bot.Handler) {
+		a.keepGateway(ctx, h, bot.Inbound{ID: "message:" + m.ID, Message: &in})
+	})
 }

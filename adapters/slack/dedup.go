@@ -42,3 +42,10 @@ func (d *dedup) first(id string) bool {
 	d.seen[id] = now
 	return true
 }
+
+// forget drops id, so that it is new again (its delivery was not taken).
+func (d *dedup) forget(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.seen, id)
+}

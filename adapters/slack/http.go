@@ -113,28 +113,26 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, _ *http.Request, body []byt
 		_, _ = io.WriteString(w, c.Challenge)
 		return
 	}
-	h, ctx, ok := a.ack(w, nil)
+	deadline := time.Now().Add(a.opts.AckWithin) // Slack waits 3 s
+	h, ctx, ok := a.admit(w, nil)
 	if !ok {
 		return
 	}
-	if ev.Type == slackevents.CallbackEvent && a.seen.first(eventID(ev)) {
-		a.event(ctx, h, ev)
+	if ev.Type == slackevents.CallbackEvent {
+		if err := a.event(ctx, h, ev, deadline); err != nil {
+			// Not kept: Slack retries what is not answered 2xx.
+			http.Error(w, "warroom could not store this event; send it again", http.StatusServiceUnavailable)
+			return
+		}
 	}
+	w.WriteHeader(http.StatusOK)
 }
 
-// ack answers 200 when the adapter runs, and returns what to hand the
-// request's event to; else it answers that warroom is not running.
-// r is nil for events, which their event_id makes once-only already;
-// a command or a click carries no id, so its signature is remembered.
-func (a *Adapter) ack(w http.ResponseWriter, r *http.Request) (bot.Handler, context.Context, bool) {
-	h, ctx, ok := a.admit(w, r)
-	if ok {
-		w.WriteHeader(http.StatusOK)
-	}
-	return h, ctx, ok
-}
-
-// admit is ack without the 200, which the caller writes.
+// admit returns what to hand the request's event to when the adapter
+// runs; else it answers that warroom is not running. The caller writes
+// the 200 once the event is kept. r is nil for events, which their
+// event_id makes once-only already; a command or a click carries no id
+// Slack signs, so its signature is remembered.
 func (a *Adapter) admit(w http.ResponseWriter, r *http.Request) (bot.Handler, context.Context, bool) {
 	h, ctx, ok := a.running()
 	if !ok {
@@ -157,17 +155,17 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []b
 		never(w, "bad form", http.StatusBadRequest)
 		return
 	}
+	deadline := time.Now().Add(a.opts.AckWithin) // Slack waits 3 s
 	h, ctx, ok := a.admit(w, r)
 	if !ok {
 		return
 	}
-	c := a.slash(ctx, h, slack.SlashCommand{
+	c, err := a.slash(ctx, h, slack.SlashCommand{
 		Command: form.Get("command"), Text: form.Get("text"),
 		ChannelID: form.Get("channel_id"), UserID: form.Get("user_id"),
 		ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"),
-	}, true)
-	// The 200 carries the first answer, if it comes in time.
-	a.acknowledge(c, func(payload any) error {
+	}, "", true, deadline)
+	writeJSON := func(payload any) error {
 		if payload == nil {
 			w.WriteHeader(http.StatusOK)
 			return nil
@@ -181,7 +179,17 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request, body []b
 		w.WriteHeader(http.StatusOK)
 		_, err = w.Write(body)
 		return err
-	})
+	}
+	switch {
+	case err != nil:
+		// Slack never sends a command again: its user must.
+		_ = writeJSON(notRecordedPayload())
+	case c == nil: // kept already
+		w.WriteHeader(http.StatusOK)
+	default:
+		// The 200 carries the first answer, if it comes in time.
+		a.acknowledge(c, deadline, writeJSON)
+	}
 }
 
 func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -195,9 +203,16 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request, body
 		never(w, "bad payload", http.StatusBadRequest)
 		return
 	}
-	h, ctx, ok := a.ack(w, r)
+	deadline := time.Now().Add(a.opts.AckWithin) // Slack waits 3 s
+	h, ctx, ok := a.admit(w, r)
 	if !ok {
 		return
 	}
-	a.interactive(ctx, h, cb)
+	err = a.interactive(ctx, h, cb, false, deadline)
+	w.WriteHeader(http.StatusOK)
+	if err != nil {
+		// Slack never sends a click again, and takes no answer in its
+		// acknowledgement: say so through its response_url.
+		a.spawn(ctx, func(ctx context.Context) { a.tellNotRecorded(ctx, cb.Channel.ID, cb.ResponseURL) })
+	}
 }

@@ -118,10 +118,11 @@ func (c *command) ackGone(o *offer, err error) {
 }
 
 // acknowledge writes c's acknowledgement with ack once it is due: with
-// c's first answer if one comes within AckWithin, else at the handler's
-// end or AckWithin, empty; ack's payload is nil then.
-func (a *Adapter) acknowledge(c *command, ack func(payload any) error) {
-	o := c.awaitAnswer(a.opts.AckWithin)
+// c's first answer if one comes by deadline (AckWithin after the command
+// arrived, keeping it included), else at the handler's end or the
+// deadline, empty; ack's payload is nil then.
+func (a *Adapter) acknowledge(c *command, deadline time.Time, ack func(payload any) error) {
+	o := c.awaitAnswer(time.Until(deadline))
 	var payload any
 	if o != nil {
 		payload = response(o.m, false)
@@ -204,11 +205,24 @@ func response(m bot.Message, click bool) map[string]any {
 
 // respond posts m to a command's response_url.
 func (a *Adapter) respond(ctx context.Context, c *command, m bot.Message) (string, error) {
-	body, err := json.Marshal(response(m, c.click))
+	return a.postResponse(ctx, c.responseURL, response(m, c.click))
+}
+
+// respondEphemeral says through c's response_url, to its user only, that
+// nothing was recorded.
+func (a *Adapter) respondEphemeral(ctx context.Context, c *command) (string, error) {
+	p := notRecordedPayload()
+	p["replace_original"] = false
+	return a.postResponse(ctx, c.responseURL, p)
+}
+
+// postResponse posts payload to a response_url.
+func (a *Adapter) postResponse(ctx context.Context, responseURL string, payload map[string]any) (string, error) {
+	body, err := json.Marshal(payload)
 	if err != nil {
 		return "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.responseURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}

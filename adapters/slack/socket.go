@@ -246,17 +246,23 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler, api *slack.Client)
 	}
 }
 
-// envelope acknowledges an envelope with ack, then hands the work to a
-// goroutine. Envelopes are acknowledged at once, except a slash command
-// Slack takes an answer in the ack for (accepts_response_payload): its ack
-// waits for its first answer, AckWithin at most (Slack waits 3 seconds),
-// on a goroutine of its own. ack is safe to call from any goroutine.
+// envelope keeps an envelope's event (bot.Keep), then acknowledges it
+// with ack and hands the work to a goroutine. Envelopes are acknowledged
+// once kept, except a slash command Slack takes an answer in the ack for
+// (accepts_response_payload): its ack waits for its first answer,
+// AckWithin at most from arrival (Slack waits 3 seconds), on a goroutine
+// of its own. ack is safe to call from any goroutine. Envelopes are kept
+// in the order they arrive, on the read loop, so that a channel's commands
+// are handled in order.
 //
-// The work is done even when the ack cannot be written: if the ack is lost,
-// Slack redelivers the envelope and dedup drops the repeat; if it got
-// through, nothing is redelivered. Either way the delivery is acted on once.
-// An answer whose ack could not be written goes to the response_url.
+// An envelope the store cannot keep in time is not acknowledged: Slack
+// delivers it again. Once kept, the work is done even when the ack cannot
+// be written: if the ack is lost, Slack redelivers the envelope, which is
+// kept already and only acknowledged; if it got through, nothing is
+// redelivered. Either way the delivery is acted on once. An answer whose
+// ack could not be written goes to the response_url.
 func (a *Adapter) envelope(ctx context.Context, ack func(id string, payload any) error, h bot.Handler, env envelope) {
+	deadline := time.Now().Add(a.opts.AckWithin)
 	held := env.Type == "slash_commands" && env.AcceptsResponsePayload && env.EnvelopeID != ""
 	ackNow := func() {
 		if env.EnvelopeID == "" {
@@ -266,8 +272,9 @@ func (a *Adapter) envelope(ctx context.Context, ack func(id string, payload any)
 			a.log.Warn("slack: acknowledging an envelope", "envelope", env.EnvelopeID, "err", err)
 		}
 	}
-	if !held {
-		ackNow()
+	notKept := func(err error) {
+		a.log.Error("slack: could not store an envelope; left unacknowledged for Slack to send again",
+			"envelope", env.EnvelopeID, "type", env.Type, "err", err)
 	}
 	if env.RetryAttempt > 0 {
 		a.log.Debug("slack: redelivered envelope", "envelope", env.EnvelopeID, "type", env.Type,
@@ -277,61 +284,76 @@ func (a *Adapter) envelope(ctx context.Context, ack func(id string, payload any)
 	case "events_api":
 		ev, err := slackevents.ParseEvent(env.Payload, slackevents.OptionNoVerifyToken())
 		if err != nil {
-			// An event type slack-go does not know (acknowledged above,
-			// so Slack does not send it again).
+			// An event type slack-go does not know: acknowledged, so that
+			// Slack does not send it again.
+			ackNow()
 			a.log.Debug("slack: ignoring an event", "envelope", env.EnvelopeID, "err", err)
 			return
 		}
 		if ev.Type != slackevents.CallbackEvent {
+			ackNow()
 			a.log.Debug("slack: ignoring an event", "envelope", env.EnvelopeID, "type", ev.Type)
 			return
 		}
-		if !a.seen.first(eventID(ev)) {
-			a.log.Debug("slack: dropping a repeated event", "event", eventID(ev))
+		if err := a.event(ctx, h, ev, deadline); err != nil {
+			notKept(err)
 			return
 		}
-		a.event(ctx, h, ev)
+		ackNow()
 	case "slash_commands":
 		var cmd slack.SlashCommand
 		if err := json.Unmarshal(env.Payload, &cmd); err != nil {
-			if held {
-				ackNow()
-			}
+			ackNow()
 			a.log.Warn("slack: a slash command that does not parse", "envelope", env.EnvelopeID, "err", err)
 			return
 		}
 		if !a.seen.first(env.EnvelopeID) {
-			if held { // again, with the answer if the first ack carried one
-				if err := ack(env.EnvelopeID, a.acks.get(env.EnvelopeID)); err != nil {
-					a.log.Warn("slack: acknowledging an envelope", "envelope", env.EnvelopeID, "err", err)
-				}
+			// Again, with the answer if the first ack carried one.
+			if err := ack(env.EnvelopeID, a.acks.get(env.EnvelopeID)); err != nil {
+				a.log.Warn("slack: acknowledging an envelope", "envelope", env.EnvelopeID, "err", err)
 			}
 			return
 		}
-		c := a.slash(ctx, h, cmd, held)
-		if held {
-			a.inflight.Go(func() {
-				a.acknowledge(c, func(payload any) error {
-					err := ack(env.EnvelopeID, payload)
-					if err != nil {
-						a.log.Warn("slack: acknowledging a slash command", "envelope", env.EnvelopeID, "err", err)
-					} else if payload != nil {
-						a.acks.put(env.EnvelopeID, payload)
-					}
-					return err
-				})
-			})
+		c, err := a.slash(ctx, h, cmd, "envelope:"+env.EnvelopeID, held, deadline)
+		if err != nil {
+			a.seen.forget(env.EnvelopeID)
+			notKept(err)
+			return
 		}
+		if c == nil || !held { // kept already (by the process before), or an ack without answer
+			ackNow()
+			return
+		}
+		a.inflight.Go(func() {
+			a.acknowledge(c, deadline, func(payload any) error {
+				err := ack(env.EnvelopeID, payload)
+				if err != nil {
+					a.log.Warn("slack: acknowledging a slash command", "envelope", env.EnvelopeID, "err", err)
+				} else if payload != nil {
+					a.acks.put(env.EnvelopeID, payload)
+				}
+				return err
+			})
+		})
 	case "interactive":
 		var cb slack.InteractionCallback
 		if err := json.Unmarshal(env.Payload, &cb); err != nil {
+			ackNow()
 			a.log.Warn("slack: an interaction that does not parse", "envelope", env.EnvelopeID, "err", err)
 			return
 		}
-		if a.seen.first(env.EnvelopeID) {
-			a.interactive(ctx, h, cb)
+		if !a.seen.first(env.EnvelopeID) {
+			ackNow()
+			return
 		}
+		if err := a.interactive(ctx, h, cb, true, deadline); err != nil {
+			a.seen.forget(env.EnvelopeID)
+			notKept(err)
+			return
+		}
+		ackNow()
 	default:
+		ackNow()
 		a.log.Debug("slack: ignoring an envelope", "type", env.Type, "envelope", env.EnvelopeID)
 	}
 }
