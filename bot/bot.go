@@ -40,6 +40,8 @@ type Bot struct {
 	// locks serialise the commands on one fault so that decisions are
 	// made on the state they will be appended to.
 	locks keyLocks[int64]
+	// vouched is who the store has been told may act (actors.go).
+	vouched vouched
 	// bg tracks work nobody waits for (pinning on remote platforms), so
 	// that shutdown and tests can.
 	bg sync.WaitGroup
@@ -92,6 +94,12 @@ func (b *Bot) Start(ctx context.Context) error {
 
 func (b *Bot) start(ctx context.Context) error {
 	b.plans.runCtx = ctx
+	// The store learns the catalog's people now, so that its table of
+	// actors is whole for whoever reads the file; a store that cannot be
+	// written is told later, on the first command that writes.
+	if err := b.vouch(ctx); err != nil {
+		b.log.Warn("telling the store who may act", "err", err)
+	}
 	open, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}})
 	if err != nil {
 		return err
