@@ -146,6 +146,9 @@ func insertEvents(ctx context.Context, tx *sql.Tx, events []bot.Event, recordedA
 			return fmt.Errorf("encode event %d: %w", e.Seq, err)
 		}
 		if _, err := stmt.ExecContext(ctx, e.FaultID, e.Seq, formatTime(e.At), string(e.Type), e.Actor, data, recordedAt); err != nil {
+			if r := eventRefused(err, e); r != nil {
+				return r
+			}
 			return err
 		}
 	}
