@@ -43,6 +43,9 @@ type ask struct {
 // by the table or by do (a plan's approval rule), is recorded as an audit
 // event.
 func (b *Bot) act(ctx context.Context, a Actor, id int64, q ask, do func(f *Fault) (string, error)) (Result, error) {
+	if err := b.vouch(ctx, a.Person.ID); err != nil {
+		return Result{}, err
+	}
 	defer b.lock(id)()
 	f, err := b.load(ctx, id)
 	if err != nil {

@@ -44,6 +44,8 @@ type Bot struct {
 	// opening maps the channel of a war room being declared to its fault
 	// until declare records the room (channel id → fault id).
 	opening sync.Map
+	// vouched is who the store has been told may act (actors.go).
+	vouched vouched
 	// bg tracks work nobody waits for (pinning on remote platforms), so
 	// that shutdown and tests can.
 	bg sync.WaitGroup
@@ -100,6 +102,12 @@ func (b *Bot) Start(ctx context.Context) error {
 
 func (b *Bot) start(ctx context.Context) error {
 	b.plans.runCtx = ctx
+	// The store learns the catalog's people now, so that its table of
+	// actors is whole for whoever reads the file; a store that cannot be
+	// written is told later, on the first command that writes.
+	if err := b.vouch(ctx); err != nil {
+		b.log.Warn("telling the store who may act", "err", err)
+	}
 	if err := b.rearm(ctx, b.store); err != nil {
 		return err
 	}

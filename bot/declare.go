@@ -137,6 +137,9 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 			return nil, false, err
 		}
 	}
+	if err := b.vouch(ctx, req.Actor); err != nil {
+		return nil, false, err
+	}
 	now := b.clock.Now()
 	if req.Started.After(now) { // a sender's clock ahead of ours
 		req.Started = now

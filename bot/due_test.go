@@ -49,6 +49,12 @@ func (s *countingStore) AppendDue(ctx context.Context, id int64, after int, evs 
 	return s.Store.AppendDue(ctx, id, after, evs, due)
 }
 
+// AddActors passes the core's vouching on (the store refuses events by
+// actors it was not told of).
+func (s *countingStore) AddActors(ctx context.Context, ids []string) error {
+	return s.Store.(bot.Actors).AddActors(ctx, ids)
+}
+
 func (s *countingStore) reset() {
 	for _, c := range []*atomic.Int64{&s.events, &s.lists, &s.fullLists, &s.creates, &s.appends} {
 		c.Store(0)

@@ -67,6 +67,9 @@ func explain(err error) string {
 		case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
 			return "warroom's database file is damaged"
 		}
+		if msg := refusal(err); strings.HasPrefix(msg, "warroom: ") {
+			return "warroom's database refused the change: " + strings.TrimPrefix(msg, "warroom: ") // the audit triggers (0005)
+		}
 		return "warroom's database failed: " + se.Error()
 	}
 	if strings.Contains(err.Error(), "sql: database is closed") {

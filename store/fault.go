@@ -179,6 +179,9 @@ func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, events []bot.Event, 
 			return fmt.Errorf("encode event %d: %w", e.Seq, err)
 		}
 		if _, err := stmt.ExecContext(ctx, e.FaultID, e.Seq, formatTime(e.At), string(e.Type), e.Actor, data, recordedAt); err != nil {
+			if r := eventRefused(err, e); r != nil {
+				return r
+			}
 			return err
 		}
 	}

@@ -26,7 +26,14 @@ func openDB(t testing.TB) (*store.DB, string, *bot.FakeClock) {
 	db, err := store.Open(path, clock)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	know(t, db)
 	return db, path, clock
+}
+
+// know tells db of the people these tests' events name.
+func know(t testing.TB, db *store.DB) {
+	t.Helper()
+	require.NoError(t, db.AddActors(context.Background(), []string{"alice", "bob", "carol", "kim"}))
 }
 
 // rawDB opens the file without the store, as an operator with sqlite3 would.
@@ -226,6 +233,7 @@ func TestReopen(t *testing.T) {
 
 	db, err := store.Open(path, clock)
 	require.NoError(t, err)
+	know(t, db)
 	id := create(t, db, declared("survives", bot.P1), event(bot.EventUpdate, nil))
 	want, err := bot.LoadFault(ctx, db, id)
 	require.NoError(t, err)

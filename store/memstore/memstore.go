@@ -5,7 +5,8 @@
 // its JSON (times in UTC), so that what comes out is decoded afresh and
 // never shares memory with what callers passed in or got out before, and a
 // field that does not survive encoding is lost here too. It also implements
-// bot.PlanVersions, bot.StepOutputs, bot.AlertKeys and bot.Inbox. It keeps
+// bot.PlanVersions, bot.StepOutputs, bot.AlertKeys, bot.Inbox and
+// bot.Actors (refusing events by actors it was not told of). It keeps
 // the contract of store/storetest.
 package memstore
 
@@ -34,6 +35,7 @@ var (
 	_ bot.StepOutputs  = (*Store)(nil)
 	_ bot.AlertKeys    = (*Store)(nil)
 	_ bot.Inbox        = (*Store)(nil)
+	_ bot.Actors       = (*Store)(nil)
 )
 
 // data is what the handles on one store share.
@@ -44,7 +46,8 @@ type data struct {
 	outputs map[outputKey]string
 	alerts  map[alertKey][]int64 // the faults filed under each key, oldest first
 	inbox   inbox
-	policy  string // the due index's policy fingerprint
+	policy  string          // the due index's policy fingerprint
+	actors  map[string]bool // who may be an event's actor (bot.Actors)
 }
 
 // fault is one fault's timeline, with the projection the listings select
@@ -68,9 +71,37 @@ type outputKey struct {
 // ErrClosed is the error of every call on a closed Store.
 var ErrClosed = errors.New("memstore: the store is closed")
 
-// New returns an empty store.
+// New returns an empty store. It knows one actor, warroom itself, as a
+// new SQLite file does.
 func New() *Store {
-	return &Store{d: &data{plans: map[planKey][]byte{}, outputs: map[outputKey]string{}}}
+	return &Store{d: &data{plans: map[planKey][]byte{}, outputs: map[outputKey]string{}, actors: map[string]bool{bot.ActorBot: true}}}
+}
+
+// AddActors makes ids known.
+func (s *Store) AddActors(ctx context.Context, ids []string) error {
+	if err := s.check(ctx, "add actors"); err != nil {
+		return err
+	}
+	if slices.Contains(ids, "") {
+		return bot.Errorf(bot.EINVALID, "an actor needs an id")
+	}
+	s.d.mu.Lock()
+	defer s.d.mu.Unlock()
+	for _, id := range ids {
+		s.d.actors[id] = true
+	}
+	return nil
+}
+
+// known refuses events by an actor the store does not know, as the SQLite
+// store's trigger does; d.mu is held.
+func (d *data) known(events []bot.Event) error {
+	for _, e := range events {
+		if !d.actors[e.Actor] {
+			return bot.UnknownActor(e.Actor)
+		}
+	}
+	return nil
 }
 
 // Close closes this handle: later calls on it fail with ErrClosed. What it
@@ -161,6 +192,9 @@ func (s *Store) CreateFault(ctx context.Context, events []bot.Event) (int64, err
 
 // create records a new fault; d.mu is held and events[0] is declared.
 func (d *data) create(events []bot.Event) (int64, error) {
+	if err := d.known(events); err != nil {
+		return 0, err
+	}
 	id := int64(len(d.faults) + 1)
 	raw, evs, err := encode(events, id, 1)
 	if err != nil {
@@ -200,6 +234,9 @@ func (s *Store) append(ctx context.Context, faultID int64, after int, events []b
 	}
 	if n := len(f.events); n != after {
 		return bot.Errorf(bot.ECONFLICT, "fault %d changed meanwhile (event %d, expected %d); reload it and try again", faultID, n, after)
+	}
+	if err := d.known(events); err != nil {
+		return err
 	}
 	raw, evs, err := encode(events, faultID, after+1)
 	if err != nil {

@@ -20,6 +20,7 @@ func TestCloseAndReopen(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := memstore.New()
+	require.NoError(t, s.AddActors(ctx, storetest.People))
 	id, err := s.CreateFault(ctx, []bot.Event{storetest.Declared("survives", bot.P1)})
 	require.NoError(t, err)
 	require.NoError(t, s.SaveOutput(ctx, id, 1, 1, "out"))

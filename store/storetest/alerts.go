@@ -16,6 +16,7 @@ import (
 // RunAlertKeys runs the bot.AlertKeys contract on stores that implement it.
 func RunAlertKeys(t *testing.T, open Opener) {
 	t.Helper()
+	open = knowing(open)
 	aks := func(t *testing.T) (bot.Store, bot.AlertKeys) {
 		s := open(t)
 		ak, ok := s.(bot.AlertKeys)
@@ -167,6 +168,7 @@ func RunAlertKeys(t *testing.T, open Opener) {
 // RunInbox runs the bot.Inbox contract on stores that implement it.
 func RunInbox(t *testing.T, open Opener) {
 	t.Helper()
+	open = knowing(open)
 	inboxes := func(t *testing.T) bot.Inbox {
 		s := open(t)
 		ib, ok := s.(bot.Inbox)

@@ -16,6 +16,7 @@ import (
 // the policy fingerprint they were worked out under.
 func RunDueIndex(t *testing.T, open Opener) {
 	t.Helper()
+	open = knowing(open)
 	ctx := context.Background()
 	t.Run("AppendDueSetsItWithTheEvents", func(t *testing.T) {
 		t.Parallel()

@@ -8,8 +8,9 @@
 // open must return a new, empty store each time it is called (the suite runs
 // its tests in parallel, each on its own store) and arrange its closing with
 // t.Cleanup. Run also runs the suites of the optional interfaces
-// (bot.PlanVersions, bot.StepOutputs, bot.AlertKeys, bot.Inbox) when the
-// store implements them.
+// (bot.PlanVersions, bot.StepOutputs, bot.AlertKeys, bot.Inbox,
+// bot.Actors) when the store implements them. A store that implements
+// bot.Actors is told of People before each test of the other suites.
 package storetest
 
 import (
@@ -52,11 +53,15 @@ func Run(t *testing.T, open Opener) {
 	if _, ok := probe.(bot.Inbox); ok {
 		t.Run("Inbox", func(t *testing.T) { RunInbox(t, open) })
 	}
+	if _, ok := probe.(bot.Actors); ok {
+		t.Run("Actors", func(t *testing.T) { RunActors(t, open) })
+	}
 }
 
 // RunStore runs the bot.Store contract.
 func RunStore(t *testing.T, open Opener) {
 	t.Helper()
+	open = knowing(open)
 	tests := []struct {
 		name string
 		test func(t *testing.T, s bot.Store)
@@ -637,6 +642,7 @@ func testCanceledContext(t *testing.T, s bot.Store) {
 // implement it.
 func RunPlanVersions(t *testing.T, open Opener) {
 	t.Helper()
+	open = knowing(open)
 	pvs := func(t *testing.T) bot.PlanVersions {
 		s := open(t)
 		pv, ok := s.(bot.PlanVersions)
@@ -727,6 +733,7 @@ func RunPlanVersions(t *testing.T, open Opener) {
 // it.
 func RunStepOutputs(t *testing.T, open Opener) {
 	t.Helper()
+	open = knowing(open)
 	// Outputs belong to faults: a store may insist that the fault exists.
 	sos := func(t *testing.T) (bot.StepOutputs, int64, int64) {
 		s := open(t)

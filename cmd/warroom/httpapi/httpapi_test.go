@@ -22,6 +22,7 @@ func TestPlansAndStepOutput(t *testing.T) {
 	ctx := context.Background()
 	clock := bot.NewFakeClock(time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC))
 	db := memstore.New()
+	require.NoError(t, db.AddActors(ctx, []string{"kim"}))
 	id, err := db.CreateFault(ctx, []bot.Event{{Type: bot.EventDeclared, At: clock.Now(), Actor: "kim", Level: bot.P2, Text: "Queue stuck"}})
 	require.NoError(t, err)
 	require.NoError(t, db.SaveOutput(ctx, id, 1, 2, "line one\nline two\n"))
