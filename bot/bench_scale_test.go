@@ -82,6 +82,9 @@ func fillScale(path string, n int) error {
 		return err
 	}
 	defer db.Close()
+	if err := db.AddActors(ctx, []string{"ana", "ben", "cy", "dee"}); err != nil { // as the core vouches
+		return err
+	}
 	for i := range n {
 		if _, err := db.CreateFault(ctx, scaleTimeline(i+1)); err != nil {
 			return err

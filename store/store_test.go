@@ -33,7 +33,7 @@ func openDB(t testing.TB) (*store.DB, string, *bot.FakeClock) {
 // know tells db of the people these tests' events name.
 func know(t testing.TB, db *store.DB) {
 	t.Helper()
-	require.NoError(t, db.AddActors(context.Background(), []string{"alice", "bob", "carol", "kim"}))
+	require.NoError(t, db.AddActors(context.Background(), []string{"alice", "bob", "carol", "dave", "erin", "kim"}))
 }
 
 // rawDB opens the file without the store, as an operator with sqlite3 would.
