@@ -18,18 +18,22 @@ import (
 
 // BenchmarkDeclare measures declare → channel created + everyone invited +
 // kickoff posted (and pinned, topic set) on the in-memory adapter, with the
-// real SQLite store on disk underneath. Target: under 1 ms per fault.
+// real SQLite store on disk underneath (issue 16's target: under 200 µs).
+// cpu-µs/op is the process's CPU time per declare, which a shared machine's
+// load does not inflate as it does the wall time.
 func BenchmarkDeclare(b *testing.B) {
 	ctx := context.Background()
 	w := benchBot(b)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := processCPU()
 	for i := 0; b.Loop(); i++ {
 		f, err := w.Declare(ctx, bot.DeclareRequest{Actor: "ana", Level: bot.P2, Title: fmt.Sprintf("Ledger down %d", i), Service: "ledger", Cause: "queue"})
 		if err != nil || f.Kickoff == "" || len(f.Participants) != 4 {
 			b.Fatalf("declare: %v %+v", err, f)
 		}
 	}
+	b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/op")
 }
 
 // BenchmarkCheckin measures a ✅ reaction on the kickoff turning into a

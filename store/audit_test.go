@@ -148,6 +148,15 @@ func TestStoreWordsRefusals(t *testing.T) {
 
 	clock.Set(t0)
 	require.NoError(t, db.Append(ctx, id, 1, []bot.Event{event(bot.EventUpdate, nil)}), "the same instant is not before")
+
+	// Events go in one statement; the refused one is still named, and
+	// none of the batch is recorded.
+	batch := []bot.Event{event(bot.EventUpdate, nil), event(bot.EventRunApproved, func(e *bot.Event) { e.Actor, e.Run = "trudy", 1 }), event(bot.EventUpdate, nil)}
+	err = db.Append(ctx, id, 2, batch)
+	assert.Equal(t, `event by unknown actor "trudy" refused: add them to the catalog`, bot.ErrorMessage(err))
+	events, err := db.Events(ctx, id)
+	require.NoError(t, err)
+	assert.Len(t, events, 2, "nothing of the refused batch is recorded")
 }
 
 // TestActorsPersist: who was known is known after a restart.

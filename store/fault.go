@@ -17,7 +17,20 @@ import (
 // the writer's one connection: preparing them per call was a seventh of a
 // declare's time.
 type stmts struct {
-	insertFault, insertEvent, project, update, updateDue *sql.Stmt
+	insertFault, project, update, updateDue *sql.Stmt
+	rows                                    [maxRows + 1]*sql.Stmt // rows[n] inserts n events
+}
+
+// Events are inserted up to maxRows in a statement, of eventColumns each.
+const (
+	maxRows      = 16
+	eventColumns = 7
+)
+
+// insertSQL inserts n events.
+func insertSQL(n int) string {
+	return `INSERT INTO events (fault_id, seq, at, type, actor, data, recorded_at) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")
 }
 
 func prepare(ctx context.Context, w *sql.DB) (*stmts, error) {
@@ -27,7 +40,6 @@ func prepare(ctx context.Context, w *sql.DB) (*stmts, error) {
 		sql  string
 	}{
 		{&s.insertFault, `INSERT INTO faults (title, level, status, channel, declared_at, updated_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`},
-		{&s.insertEvent, `INSERT INTO events (fault_id, seq, at, type, actor, data, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)`},
 		{&s.project, `SELECT seq, title, level, status, channel FROM faults WHERE id = ?`},
 		{&s.update, `UPDATE faults SET title = ?, level = ?, status = ?, channel = ?, seq = ?, updated_at = ? WHERE id = ?`},
 		{&s.updateDue, `UPDATE faults SET title = ?, level = ?, status = ?, channel = ?, seq = ?, updated_at = ?, due_at = ? WHERE id = ?`},
@@ -37,6 +49,15 @@ func prepare(ctx context.Context, w *sql.DB) (*stmts, error) {
 			return nil, fmt.Errorf("prepare %q: %w", p.sql, err)
 		}
 		*p.stmt = st
+	}
+	// Prepared beforehand: the writer's one connection is its
+	// transaction's while the events are inserted.
+	for n := 1; n <= maxRows; n++ {
+		st, err := w.PrepareContext(ctx, insertSQL(n))
+		if err != nil {
+			return nil, fmt.Errorf("prepare the insert of %d events: %w", n, err)
+		}
+		s.rows[n] = st
 	}
 	return &s, nil
 }
@@ -169,23 +190,43 @@ func (db *DB) append(ctx context.Context, faultID int64, after int, events []bot
 }
 
 // insertEvents inserts events as they are (FaultID and Seq set), stamped
-// with recordedAt.
+// with recordedAt: up to maxRows in each statement, since each statement
+// crossing into SQLite costs about as much as the rows it inserts. A
+// statement the audit trigger refuses inserts none of its rows; its events
+// are then tried one by one, to name the one refused.
 func (db *DB) insertEvents(ctx context.Context, tx *sql.Tx, events []bot.Event, recordedAt string) error {
-	stmt := tx.StmtContext(ctx, db.stmts.insertEvent)
-	for _, e := range events {
-		e.At = e.At.UTC()
-		data, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("encode event %d: %w", e.Seq, err)
+	for chunk := range slices.Chunk(events, maxRows) {
+		args := make([]any, 0, len(chunk)*eventColumns)
+		for _, e := range chunk {
+			e.At = e.At.UTC()
+			data, err := json.Marshal(e)
+			if err != nil {
+				return fmt.Errorf("encode event %d: %w", e.Seq, err)
+			}
+			args = append(args, e.FaultID, e.Seq, formatTime(e.At), string(e.Type), e.Actor, data, recordedAt)
 		}
-		if _, err := stmt.ExecContext(ctx, e.FaultID, e.Seq, formatTime(e.At), string(e.Type), e.Actor, data, recordedAt); err != nil {
-			if r := eventRefused(err, e); r != nil {
-				return r
+		if _, err := tx.StmtContext(ctx, db.stmts.rows[len(chunk)]).ExecContext(ctx, args...); err != nil {
+			if refusal(err) == "" || len(chunk) == 1 {
+				return refusedOr(err, chunk[0])
+			}
+			one := tx.StmtContext(ctx, db.stmts.rows[1])
+			for i, e := range chunk {
+				if _, err := one.ExecContext(ctx, args[i*eventColumns:(i+1)*eventColumns]...); err != nil {
+					return refusedOr(err, e)
+				}
 			}
 			return err
 		}
 	}
 	return nil
+}
+
+// refusedOr is the audit trigger's refusal of e, or err.
+func refusedOr(err error, e bot.Event) error {
+	if r := eventRefused(err, e); r != nil {
+		return r
+	}
+	return err
 }
 
 // FaultByChannel returns the id of the newest fault whose war room is

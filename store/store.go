@@ -41,6 +41,7 @@ type DB struct {
 	clock bot.Clock
 	stmts *stmts      // prepared on write
 	inbox inboxWriter // the inbox's writes, committed in groups (alerts.go)
+	ckpt  *checkpointer
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -99,12 +100,18 @@ func Open(path string, clock bot.Clock) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &DB{write: w, read: r, clock: clock, stmts: st}, nil
+	cp, err := startCheckpointer(context.Background(), w, path)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	return &DB{write: w, read: r, clock: clock, stmts: st, ckpt: cp}, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
+	return errors.Join(db.ckpt.close(), db.read.Close(), db.write.Close())
 }
 
 // migration is one numbered SQL file.

@@ -29,8 +29,9 @@ type Post struct {
 type Adapter struct {
 	mu       sync.Mutex
 	channels []bot.Channel
-	members  map[string][]string   // channel id -> person ids, in invite order
-	invites  map[string][][]string // channel id -> one batch per Invite call
+	byName   map[string]bot.Channel // channels by name: a name check must not grow with the channels made
+	members  map[string][]string    // channel id -> person ids, in invite order
+	invites  map[string][][]string  // channel id -> one batch per Invite call
 	posts    map[string][]Post
 	dms      map[string][]bot.Message // person id -> messages
 	topics   map[string]string
@@ -48,6 +49,7 @@ var _ bot.ChannelFinder = (*Adapter)(nil)
 // New returns an empty platform.
 func New() *Adapter {
 	return &Adapter{
+		byName:  map[string]bot.Channel{},
 		members: map[string][]string{},
 		invites: map[string][][]string{},
 		posts:   map[string][]Post{},
@@ -111,6 +113,7 @@ func (a *Adapter) CreateChannel(_ context.Context, name string) (bot.Channel, er
 	}
 	ch := bot.Channel{ID: a.id("C"), Name: free}
 	a.channels = append(a.channels, ch)
+	a.byName[free] = ch
 	return ch, nil
 }
 
@@ -127,16 +130,15 @@ func (a *Adapter) FindChannel(_ context.Context, name string) (bot.Channel, erro
 	if err := a.fault("FindChannel"); err != nil {
 		return bot.Channel{}, err
 	}
-	for _, c := range a.channels {
-		if c.Name == name {
-			return c, nil
-		}
+	if c, ok := a.byName[name]; ok {
+		return c, nil
 	}
 	return bot.Channel{ID: "#" + name, Name: name}, nil
 }
 
 func (a *Adapter) taken(name string) bool {
-	return slices.ContainsFunc(a.channels, func(c bot.Channel) bool { return c.Name == name })
+	_, ok := a.byName[name]
+	return ok
 }
 
 // Invite implements bot.Adapter. Any channel id is accepted: tests may post
