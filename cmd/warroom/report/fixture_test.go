@@ -56,7 +56,7 @@ func fixture() []bot.Event {
 	tl := newTimeline(fixtureStart)
 	tl.add(0, bot.Event{Type: bot.EventDeclared, Actor: "ana", Level: bot.P2, Service: "ledger", Cause: "queue", Kind: "db-data-error",
 		Text: "Ledger | writes *time out* on `shard_7`", Started: fixtureStart.Add(-12 * time.Minute)})
-	tl.add(time.Second, bot.Event{Type: bot.EventChannelCreated, Channel: "C0123", Text: "fault-7-ledger-writes-time-out"})
+	tl.add(0, bot.Event{Type: bot.EventChannelCreated, Channel: "C0123", Text: "fault-7-ledger-writes-time-out"})
 	for _, p := range []string{"ana", "ben", "cy", "dee", "eve"} {
 		tl.add(0, bot.Event{Type: bot.EventInvited, Person: p, Text: "contact of ledger"})
 	}
