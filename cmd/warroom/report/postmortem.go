@@ -22,8 +22,8 @@ type Options struct {
 	// Catalog names people ("Alice Chen (@alice)") and holds the levels'
 	// check-in windows; nil shows ids only.
 	Catalog *bot.Catalog
-	// Now is when the draft is written, for a fault still open; zero takes
-	// the last event's time.
+	// Now is when the draft is written, for a fault still open; zero (or
+	// a time before the last event) takes the last event's time.
 	Now time.Time
 }
 
@@ -39,8 +39,8 @@ func Postmortem(w io.Writer, events []bot.Event, opts Options) error {
 	inc := httpapi.BuildIncident(events)
 	f := bot.Replay(events)
 	now := opts.Now
-	if now.IsZero() {
-		now = events[len(events)-1].At
+	if last := events[len(events)-1].At; now.Before(last) { // zero, or a clock behind the store's
+		now = last
 	}
 	pm := &writer{w: bufio.NewWriter(w), f: f, inc: inc, opts: opts, now: now, base: strings.TrimRight(opts.BaseURL, "/")}
 	pm.header()
