@@ -245,6 +245,7 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 	go loader.watchReloads(watchCtx, e.hup)
 
 	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log, Plans: b.Plans, Reload: loader.reload, Core: b, Tokens: cfg.APITokens}
+	api.Postmortem = postmortemWriter(cfg, e.clock)
 	if r, ok := adapter.(routed); ok {
 		api.Extra = r.Routes()
 	}

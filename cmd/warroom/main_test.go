@@ -356,6 +356,15 @@ func TestHTTPAPI(t *testing.T) {
 	code, _ = get("/api/incidents?status=bogus")
 	assert.Equal(t, 400, code)
 
+	// The postmortem draft is served as Markdown, people named from the catalog.
+	code, body = get("/incidents/1/postmortem.md")
+	require.Equal(t, 200, code, string(body))
+	assert.Contains(t, string(body), "# Postmortem draft: fault 1 — Invoices stuck\n")
+	assert.Contains(t, string(body), "Omar Said (@omar)")
+	code, body = get("/incidents/99/postmortem.md")
+	assert.Equal(t, 404, code)
+	assert.Equal(t, "fault 99 not found; GET /api/incidents lists the faults\n", string(body))
+
 	require.NoError(t, pw.Close())
 	assert.Equal(t, 0, <-done)
 }

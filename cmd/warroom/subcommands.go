@@ -135,14 +135,20 @@ func cmdCheck(args []string, e env) int {
 	return 0
 }
 
-// cmdExport prints one fault, with its timeline and metrics, as JSON.
+// cmdExport prints one fault, with its timeline and metrics, as JSON, or
+// its postmortem draft as Markdown.
 func cmdExport(ctx context.Context, args []string, e env) int {
 	var c commonFlags
 	fs := newFlags("warroom export", e, &c, false)
-	fs.Usage = helpText(e, "Usage: warroom export [-db FILE] [-config FILE] ID\n\nPrints fault ID as JSON: the fault, roles, participants and check-ins, tasks, timeline and metrics (the same document as GET /api/incidents/ID).")
+	format := fs.String("format", "json", "json (the fault as GET /api/incidents/ID gives it) or md (the postmortem draft, as GET /incidents/ID/postmortem.md)")
+	fs.Usage = helpText(e, "Usage: warroom export [-db FILE] [-config FILE] [-format json|md] ID\n\nPrints fault ID as JSON: the fault, roles, participants and check-ins, tasks, timeline and metrics (the same document as GET /api/incidents/ID).\nWith -format md, prints its postmortem draft in Markdown instead (as GET /incidents/ID/postmortem.md): summary, impact, timeline, metrics, check-ins, runs, tasks and open follow-ups.")
 	rest, err := parseAnywhere(fs, args)
 	if err != nil {
 		return exitUsage(err)
+	}
+	if *format != "json" && *format != "md" {
+		fmt.Fprintf(e.stderr, "warroom export: -format %q: use json or md\n", *format)
+		return 2
 	}
 	var id int64
 	if len(rest) == 1 {
@@ -152,7 +158,7 @@ func cmdExport(ctx context.Context, args []string, e env) int {
 		fmt.Fprintln(e.stderr, "warroom export: give one fault id, as in: warroom export 3")
 		return 2
 	}
-	db, ok := openExisting("warroom export", c, e)
+	db, cfg, ok := openExisting("warroom export", c, e)
 	if !ok {
 		return 1
 	}
@@ -162,9 +168,14 @@ func cmdExport(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "warroom export: %v\n", err)
 		return 1
 	}
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(httpapi.BuildIncident(events)); err != nil {
+	if *format == "md" {
+		err = postmortemWriter(cfg, e.clock)(e.stdout, events)
+	} else {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(httpapi.BuildIncident(events))
+	}
+	if err != nil {
 		fmt.Fprintf(e.stderr, "warroom export: %v\n", err)
 		return 1
 	}
@@ -173,21 +184,21 @@ func cmdExport(ctx context.Context, args []string, e env) int {
 
 // openExisting opens the config's database for a subcommand that reads it,
 // saying so when there is none: it does not create an empty one.
-func openExisting(name string, c commonFlags, e env) (*store.DB, bool) {
+func openExisting(name string, c commonFlags, e env) (*store.DB, *config.Config, bool) {
 	cfg, ok := subcommandConfig(c, e)
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	if _, err := os.Stat(cfg.Database); err != nil {
 		fmt.Fprintf(e.stderr, "%s: no database at %s (-db FILE names another)\n", name, cfg.Database)
-		return nil, false
+		return nil, nil, false
 	}
 	db, err := store.Open(cfg.Database, e.clock)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "%s: database %s: %v\n", name, cfg.Database, err)
-		return nil, false
+		return nil, nil, false
 	}
-	return db, true
+	return db, cfg, true
 }
 
 // cmdList prints the open faults, newest first, as /fault list does.
@@ -203,7 +214,7 @@ func cmdList(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stderr, "warroom list: unexpected argument %q; it takes none (warroom export ID prints one fault)\n", rest[0])
 		return 2
 	}
-	db, ok := openExisting("warroom list", c, e)
+	db, _, ok := openExisting("warroom list", c, e)
 	if !ok {
 		return 1
 	}

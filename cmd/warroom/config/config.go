@@ -63,6 +63,9 @@
 // or person ids; declare, list and help take only anyone or person ids, and
 // approve and deny are each plan's approval rule, not a row.
 //
+// base_url: is an absolute http(s) URL with a host and no query, fragment
+// or user; a trailing slash is dropped.
+//
 // api_tokens: is name -> {token, person}: a bearer token for the HTTP API and
 // the web pages, acting as person (required, in people:). token is required,
 // from the environment, one word, and no two names may share one. No
@@ -95,6 +98,11 @@ type Config struct {
 	CheckinEmoji string // reaction name that checks in; default "white_check_mark"
 	Plans        string // directory of plan files; default "plans/"
 	Bridge       string // conference URL template, may contain {id}; default none
+	// BaseURL is where people reach the HTTP server (base_url), for the
+	// links chat gives to the war-room pages: an absolute http(s) URL,
+	// without a trailing slash; "" = none (the resolve summary says how to
+	// set it).
+	BaseURL string
 	// Platforms are the chat platforms' settings, as each platform's own
 	// section reader returned them (adapters.Platform.Section), by name.
 	Platforms   map[string]any

@@ -49,7 +49,7 @@ func channelHint(line string) string {
 
 var (
 	// topKeys are the settings of the file, besides each platform's section.
-	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "paging", "permissions", "api_tokens", "people", "services", "duty", "levels", "alerts"}
+	topKeys     = []string{"command", "adapter", "database", "http", "checkin_emoji", "plans", "bridge", "base_url", "paging", "permissions", "api_tokens", "people", "services", "duty", "levels", "alerts"}
 	personKeys  = []string{"name", "email", "phone"} // and an account per platform
 	serviceKeys = []string{"contacts", "stability"}
 	dutyKeys    = []string{"rotation", "start", "people"}
@@ -180,6 +180,9 @@ func (p *parser) config(root *yaml.Node) *Config {
 				}
 			}
 		}
+	}
+	if f, ok := fields["base_url"]; ok {
+		cfg.BaseURL = p.baseURL(f)
 	}
 	if f, ok := fields["paging"]; ok {
 		cfg.Paging = p.pagingSection(f)

@@ -207,3 +207,25 @@ func (p *parser) apiURL(path string, k, v *yaml.Node) string {
 }
 
 var versionRe = regexp.MustCompile(`^v[0-9]+$`)
+
+// baseURL reads base_url: where people reach warroom's pages, so that
+// chat can link to them.
+func (p *parser) baseURL(f field) string {
+	s, ok := p.str(f.Key, f.K, f.V)
+	if !ok || s == "" {
+		return ""
+	}
+	const eg = "such as https://warroom.example.com"
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		p.errorf(yamlnode.LineOf(f.K, f.V), "base_url: %q is not an absolute http(s) URL; give where people reach warroom's pages, %s", yamlnode.Clip(s), eg)
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#"):
+		p.errorf(yamlnode.LineOf(f.K, f.V), "base_url: %q has a query or fragment; give the base URL only, %s", yamlnode.Clip(s), eg)
+	case u.User != nil:
+		p.errorf(yamlnode.LineOf(f.K, f.V), "base_url: %q has a user name or password, which would show in every chat link; give the base URL only", yamlnode.Clip(s))
+	default:
+		return strings.TrimRight(s, "/")
+	}
+	return ""
+}

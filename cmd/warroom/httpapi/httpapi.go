@@ -5,6 +5,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -31,6 +32,10 @@ type Server struct {
 	Core *bot.Bot
 	// Tokens are the bearer tokens of api_tokens; each acts as its person.
 	Tokens []bot.APIToken
+	// Postmortem writes a fault's Markdown postmortem draft
+	// (GET /incidents/{id}/postmortem.md); main sets it to report.Postmortem,
+	// which builds on this package. nil answers 404.
+	Postmortem func(w io.Writer, events []bot.Event) error
 }
 
 // Handler returns the routes.
@@ -42,6 +47,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/incidents/{id}/runs/{run}/steps/{step}/output", s.getOutput)
 	mux.HandleFunc("GET /api/plans", s.listPlans)
 	mux.HandleFunc("POST /api/plans/reload", s.reloadPlans)
+	mux.HandleFunc("GET /incidents/{id}/postmortem.md", s.postmortem)
 	s.writeRoutes(mux)
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)
