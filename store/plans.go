@@ -66,3 +66,31 @@ var (
 	_ bot.PlanVersions = (*DB)(nil)
 	_ bot.StepOutputs  = (*DB)(nil)
 )
+
+// PlanHistory returns the versions of plan name ("" for all), oldest first.
+func (db *DB) PlanHistory(ctx context.Context, name string) ([]bot.PlanVersion, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT name, version, file, first_seen FROM plan_versions
+		WHERE ? = '' OR name = ? ORDER BY first_seen, rowid`, name, name)
+	if err != nil {
+		return nil, failed("plan history", err)
+	}
+	defer rows.Close()
+	out := []bot.PlanVersion{}
+	for rows.Next() {
+		var v bot.PlanVersion
+		var seen string
+		if err := rows.Scan(&v.Name, &v.Version, &v.File, &seen); err != nil {
+			return nil, failed("plan history", err)
+		}
+		if v.FirstSeen, err = parseTime(seen); err != nil {
+			return nil, failed("plan history: first_seen", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, failed("plan history", err)
+	}
+	return out, nil
+}
+
+var _ bot.PlanHistory = (*DB)(nil)

@@ -254,6 +254,7 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 		return err
 	}
 	api.Extra = withRoutes(api.Extra, hooks)
+	api.Extra = withRoutes(api.Extra, webPages(cfg, db, b, api, e.clock, log).Routes())
 	defer b.Wait() // alerts taken while the HTTP server closes are acted on before the store closes
 	httpAt, stopHTTP := startHTTP(cfg.HTTP, api, e, log)
 	defer stopHTTP()

@@ -348,6 +348,15 @@ func TestHTTPAPI(t *testing.T) {
 	}
 	assert.Len(t, inc["participants"], 3, "nadia (contact and declarer), omar, rui (commander)")
 
+	// The pages are mounted beside the API, open on loopback.
+	code, body = get("/incidents/1")
+	require.Equal(t, 200, code)
+	assert.Contains(t, string(body), "Invoices stuck")
+	assert.Contains(t, string(body), "@rui")
+	code, body = get("/")
+	require.Equal(t, 200, code)
+	assert.Contains(t, string(body), "Invoices stuck")
+
 	code, body = get("/api/incidents/99")
 	assert.Equal(t, 404, code)
 	assert.Contains(t, string(body), "fault 99 not found")

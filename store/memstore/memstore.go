@@ -43,6 +43,8 @@ type data struct {
 	mu      sync.RWMutex
 	faults  []*fault // fault id i+1 at i
 	plans   map[planKey][]byte
+	history []bot.PlanVersion // each plan version as first saved, oldest first
+	clock   bot.Clock         // stamps a plan version's first sighting
 	outputs map[outputKey]string
 	alerts  map[alertKey][]int64 // the faults filed under each key, oldest first
 	inbox   inbox
@@ -339,6 +341,7 @@ func (s *Store) SavePlan(ctx context.Context, p *bot.Plan) error {
 	k := planKey{p.Name, p.Version}
 	if _, ok := s.d.plans[k]; !ok {
 		s.d.plans[k] = slices.Clone(p.Source)
+		s.d.history = append(s.d.history, bot.PlanVersion{Name: p.Name, Version: p.Version, File: p.File, FirstSeen: s.d.now()})
 	}
 	return nil
 }

@@ -687,6 +687,41 @@ func RunPlanVersions(t *testing.T, open Opener) {
 		assert.Equal(t, "first\n", string(src))
 	})
 
+	t.Run("HistoryListsEachVersionOnceOldestFirst", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		pv := pvs(t)
+		ph, ok := pv.(bot.PlanHistory)
+		if !ok {
+			t.Skipf("%T does not implement bot.PlanHistory", pv)
+		}
+		none, err := ph.PlanHistory(ctx, "reseed")
+		require.NoError(t, err)
+		assert.Empty(t, none)
+		require.NoError(t, pv.SavePlan(ctx, plan("sha256:111111111111", "one\n")))
+		require.NoError(t, pv.SavePlan(ctx, plan("sha256:222222222222", "two\n")))
+		other := plan("sha256:333333333333", "drain\n")
+		other.Name = "drain"
+		require.NoError(t, pv.SavePlan(ctx, other))
+		before, err := ph.PlanHistory(ctx, "reseed")
+		require.NoError(t, err)
+		require.NoError(t, pv.SavePlan(ctx, plan("sha256:111111111111", "one again\n")), "seen again: not a new version")
+		got, err := ph.PlanHistory(ctx, "reseed")
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		assert.Equal(t, before, got, "a version seen again keeps its first sighting")
+		for i, want := range []string{"sha256:111111111111", "sha256:222222222222"} {
+			assert.Equal(t, "reseed", got[i].Name)
+			assert.Equal(t, want, got[i].Version)
+			assert.Equal(t, "plans/reseed.yaml", got[i].File)
+			assert.False(t, got[i].FirstSeen.IsZero(), "first seen is stamped")
+		}
+		assert.False(t, got[1].FirstSeen.Before(got[0].FirstSeen))
+		all, err := ph.PlanHistory(ctx, "")
+		require.NoError(t, err)
+		assert.Len(t, all, 3, "\"\" lists every plan's versions")
+	})
+
 	t.Run("UnknownVersionNotFound", func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()

@@ -36,18 +36,27 @@ type Server struct {
 	// (GET /incidents/{id}/postmortem.md); main sets it to report.Postmortem,
 	// which builds on this package. nil answers 404.
 	Postmortem func(w io.Writer, events []bot.Event) error
+	// Private makes reads need a token too (a bearer header, or Session):
+	// set when http listens on a non-loopback address (Loopback). Health and
+	// Extra, which check their own signatures and tokens, stay open.
+	Private bool
+	// Session finds the web login's session of a request, so that a
+	// logged-in browser can follow the pages' links into the API (a step's
+	// whole output). Only reads take it: API writes always need the bearer
+	// header, which a cross-site form cannot send.
+	Session func(r *http.Request) (bot.APIToken, bool)
 }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.HandleFunc("GET /api/incidents", s.listIncidents)
-	mux.HandleFunc("GET /api/incidents/{id}", s.getIncident)
-	mux.HandleFunc("GET /api/incidents/{id}/runs/{run}/steps/{step}/output", s.getOutput)
-	mux.HandleFunc("GET /api/plans", s.listPlans)
+	mux.HandleFunc("GET /api/incidents", s.read(s.listIncidents))
+	mux.HandleFunc("GET /api/incidents/{id}", s.read(s.getIncident))
+	mux.HandleFunc("GET /api/incidents/{id}/runs/{run}/steps/{step}/output", s.read(s.getOutput))
+	mux.HandleFunc("GET /api/plans", s.read(s.listPlans))
 	mux.HandleFunc("POST /api/plans/reload", s.reloadPlans)
-	mux.HandleFunc("GET /incidents/{id}/postmortem.md", s.postmortem)
+	mux.HandleFunc("GET /incidents/{id}/postmortem.md", s.read(s.postmortem))
 	s.writeRoutes(mux)
 	for pattern, h := range s.Extra {
 		mux.Handle(pattern, h)

@@ -86,6 +86,9 @@ func bearer(h string) (token string, sent bool) {
 	return tok, tok != ""
 }
 
+// Match finds an api_tokens token (the web login takes one); see match.
+func (s *Server) Match(token string) (bot.APIToken, bool) { return s.match(token) }
+
 // match finds the token among s.Tokens. Every token is compared, in
 // constant time on equal-length SHA-256 sums, so neither where a match is
 // nor how long the tokens are shows in the time taken. An empty token
@@ -225,15 +228,7 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PathValue("command")
-	c, ok := commands[name]
-	if !ok {
-		s.error(w, r, bot.Errorf(bot.ENOTFOUND, "there is no command %q to POST; the commands are %s (reads are GET /api/incidents/%d)",
-			name, strings.Join(commandNames(), ", "), id))
-		return
-	}
-	body := http.MaxBytesReader(w, r.Body, maxBody)
-	res, err := c.run(r.Context(), s.Core, a, id, body, "POST /api/incidents/{id}/"+name)
-	warning, err := sideEffect(res.Text != "", err)
+	text, warning, err := s.Run(r.Context(), a, id, name, http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -243,7 +238,25 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.json(w, http.StatusOK, Answer{Text: res.Text, Warning: warning, Incident: &inc})
+	s.json(w, http.StatusOK, Answer{Text: text, Warning: warning, Incident: &inc})
+}
+
+// Run runs command name on fault id as a, its body JSON as the API takes it:
+// what POST /api/incidents/{id}/{name} does, for the web pages' forms too,
+// so that both go through the same decoding and the same use case. warning
+// is what failed after the command was done and recorded.
+func (s *Server) Run(ctx context.Context, a bot.Actor, id int64, name string, body io.Reader) (text, warning string, err error) {
+	c, ok := commands[name]
+	if !ok {
+		return "", "", bot.Errorf(bot.ENOTFOUND, "there is no command %q to POST; the commands are %s (reads are GET /api/incidents/%d)",
+			name, strings.Join(commandNames(), ", "), id)
+	}
+	if s.Core == nil {
+		return "", "", bot.Errorf(bot.EUNAVAILABLE, "this server has no core to run commands")
+	}
+	res, err := c.run(ctx, s.Core, a, id, body, "POST /api/incidents/{id}/"+name)
+	warning, err = sideEffect(res.Text != "", err)
+	return res.Text, warning, err
 }
 
 // decode reads a JSON object into v: an empty body is {}, an unknown field
