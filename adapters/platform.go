@@ -69,6 +69,9 @@ type Env struct {
 	Log     *slog.Logger
 	Stdin   io.Reader // the console's
 	Stdout  io.Writer
+	// Calls hears each call to the platform's API (the metrics
+	// endpoint); nil: nobody. Env.HTTPClient wires it in.
+	Calls CallObserver
 }
 
 var (

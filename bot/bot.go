@@ -46,6 +46,8 @@ type Bot struct {
 	opening sync.Map
 	// vouched is who the store has been told may act (actors.go).
 	vouched vouched
+	// observer hears what is recorded (observe.go); nil: nobody.
+	observer Observer
 	// bg tracks work nobody waits for (pinning on remote platforms), so
 	// that shutdown and tests can.
 	bg sync.WaitGroup

@@ -176,6 +176,7 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 	created = true
 	defer b.lock(id)()
 	f = Replay(evs)
+	b.observeDeclared(f, evs, req.Via)
 
 	ch, err := b.adapter.CreateChannel(ctx, ChannelName(id, f.Title))
 	if err != nil {

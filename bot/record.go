@@ -16,6 +16,9 @@ type batch struct {
 	f      *Fault
 	after  int // the fault's last recorded event
 	events []Event
+	// reached are the milestones the staged events reach, for the
+	// observer (only kept when there is one).
+	reached []Milestone
 }
 
 func (b *Bot) begin(f *Fault) batch { return batch{f: f, after: f.Seq} }
@@ -30,6 +33,9 @@ func (b *Bot) stage(bt *batch, events ...Event) {
 			e.At = now
 		}
 		e.FaultID, e.Seq = bt.f.ID, bt.after+len(bt.events)+1
+		if b.observer != nil {
+			bt.reached = milestones(bt.f, *e, bt.reached)
+		}
 		Apply(bt.f, *e)
 		bt.events = append(bt.events, *e)
 	}
@@ -43,6 +49,7 @@ func (b *Bot) commit(ctx context.Context, bt *batch) error {
 	}
 	f := bt.f
 	if err := b.store.AppendDue(ctx, f.ID, bt.after, bt.events, b.dueAt(f)); err != nil {
+		bt.reached = nil
 		if stored, lerr := b.load(ctx, f.ID); lerr == nil {
 			*f = *stored
 		}
@@ -51,6 +58,7 @@ func (b *Bot) commit(ctx context.Context, bt *batch) error {
 		}
 		return err
 	}
-	bt.after, bt.events = f.Seq, nil
+	b.observe(Recorded{Fault: f, Events: bt.events, Milestones: bt.reached})
+	bt.after, bt.events, bt.reached = f.Seq, nil, nil
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/warroom/warroom/adapters"
 	"github.com/warroom/warroom/bot"
@@ -35,7 +36,8 @@ var platform = adapters.Platform{
 	},
 	Open: func(ctx context.Context, settings any, env adapters.Env) (bot.Adapter, error) {
 		st, _ := settings.(Settings)
-		return New(ctx, Config{Token: st.Token, Guild: st.Guild, APIURL: st.APIURL, Command: env.Command, Log: env.Log.With("adapter", "discord")})
+		return New(ctx, Config{Token: st.Token, Guild: st.Guild, APIURL: st.APIURL, Command: env.Command, Log: env.Log.With("adapter", "discord"),
+			HTTPClient: env.HTTPClient("discord", 20*time.Second)})
 	},
 }
 

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"regexp"
+	"time"
 
 	"github.com/warroom/warroom/adapters"
 	"github.com/warroom/warroom/bot"
@@ -75,6 +76,7 @@ func open(ctx context.Context, settings any, env adapters.Env) (bot.Adapter, err
 	a, err := New(Options{
 		BotToken: st.BotToken, AppToken: st.AppToken, SigningSecret: st.SigningSecret,
 		Private: st.Private, APIURL: st.APIURL, Command: env.Command, Clock: env.Clock, Log: env.Log,
+		HTTPClient: env.HTTPClient("slack", 30*time.Second),
 	})
 	if err != nil {
 		return nil, err

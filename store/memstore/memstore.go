@@ -5,7 +5,7 @@
 // its JSON (times in UTC), so that what comes out is decoded afresh and
 // never shares memory with what callers passed in or got out before, and a
 // field that does not survive encoding is lost here too. It also implements
-// bot.PlanVersions, bot.StepOutputs, bot.AlertKeys, bot.Inbox and
+// bot.PlanVersions, bot.StepOutputs, bot.AlertKeys, bot.Inbox, bot.FaultCounter and
 // bot.Actors (refusing events by actors it was not told of). It keeps
 // the contract of store/storetest.
 package memstore
@@ -36,6 +36,7 @@ var (
 	_ bot.AlertKeys    = (*Store)(nil)
 	_ bot.Inbox        = (*Store)(nil)
 	_ bot.Actors       = (*Store)(nil)
+	_ bot.FaultCounter = (*Store)(nil)
 )
 
 // data is what the handles on one store share.
@@ -58,6 +59,7 @@ type fault struct {
 	id      int64
 	events  [][]byte // the JSON of each event, FaultID and Seq set
 	status  bot.Status
+	level   bot.Level
 	channel string
 	types   map[bot.EventType]bool // the event types its timeline has
 	due     time.Time              // when its timed work falls due; zero for never
@@ -165,7 +167,7 @@ func decode(raw [][]byte) []bot.Event {
 
 // project applies events to the fault's projection columns.
 func (f *fault) project(events []bot.Event) {
-	p := bot.Fault{Status: f.status, Channel: f.channel}
+	p := bot.Fault{Status: f.status, Level: f.level, Channel: f.channel}
 	if f.types == nil {
 		f.types = map[bot.EventType]bool{}
 	}
@@ -173,7 +175,7 @@ func (f *fault) project(events []bot.Event) {
 		bot.Apply(&p, e)
 		f.types[e.Type] = true
 	}
-	f.status, f.channel = p.Status, p.Channel
+	f.status, f.level, f.channel = p.Status, p.Level, p.Channel
 }
 
 // CreateFault allocates the next fault id and records events under it.

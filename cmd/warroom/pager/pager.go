@@ -60,6 +60,37 @@ var (
 type Fanout struct {
 	providers []Provider
 	log       *slog.Logger
+	obs       Observer
+}
+
+// Observer hears what became of each page at each provider, for the
+// metrics endpoint. It must be safe for concurrent use.
+type Observer interface {
+	// Paged is one provider's outcome (Sent, Failed, Skipped) for one
+	// page of kind (KindPage, KindNotify, KindOpened, KindClosed).
+	Paged(provider, kind, outcome string)
+}
+
+// What an Observer hears.
+const (
+	KindPage   = "page"   // a person paged
+	KindNotify = "notify" // a stakeholder's text (Page.Notify)
+	KindOpened = "opened" // a fault declared, to the providers that follow faults
+	KindClosed = "closed" // and resolved
+
+	Sent    = "sent"
+	Failed  = "failed"
+	Skipped = "skipped" // the provider cannot take it (CanPage)
+)
+
+// Observe sets who hears each provider's outcomes; call it before the
+// first page.
+func (f *Fanout) Observe(o Observer) { f.obs = o }
+
+func (f *Fanout) observe(provider, kind, outcome string) {
+	if f.obs != nil {
+		f.obs.Paged(provider, kind, outcome)
+	}
 }
 
 // New returns a Fanout over providers. log may be nil.
@@ -85,9 +116,14 @@ func (f *Fanout) Providers() []string {
 func (f *Fanout) Page(ctx context.Context, p bot.Page) error {
 	var takers []Provider
 	var why []ProviderError
+	kind := KindPage
+	if p.Notify {
+		kind = KindNotify
+	}
 	for _, pr := range f.providers {
 		if err := pr.CanPage(p); err != nil {
 			why = append(why, ProviderError{Provider: pr.Name(), Err: err})
+			f.observe(pr.Name(), kind, Skipped)
 			continue
 		}
 		takers = append(takers, pr)
@@ -98,20 +134,20 @@ func (f *Fanout) Page(ctx context.Context, p bot.Page) error {
 		}
 		return &Error{Failed: why}
 	}
-	return f.each(ctx, "page", p, takers, func(ctx context.Context, pr Provider) error { return pr.Page(ctx, p) })
+	return f.each(ctx, kind, p, takers, func(ctx context.Context, pr Provider) error { return pr.Page(ctx, p) })
 }
 
 // Opened tells the providers that follow faults (PagerDuty, the webhook)
 // that a fault was declared. With none it does nothing.
 func (f *Fanout) Opened(ctx context.Context, p bot.Page) error {
-	return f.each(ctx, "opened", p, f.trackers(), func(ctx context.Context, pr Provider) error {
+	return f.each(ctx, KindOpened, p, f.trackers(), func(ctx context.Context, pr Provider) error {
 		return pr.(bot.FaultTracker).Opened(ctx, p)
 	})
 }
 
 // Closed tells the providers that follow faults that a fault was resolved.
 func (f *Fanout) Closed(ctx context.Context, p bot.Page) error {
-	return f.each(ctx, "closed", p, f.trackers(), func(ctx context.Context, pr Provider) error {
+	return f.each(ctx, KindClosed, p, f.trackers(), func(ctx context.Context, pr Provider) error {
 		return pr.(bot.FaultTracker).Closed(ctx, p)
 	})
 }
@@ -143,8 +179,10 @@ func (f *Fanout) each(ctx context.Context, what string, p bot.Page, prs []Provid
 		if errs[i] != nil {
 			f.log.Warn("paging: provider failed", "provider", pr.Name(), "event", what, "fault", p.FaultID, "person", p.Person.ID, "err", errs[i])
 			e.Failed = append(e.Failed, ProviderError{Provider: pr.Name(), Err: errs[i]})
+			f.observe(pr.Name(), what, Failed)
 		} else {
 			e.Sent = append(e.Sent, pr.Name())
+			f.observe(pr.Name(), what, Sent)
 		}
 	}
 	if len(e.Failed) == 0 {
