@@ -168,8 +168,16 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 // localPath keeps a redirect on this site: a path, not "//elsewhere".
+// Browsers drop tabs and newlines from a URL and read a backslash as a
+// slash, so "/\t/evil" and "/\\evil" would leave: any such character
+// makes it "/".
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsFunc(p, func(r rune) bool {
+		return r < 0x20 || r == 0x7f || r == '\\'
+	}) {
+		return "/"
+	}
+	if u, err := url.Parse(p); err != nil || u.Scheme != "" || u.Host != "" {
 		return "/"
 	}
 	return p
