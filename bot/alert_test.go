@@ -266,7 +266,7 @@ func TestFiringAgainAfterResolveIsANewFault(t *testing.T) {
 	f := r.fault(1)
 	r.clock.Advance(10 * time.Minute)
 	r.say(f.Channel, "dee", "/fault resolve fixed the pool")
-	assert.Contains(t, strings.Join(r.chat.Texts(f.Channel), "\n"), "UTC by an alert from alertmanager", "the summary names the source")
+	assert.Contains(t, strings.Join(r.chat.Texts(f.Channel), "\n"), "after 10m0s, declared by an alert from alertmanager\n", "the summary names the source")
 
 	// A late "resolved" tells nobody: the fault is closed.
 	res := r.alerts(batch(resolved(alert("ledger-1", bot.P2))))

@@ -19,6 +19,10 @@ type Options struct {
 	// (DefaultPermissions). A config's `permissions:` rows are applied with
 	// DefaultPermissions().With(rows).
 	Permissions Permissions
+	// BaseURL is where people reach the war-room pages (config base_url),
+	// for the links chat gives; "" gives none, and the resolve summary
+	// says how to set it.
+	BaseURL string
 }
 
 // Bot is the war-room core. It turns what users do on the chat platform

@@ -182,21 +182,15 @@ func TestLifecycleAndSummary(t *testing.T) {
 	sum := posts[len(posts)-1]
 	require.Equal(t, bot.KindSummary, sum.Kind)
 	for _, want := range []string{
-		"fault 1 resolved: Ledger writes time out (P2)",
-		"Time to first check-in: 1m30s (@ben)",
+		"✅ fault 1 resolved: Ledger writes time out (P2) after 45m0s, declared by @ana\n",
+		"Time to first check-in: 1m30s (@ben) · to mitigate: 20m0s · to resolve: 45m0s",
 		"Check-in rate: 4/4 (100%)",
-		"@ben checked in at 14:01:30, 1m30s after declare, by reaction",
-		"@ana checked in at 14:00:00, 0s after declare, by declared",
-		"@dee checked in at 14:03:00, 3m0s after declare, by presence",
-		"@cy checked in at 14:10:00, 10m0s after declare (7m0s after their invitation), by command",
-		"Time to mitigate: 20m0s · time to resolve: 45m0s",
-		`Updates posted: 1, one every 10m0s on average (asked for every 15 minutes); reminders 0, escalations 0`,
-		"Commander: @dee · Handler: @ben · Responders: @cy",
-		"Tasks: 1 done, 1 open",
-		"+45m0s @ben resolved it: root cause: pool size",
+		"Updates: 1 · tasks: 1 done, 1 open · plans run: none",
+		"/fault timeline shows the whole timeline; set base_url in the config (e.g. base_url: https://warroom.example.com) for a link to the war-room page",
 	} {
 		assert.Contains(t, sum.Text, want)
 	}
+	assert.Equal(t, 4, strings.Count(sum.Text, "\n"), "the headline figures in a few lines: %s", sum.Text)
 	f = r.fault(f.ID)
 	assert.Equal(t, bot.StatusResolved, f.Status)
 	assert.Contains(t, r.chat.Topic(ch), "[resolved]")

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -136,85 +135,59 @@ func (s *Seconds) String() string {
 	return Dur(time.Duration(*s))
 }
 
-// summary renders the recovery-metrics summary posted at resolve.
+// summary renders the recovery-metrics summary posted at resolve: the
+// headline figures in a few lines, and a link to the war-room page, which
+// has the rest (timeline, chart, check-ins, the postmortem draft).
 func (b *Bot) summary(f *Fault, events []Event) Message {
 	m := ComputeMetrics(events)
 	var l []string
 	add := func(format string, args ...any) { l = append(l, fmt.Sprintf(format, args...)) }
-	add("✅ %s resolved: %s (%s)", f.Ref(), f.Title, f.Level)
-	add("Declared %s UTC by %s · services: %s", f.DeclaredAt.Format("2006-01-02 15:04:05"), b.declarer(f), b.services(f))
-	if m.TimeToDeclare != nil {
-		add("Time to declare: %s (it began at %s)", m.TimeToDeclare.String(), ClockTime(f.StartedAt, f.DeclaredAt))
+	level := string(f.Level)
+	if len(f.Levels) > 1 {
+		var ls []string
+		for _, lv := range f.Levels {
+			ls = append(ls, string(lv))
+		}
+		level += ", graded " + strings.Join(ls, " → ")
 	}
+	add("✅ %s resolved: %s (%s) after %s, declared by %s", f.Ref(), f.Title, level, Dur(f.ResolvedAt.Sub(f.DeclaredAt)), b.declarer(f))
 	first := m.TimeToFirstCheckin.String()
 	if m.FirstCheckin != "" {
 		first += " (" + b.mention(m.FirstCheckin) + ")"
 	}
-	add("Time to first check-in: %s", first)
-	add("Check-in rate: %d/%d (%.0f%%)", m.CheckedIn, m.Invited, 100*m.CheckinRate)
-	cs := append([]CheckinTime(nil), m.Checkins...)
-	sort.SliceStable(cs, func(i, j int) bool { // checked in first, by time; then the rest
-		if cs[i].CheckedIn() != cs[j].CheckedIn() {
-			return cs[i].CheckedIn()
-		}
-		return cs[i].CheckedIn() && cs[i].At.Before(cs[j].At)
-	})
-	for _, c := range cs {
+	times := fmt.Sprintf("Time to first check-in: %s · to mitigate: %s · to resolve: %s", first, m.TimeToMitigate, m.TimeToResolve)
+	if m.TimeToDeclare != nil {
+		times = fmt.Sprintf("Time to declare: %s · t%s", m.TimeToDeclare, times[1:])
+	}
+	add("%s", times)
+	chased := map[string][]string{}
+	for _, c := range m.Chased {
+		chased[c.Person] = append(chased[c.Person], c.Via)
+	}
+	var missing []string
+	for _, c := range m.Checkins {
 		if !c.CheckedIn() {
-			add("  %s did not check in", b.mention(c.Person))
-			continue
-		}
-		s := fmt.Sprintf("  %s checked in at %s, %s after declare", b.mention(c.Person), ClockTime(c.At, f.DeclaredAt), Dur(time.Duration(c.AfterDeclare)))
-		if c.InvitedAt.Sub(f.DeclaredAt) >= time.Second { // invited later, not in the declare batch
-			s += fmt.Sprintf(" (%s after their invitation)", Dur(time.Duration(c.AfterInvite)))
-		}
-		add("%s, by %s", s, c.Via)
-	}
-	add("Time to mitigate: %s · time to resolve: %s", m.TimeToMitigate, m.TimeToResolve)
-	cadence := ""
-	if m.MeanUpdateGap != nil {
-		cadence = ", one every " + m.MeanUpdateGap.String() + " on average"
-	}
-	if spec := b.catalog.Levels[f.Level].Remind; spec != "" {
-		cadence += " (asked for " + CronWords(spec) + ")"
-	}
-	add("Updates posted: %d%s; reminders %d, escalations %d", m.Updates, cadence, m.Reminders, m.Escalations)
-	if len(m.Chased) > 0 {
-		var parts []string
-		for _, c := range m.Chased {
-			s := fmt.Sprintf("%s %s at %s", b.mention(c.Person), c.Via, ClockTime(c.At, f.DeclaredAt))
-			if c.Failed != "" {
-				s += " (failed)"
+			s := b.mention(c.Person)
+			if vias := chased[c.Person]; len(vias) > 0 {
+				s += " (chased: " + strings.Join(vias, ", ") + ")"
 			}
-			parts = append(parts, s)
-		}
-		add("Chased for check-in: %s", strings.Join(parts, ", "))
-	}
-	add("Commander: %s · Handler: %s · Responders: %s", b.mention(m.Commander), b.mention(m.Handler), b.mentions(m.Responders))
-	add("Tasks: %d done, %d open", m.TasksDone, m.TasksOpen)
-	if m.LevelChanges > 0 {
-		add("Re-graded %s", Plural(m.LevelChanges, "time"))
-	}
-	if len(m.Runs) > 0 {
-		add("Plans run: %d", len(m.Runs))
-		for _, r := range m.Runs {
-			s := fmt.Sprintf("  #%d %s (%s): %s", r.Num, r.Plan, r.Version, r.Status)
-			if r.Duration != nil {
-				s += fmt.Sprintf(" in %s, %d of %s ok", r.Duration, r.StepsOK, Plural(r.Steps, "step"))
-			}
-			if len(r.Approvers) > 0 {
-				s += ", approved by " + b.mentions(r.Approvers)
-			}
-			if r.Detail != "" {
-				s += " — " + r.Detail
-			}
-			add("%s", s)
+			missing = append(missing, s)
 		}
 	}
-	add("Timeline:")
-	for _, line := range b.timelineLines(f, events, 40) {
-		add("  %s", line)
+	checkins := fmt.Sprintf("Check-in rate: %d/%d (%.0f%%)", m.CheckedIn, m.Invited, 100*m.CheckinRate)
+	if len(missing) > 0 {
+		checkins += " · not checked in: " + strings.Join(capList(missing, 5), ", ")
+		if len(missing) > 5 {
+			checkins += fmt.Sprintf(" and %d more", len(missing)-5)
+		}
 	}
+	add("%s", checkins)
+	updates := fmt.Sprintf("Updates: %d", m.Updates)
+	if m.Reminders > 0 || m.Escalations > 0 {
+		updates += fmt.Sprintf(", reminders %d, escalations %d", m.Reminders, m.Escalations)
+	}
+	add("%s · tasks: %d done, %d open · plans run: %s", updates, m.TasksDone, m.TasksOpen, runsLine(m.Runs))
+	add("%s", b.pageLine(f))
 	return Message{
 		Kind:  KindSummary,
 		Title: fmt.Sprintf("%s resolved: %s", f.Ref(), f.Title),
@@ -231,13 +204,60 @@ func (b *Bot) summary(f *Fault, events []Event) Message {
 	}
 }
 
+// pageLine links to the fault's war-room page, or, without base_url, says
+// how to get a link.
+func (b *Bot) pageLine(f *Fault) string {
+	if b.opts.BaseURL != "" {
+		return fmt.Sprintf("War-room page, with the timeline and the postmortem draft: %s", b.pageURL(f.ID))
+	}
+	return fmt.Sprintf("/%s timeline shows the whole timeline; set base_url in the config (e.g. base_url: https://warroom.example.com) for a link to the war-room page", b.opts.Command)
+}
+
+// pageURL is the fault's war-room page under base_url.
+func (b *Bot) pageURL(id int64) string {
+	return fmt.Sprintf("%s/incidents/%d", strings.TrimRight(b.opts.BaseURL, "/"), id)
+}
+
+// capList is the first n of xs.
+func capList(xs []string, n int) []string {
+	if len(xs) > n {
+		return xs[:n]
+	}
+	return xs
+}
+
+// runsLine is the plan runs in one line: "none", or each with how it ended
+// (the first three, then a count).
+func runsLine(runs []RunMetric) string {
+	if len(runs) == 0 {
+		return "none"
+	}
+	var parts []string
+	for i, r := range runs {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("%d more", len(runs)-3))
+			break
+		}
+		s := fmt.Sprintf("#%d %s %s", r.Num, r.Plan, r.Status)
+		if r.Duration != nil {
+			s += " in " + r.Duration.String()
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // timelineLines renders the last max events: `+2m10s 11:02:10 @bob checked in`.
 func (b *Bot) timelineLines(f *Fault, events []Event, max int) []string {
 	var out []string
 	skip := 0
 	if len(events) > max {
 		skip = len(events) - max
-		out = append(out, fmt.Sprintf("(%d earlier events; the whole timeline is at /api/incidents/%d)", skip, f.ID))
+		where := fmt.Sprintf("/api/incidents/%d", f.ID)
+		if b.opts.BaseURL != "" {
+			where = b.pageURL(f.ID)
+		}
+		out = append(out, fmt.Sprintf("(%d earlier events; the whole timeline is at %s)", skip, where))
 	}
 	for _, e := range events[skip:] {
 		out = append(out, fmt.Sprintf("%s +%s %s", ClockTime(e.At, f.DeclaredAt), Dur(e.At.Sub(f.DeclaredAt)), e.Describe()))

@@ -150,7 +150,7 @@ func TestPlanRunRequestedApprovedAndRun(t *testing.T) {
 
 	r.say(ch, "ana", "/fault resolve")
 	summary := r.lastPost(ch, bot.KindSummary)
-	assert.Contains(t, summary.Text, "#1 drain-ledger (sha256:0123456789ab): succeeded in 2m0s, 3 of 3 steps ok, approved by @dee")
+	assert.Contains(t, summary.Text, "plans run: #1 drain-ledger succeeded in 2m0s")
 
 	events, err := r.db.Events(r.ctx, 1)
 	require.NoError(t, err)
@@ -426,7 +426,8 @@ func TestResolveSettlesOpenRuns(t *testing.T) {
 	r.say(ch, "ana", "/fault resolve")
 	run := r.fault(1).Runs[0]
 	assert.Equal(t, bot.RunCancelled, run.Status)
-	assert.Contains(t, r.lastPost(ch, bot.KindSummary).Text, "#1 drain-ledger (sha256:0123456789ab): cancelled — the fault was resolved before it was approved")
+	assert.Contains(t, r.lastPost(ch, bot.KindSummary).Text, "plans run: #1 drain-ledger cancelled")
+	assert.Contains(t, r.say(ch, "ana", "/fault timeline"), "the fault was resolved before it was approved", "why is on the timeline")
 }
 
 // FuzzRunParams types arbitrary `/fault run` arguments: whatever is bound

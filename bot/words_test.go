@@ -60,7 +60,7 @@ func TestStartedAndTheTimeToDeclare(t *testing.T) {
 	r := newRig(t)
 	f := r.declare(`/fault declare P2 Ledger down service=ledger started="12m ago"`)
 	assert.Equal(t, t0.Add(-12*time.Minute), f.StartedAt)
-	assert.Contains(t, r.say(f.Channel, "ana", `/fault resolve`), "Time to declare: 12m0s (it began at 13:48:00)")
+	assert.Contains(t, r.say(f.Channel, "ana", `/fault resolve`), "Time to declare: 12m0s · time to first check-in")
 	assert.Contains(t, r.say("general", "ana", "/fault declare P2 x started=tomorrow"), "started=tomorrow: not a time")
 }
 

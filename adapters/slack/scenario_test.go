@@ -122,7 +122,7 @@ func TestScenario(t *testing.T) {
 	exactly("resolve", step("resolve", slash("UALICE", "C001", "/fault resolve fixed")), "conversations.setTopic")
 
 	texts := f.texts("C001")
-	for _, want := range []string{"Checkout 5xx", "bob checked in", "carol checked in", "responder", "db failover done", "resolved"} {
+	for _, want := range []string{"Checkout 5xx", "UBOB> checked in", "UCAROL> checked in", "responder", "db failover done", "resolved"} {
 		if !slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, want) }) {
 			t.Errorf("no post mentions %q; posts: %q", want, texts)
 		}

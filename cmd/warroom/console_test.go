@@ -263,7 +263,7 @@ func playDemoTwice(t *testing.T, name string, getenv func(string) string) string
 		outs[i] = out
 	}
 	again := strings.NewReplacer("fault-1-", "fault-2-", "fault 1", "fault 2", "fault-1\n", "fault-2\n", "run 1 on fault 1", "run 1 on fault 2",
-		" 08:", " 10:", "T08:", "T10:").Replace(outs[0])
+		" 08:", " 10:", "T08:", "T10:", "/incidents/1\n", "/incidents/2\n").Replace(outs[0])
 	// The OS's numbers, and how a pipe happens to split a step's output
 	// into posts, are not the demo's: compare without them.
 	pgid := regexp.MustCompile(`process group [0-9]+`)

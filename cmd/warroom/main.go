@@ -218,7 +218,7 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 	if err != nil {
 		return fmt.Errorf("adapter %s: %w", cfg.Adapter, err)
 	}
-	b, err := bot.New(db, adapter, e.clock, cfg.Catalog, bot.Options{Command: cfg.Command, CheckinEmoji: cfg.CheckinEmoji, Bridge: cfg.Bridge, Permissions: cfg.Permissions}, log)
+	b, err := bot.New(db, adapter, e.clock, cfg.Catalog, bot.Options{Command: cfg.Command, CheckinEmoji: cfg.CheckinEmoji, Bridge: cfg.Bridge, Permissions: cfg.Permissions, BaseURL: cfg.BaseURL}, log)
 	if err != nil {
 		return err
 	}
