@@ -173,7 +173,7 @@ func TestEveryCommandOverHTTP(t *testing.T) {
 		{"ana", "run", `{"plan":"drain-ledger","params":{"node":"ledger-2"}}`, "Run #2"},
 		{"dee", "approve", `{"run":2}`, "✅ run #2 (drain-ledger) approved by @dee — starting"},
 		{"ana", "mitigated", `{"note":"writes succeed"}`, "🩹 fault 1 mitigated after 0s (writes succeed)"},
-		{"ana", "resolve", `{"note":"pool size"}`, "fault 1 resolved: Ledger down (P1)"},
+		{"ana", "resolve", `{"note":"pool size"}`, "fault 1 resolved: Ledger down (P1, graded P2 → P1)"},
 	} {
 		a := r.cmd(tc.person, id, tc.command, tc.body)
 		require.Equal(t, http.StatusOK, a.Status, "%s %s: %s", tc.person, tc.command, a.Raw)
