@@ -13,13 +13,13 @@ import (
 
 // openAdapter starts the chat platform the config names, from the settings
 // its own section reader returned.
-func openAdapter(ctx context.Context, cfg *config.Config, e env, log *slog.Logger) (bot.Adapter, error) {
+func openAdapter(ctx context.Context, cfg *config.Config, e env, log *slog.Logger, calls adapters.CallObserver) (bot.Adapter, error) {
 	pl, ok := adapters.Lookup(cfg.Adapter)
 	if !ok {
 		return nil, fmt.Errorf("adapter %q is not built into this binary (set adapter: console)", cfg.Adapter)
 	}
 	return pl.Open(ctx, cfg.Platforms[cfg.Adapter], adapters.Env{
-		Command: cfg.Command, Catalog: cfg.Catalog, Clock: e.clock, Log: log, Stdin: e.stdin, Stdout: e.stdout,
+		Command: cfg.Command, Catalog: cfg.Catalog, Clock: e.clock, Log: log, Stdin: e.stdin, Stdout: e.stdout, Calls: calls,
 	})
 }
 

@@ -22,6 +22,8 @@ import (
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/cmd/warroom/config"
 	"github.com/warroom/warroom/cmd/warroom/httpapi"
+	"github.com/warroom/warroom/cmd/warroom/metrics"
+	"github.com/warroom/warroom/cmd/warroom/pager"
 	"github.com/warroom/warroom/plans"
 	"github.com/warroom/warroom/store"
 )
@@ -214,7 +216,10 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 		e.opened(db)
 	}
 
-	adapter, err := openAdapter(ctx, cfg, e, log)
+	// The metrics hear the core, the platform's HTTP calls and the pages;
+	// GET /metrics serves them from a registry of their own.
+	m := metrics.New(metrics.Options{Store: db, Log: log})
+	adapter, err := openAdapter(ctx, cfg, e, log, m)
 	if err != nil {
 		return fmt.Errorf("adapter %s: %w", cfg.Adapter, err)
 	}
@@ -222,11 +227,15 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 	if err != nil {
 		return err
 	}
+	b.Observe(m)
 	notifier, err := newNotifier(cfg, e.clock, log)
 	if err != nil {
 		return fmt.Errorf("paging: %w", err)
 	}
 	if notifier != nil {
+		if f, ok := notifier.(*pager.Fanout); ok {
+			f.Observe(m)
+		}
 		b.UseNotifier(notifier)
 	}
 	dir, cleanup, err := plansDir(cfg, o.embedded, log)
@@ -249,11 +258,15 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 	if r, ok := adapter.(routed); ok {
 		api.Extra = r.Routes()
 	}
-	hooks, _, err := alertRoutes(cfg, b, e.clock, log)
+	hooks, alertHooks, err := alertRoutes(cfg, b, e.clock, log)
 	if err != nil {
 		return err
 	}
+	if alertHooks != nil {
+		m.CountAlerts(alertHooks.Counts)
+	}
 	api.Extra = withRoutes(api.Extra, hooks)
+	api.Extra = withRoutes(api.Extra, map[string]http.Handler{"GET /metrics": m.Handler()}) // open, as /healthz
 	api.Extra = withRoutes(api.Extra, webPages(cfg, db, b, api, e.clock, log).Routes())
 	defer b.Wait() // alerts taken while the HTTP server closes are acted on before the store closes
 	httpAt, stopHTTP := startHTTP(cfg.HTTP, api, e, log)

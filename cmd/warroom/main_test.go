@@ -312,6 +312,12 @@ func TestHTTPAPI(t *testing.T) {
 	assert.Equal(t, 200, code)
 	assert.Equal(t, "ok\n", string(body))
 
+	// The binary's own metrics: the declaration heard, the open fault counted.
+	code, body = get("/metrics")
+	require.Equal(t, 200, code)
+	assert.Contains(t, string(body), `warroom_faults_declared_total{`)
+	assert.Contains(t, string(body), `warroom_faults_open{level="P2",status="open"} 1`)
+
 	code, body = get("/api/incidents")
 	require.Equal(t, 200, code)
 	var list struct {
