@@ -317,7 +317,7 @@ func TestHTTPAPI(t *testing.T) {
 	}
 	code, body := get("/healthz")
 	assert.Equal(t, 200, code)
-	assert.Equal(t, "ok\n", string(body))
+	assert.Equal(t, "ok leader\n", string(body))
 
 	code, body = get("/api/incidents")
 	require.Equal(t, 200, code)

@@ -31,6 +31,9 @@ type Server struct {
 	Core *bot.Bot
 	// Tokens are the bearer tokens of api_tokens; each acts as its person.
 	Tokens []bot.APIToken
+	// Role, when set, is this process's part in the election ("leader"
+	// or "follower"), which /healthz shows after "ok".
+	Role func() string
 }
 
 // Handler returns the routes.
@@ -70,6 +73,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.Role != nil {
+		_, _ = w.Write([]byte("ok " + s.Role() + "\n"))
+		return
+	}
 	_, _ = w.Write([]byte("ok\n"))
 }
 
