@@ -65,6 +65,7 @@ Usage:
   warroom list [-db FILE] [-config FILE]                         the open faults, newest first
   warroom plans check [-config FILE] [-no-env] [DIR]             validate the plan files, against the config and environment
   warroom plans reload [-config FILE]                            make the running warroom re-read its plans
+  warroom migrate -from FILE -to postgres://…                    copy a SQLite database into a new PostgreSQL one
   warroom example-config                                         print the embedded example config
 
 With no -config, warroom runs the console demo on its embedded example:

@@ -27,6 +27,8 @@ func lookupSubcommand(name string) (func(ctx context.Context, args []string, e e
 		return cmdExport, true
 	case "list":
 		return cmdList, true
+	case "migrate":
+		return cmdMigrate, true
 	case "plans":
 		return cmdPlans, true
 	case "example-config":
