@@ -67,6 +67,12 @@ type errDisconnect struct{ reason string }
 
 func (e errDisconnect) Error() string { return "Slack asked to reconnect (" + e.reason + ")" }
 
+// HoldsEventConnection reports whether Run holds a Socket Mode connection:
+// then, of several warroom processes on one database, only the elected
+// leader runs it, so that each event is handled once. The Events API
+// arrives over HTTP, at whichever process Slack reaches.
+func (a *Adapter) HoldsEventConnection() bool { return a.opts.AppToken != "" }
+
 // Run implements bot.Adapter. With an app token it holds a Socket Mode
 // connection, replacing it whenever it is lost; without, it serves the
 // Events API through Routes. It returns when ctx is done, or with an

@@ -67,6 +67,7 @@ Usage:
   warroom list [-db FILE] [-config FILE]                         the open faults, newest first
   warroom plans check [-config FILE] [-no-env] [DIR]             validate the plan files, against the config and environment
   warroom plans reload [-config FILE]                            make the running warroom re-read its plans
+  warroom migrate -from FILE -to postgres://…                    copy a SQLite database into a new PostgreSQL one
   warroom example-config                                         print the embedded example config
 
 With no -config, warroom runs the console demo on its embedded example:
@@ -95,7 +96,7 @@ func newFlags(name string, e env, c *commonFlags, withServe bool) *flag.FlagSet 
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&c.config, "config", "", "config file (default: the embedded example, console adapter)")
-	fs.StringVar(&c.db, "db", "", "SQLite database file (default: the config's database, warroom.db)")
+	fs.StringVar(&c.db, "db", "", "SQLite database file or postgres:// URL (default: the config's database, warroom.db)")
 	if withServe {
 		fs.StringVar(&c.http, "http", "", `HTTP listen address (default: the config's http, 127.0.0.1:8080; "off" disables)`)
 		fs.StringVar(&c.log, "log", "", "log file, appended to (default: stderr; never the console's stdout)")
@@ -207,13 +208,13 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 		demo = bot.NewFakeClock(e.clock.Now().Truncate(time.Second))
 		e.clock = demo
 	}
-	db, err := store.Open(cfg.Database, e.clock)
+	db, err := openStore(ctx, cfg.Database, e.clock)
 	if err != nil {
-		return fmt.Errorf("database %s: %w", cfg.Database, err)
+		return fmt.Errorf("database %s: %w", databaseName(cfg.Database), err)
 	}
 	defer db.Close()
-	if e.opened != nil {
-		e.opened(db)
+	if s, ok := db.(*store.DB); ok && e.opened != nil {
+		e.opened(s)
 	}
 
 	// The metrics hear the core, the platform's HTTP calls and the pages;
@@ -253,7 +254,8 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 	defer stopWatching()
 	go loader.watchReloads(watchCtx, e.hup)
 
-	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log, Plans: b.Plans, Reload: loader.reload, Core: b, Tokens: cfg.APITokens}
+	lead := newLeadership()
+	api := &httpapi.Server{Store: db, Catalog: cfg.Catalog, Log: log, Plans: b.Plans, Reload: loader.reload, Core: b, Tokens: cfg.APITokens, Role: lead.Role}
 	api.Postmortem = postmortemWriter(cfg, e.clock)
 	if r, ok := adapter.(routed); ok {
 		api.Extra = r.Routes()
@@ -275,29 +277,33 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 	if err := b.Start(ctx); err != nil {
 		return err
 	}
+	// The timed work runs while this process leads (leader.go): on SQLite
+	// always, on PostgreSQL while it holds the election. Each term starts
+	// with the work that fell due while nobody did it.
+	leadCtx, stopLeading := context.WithCancel(ctx)
+	leading := make(chan struct{})
+	go func() {
+		defer close(leading)
+		lead.lead(leadCtx, cfg.Database, log, timedWork(b, demo, log))
+	}()
+	defer func() { stopLeading(); <-leading }()
 	if demo != nil {
 		// No ticker: the clock moves only on "~" lines, and each runs the
-		// ticks it passes before the console reads on (demoAdvance).
-		// Work that fell due while warroom was down is done now.
-		if err := b.Tick(ctx); err != nil {
-			log.Error("timed work", "err", err)
-		}
+		// ticks it passes before the console reads on (demoAdvance), when
+		// this process leads.
 		if c, ok := adapter.(demoClocked); ok {
-			c.UseDemoClock(demo.Now, func(ctx context.Context, d time.Duration) { demoAdvance(ctx, b, demo, d, log) })
+			c.UseDemoClock(demo.Now, func(ctx context.Context, d time.Duration) { demoAdvance(ctx, lead.demoTicker(b), demo, d, log) })
 		}
-	} else {
-		stopTicker := startTicker(ctx, b, log)
-		defer stopTicker()
 	}
 	announce(ctx, adapter, db, banner{
-		database: cfg.Database, http: httpAt, logs: o.logName, demo: demo,
+		database: databaseName(cfg.Database), http: httpAt, logs: o.logName, demo: demo,
 		plans: b.Plans(), plansFrom: plansFrom(dir, cfg, o.embedded), planProblems: len(planProblems),
 	}, log)
 	var h bot.Handler = b
 	if e.wrap != nil {
 		h = e.wrap(h)
 	}
-	err = adapter.Run(ctx, h)
+	err = runAdapter(ctx, adapter, h, lead, log)
 	b.Wait() // finish what is in flight before the store closes
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return err

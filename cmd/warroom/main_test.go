@@ -310,7 +310,7 @@ func TestHTTPAPI(t *testing.T) {
 	}
 	code, body := get("/healthz")
 	assert.Equal(t, 200, code)
-	assert.Equal(t, "ok\n", string(body))
+	assert.Equal(t, "ok leader\n", string(body))
 
 	// The binary's own metrics: the declaration heard, the open fault counted.
 	code, body = get("/metrics")

@@ -37,7 +37,7 @@ const (
 // demoAdvance moves the demo clock by d, running the timed work at every
 // step on the way and at the end. It returns when that work is done: the
 // console reads its next line after it.
-func demoAdvance(ctx context.Context, b *bot.Bot, clock *bot.FakeClock, d time.Duration, log *slog.Logger) {
+func demoAdvance(ctx context.Context, tick func(context.Context) error, clock *bot.FakeClock, d time.Duration, log *slog.Logger) {
 	step := demoTick
 	if d > demoTicks*demoTick {
 		step = (d/demoTicks + demoTick - 1) / demoTick * demoTick
@@ -46,7 +46,7 @@ func demoAdvance(ctx context.Context, b *bot.Bot, clock *bot.FakeClock, d time.D
 		s := min(d, step)
 		clock.Advance(s)
 		d -= s
-		if err := b.Tick(ctx); err != nil {
+		if err := tick(ctx); err != nil {
 			log.Error("timed work", "err", err)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/cmd/warroom/config"
 	"github.com/warroom/warroom/cmd/warroom/httpapi"
-	"github.com/warroom/warroom/store"
+	"github.com/warroom/warroom/store/postgres"
 )
 
 // subcommandNames are the subcommands, in the order help lists them.
@@ -27,6 +27,8 @@ func lookupSubcommand(name string) (func(ctx context.Context, args []string, e e
 		return cmdExport, true
 	case "list":
 		return cmdList, true
+	case "migrate":
+		return cmdMigrate, true
 	case "plans":
 		return cmdPlans, true
 	case "example-config":
@@ -184,18 +186,18 @@ func cmdExport(ctx context.Context, args []string, e env) int {
 
 // openExisting opens the config's database for a subcommand that reads it,
 // saying so when there is none: it does not create an empty one.
-func openExisting(name string, c commonFlags, e env) (*store.DB, *config.Config, bool) {
+func openExisting(name string, c commonFlags, e env) (warroomStore, *config.Config, bool) {
 	cfg, ok := subcommandConfig(c, e)
 	if !ok {
 		return nil, nil, false
 	}
-	if _, err := os.Stat(cfg.Database); err != nil {
+	if _, err := os.Stat(cfg.Database); err != nil && !postgres.IsURL(cfg.Database) {
 		fmt.Fprintf(e.stderr, "%s: no database at %s (-db FILE names another)\n", name, cfg.Database)
 		return nil, nil, false
 	}
-	db, err := store.Open(cfg.Database, e.clock)
+	db, err := openStore(context.Background(), cfg.Database, e.clock)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: database %s: %v\n", name, cfg.Database, err)
+		fmt.Fprintf(e.stderr, "%s: database %s: %v\n", name, databaseName(cfg.Database), err)
 		return nil, nil, false
 	}
 	return db, cfg, true

@@ -20,7 +20,7 @@ const tickEvery = "@every 15s"
 func startTicker(ctx context.Context, b *bot.Bot, log *slog.Logger) (stop func()) {
 	logger := cronLogger{log}
 	tick := func() {
-		if err := b.Tick(ctx); err != nil {
+		if err := b.Tick(ctx); err != nil && ctx.Err() == nil { // not a term ending mid-tick
 			log.Error("timed work", "err", err)
 		}
 	}

@@ -93,7 +93,7 @@ var Example []byte
 type Config struct {
 	Command      string // the slash-command word; default "fault"
 	Adapter      string // a registered platform (adapters.Names); default console
-	Database     string // SQLite file; default "warroom.db"
+	Database     string // SQLite file, or a postgres:// URL (several warroom processes share it); default "warroom.db"
 	HTTP         string // listen address; default "127.0.0.1:8080"; "" = no HTTP server
 	CheckinEmoji string // reaction name that checks in; default "white_check_mark"
 	Plans        string // directory of plan files; default "plans/"

@@ -365,6 +365,8 @@ func TestBadConfigs(t *testing.T) {
 			`t.yaml:6: services.checkout.contacts: "${ONCALL:-}" is empty; set ONCALL in the environment`},
 		{"unset bridge variable", "bridge: \"${BRIDGE_URL}/room-{id}\"\n", nil,
 			`t.yaml:1: bridge: ${BRIDGE_URL} is not set: set BRIDGE_URL in the environment, or write ${BRIDGE_URL:-default} if it is optional`},
+		{"unknown database URL", "database: mysql://db/warroom\n", nil,
+			`t.yaml:1: database: mysql:// is not a database warroom knows: name a SQLite file (warroom.db) or a PostgreSQL URL (postgres://user@host:5432/warroom)`},
 		{"unset database variable", "database: ${DB_PATH}\n", nil,
 			`t.yaml:1: database: ${DB_PATH} is not set: set DB_PATH in the environment, or write ${DB_PATH:-default} if it is optional`},
 		{"two unset variables", "bridge: \"${HOST}/${ROOM}/{id}\"\n", nil,

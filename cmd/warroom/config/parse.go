@@ -154,7 +154,12 @@ func (p *parser) config(root *yaml.Node) *Config {
 			}
 		}
 	}
-	p.nonEmpty(fields, "database", "the SQLite file warroom keeps its state in, e.g. warroom.db", &cfg.Database)
+	p.nonEmpty(fields, "database", "the SQLite file warroom keeps its state in, e.g. warroom.db, or a postgres:// URL", &cfg.Database)
+	if f, ok := fields["database"]; ok && strings.Contains(cfg.Database, "://") &&
+		!strings.HasPrefix(cfg.Database, "postgres://") && !strings.HasPrefix(cfg.Database, "postgresql://") {
+		scheme, _, _ := strings.Cut(cfg.Database, "://")
+		p.errorf(f.K, "database: %s:// is not a database warroom knows: name a SQLite file (warroom.db) or a PostgreSQL URL (postgres://user@host:5432/warroom)", yamlnode.Clip(scheme))
+	}
 	if f, ok := fields["http"]; ok {
 		if s, ok := p.str(f.Key, f.K, f.V); ok {
 			cfg.HTTP = p.httpAddr(f, s)

@@ -52,3 +52,21 @@ func TestHealthzProbesAWrite(t *testing.T) {
 	code, _ = get(db)
 	assert.Equal(t, http.StatusServiceUnavailable, code)
 }
+
+// Of several warroom processes on one database, /healthz says which one
+// runs the timed work.
+func TestHealthzSaysTheRole(t *testing.T) {
+	t.Parallel()
+	role := "follower"
+	ts := httptest.NewServer((&httpapi.Server{Store: memstore.New(), Role: func() string { return role }}).Handler())
+	defer ts.Close()
+	for _, want := range []string{"follower", "leader"} {
+		role = want
+		resp, err := http.Get(ts.URL + "/healthz")
+		require.NoError(t, err)
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Equal(t, "ok "+want+"\n", string(b))
+	}
+}

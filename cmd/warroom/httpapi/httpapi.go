@@ -45,6 +45,9 @@ type Server struct {
 	// whole output). Only reads take it: API writes always need the bearer
 	// header, which a cross-site form cannot send.
 	Session func(r *http.Request) (bot.APIToken, bool)
+	// Role, when set, is this process's part in the election ("leader"
+	// or "follower"), which /healthz shows after "ok".
+	Role func() string
 }
 
 // Handler returns the routes.
@@ -85,6 +88,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.Role != nil {
+		_, _ = w.Write([]byte("ok " + s.Role() + "\n"))
+		return
+	}
 	_, _ = w.Write([]byte("ok\n"))
 }
 
