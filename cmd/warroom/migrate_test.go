@@ -15,8 +15,6 @@ import (
 	"github.com/warroom/warroom/store/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
-
 // warroom migrate copies a SQLite file into a new PostgreSQL database, and
 // refuses one that is not empty, copying nothing.
 func TestMigrateSQLiteToPostgres(t *testing.T) {

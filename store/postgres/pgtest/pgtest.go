@@ -113,11 +113,13 @@ func (c *Cluster) url(db string) string {
 
 // Restart restarts the server under its clients (pg_ctl restart -m fast):
 // their connections break. Only a cluster this package started can be.
+// The server's output goes to its log, as at start: a server holding
+// pg_ctl's output pipe would keep run waiting for as long as it lives.
 func (c *Cluster) Restart() error {
 	if c.dir == "" {
 		return errors.New("pgtest: the server is not ours to restart")
 	}
-	return c.pgctl("restart", "-m", "fast")
+	return c.pgctl("restart", "-m", "fast", "-w", "-t", "60", "-l", filepath.Join(c.dir, "log"))
 }
 
 // Stop stops the server and removes its folder.
