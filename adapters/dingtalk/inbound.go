@@ -1,0 +1,159 @@
+package dingtalk
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/warroom/warroom/bot"
+)
+
+// Stream topics warroom subscribes to.
+const (
+	TopicBotMessage   = "/v1.0/im/bot/messages/get"
+	TopicCardCallback = "/v1.0/card/instances/callback"
+)
+
+// Frame is one stream data frame.
+type Frame struct {
+	SpecVersion string            `json:"specVersion"`
+	Type        string            `json:"type"` // SYSTEM, EVENT or CALLBACK
+	Headers     map[string]string `json:"headers"`
+	Data        string            `json:"data"` // JSON, as a string
+}
+
+// Topic and MessageID are the frame's headers of those names.
+func (f Frame) Topic() string     { return f.Headers["topic"] }
+func (f Frame) MessageID() string { return f.Headers["messageId"] }
+
+// Ack is the answer to a frame.
+type Ack struct {
+	Code    int               `json:"code"`
+	Headers map[string]string `json:"headers"`
+	Message string            `json:"message"`
+	Data    string            `json:"data"`
+}
+
+// maxFrame bounds a frame warroom reads.
+const maxFrame = 4 << 20
+
+// parseFrame decodes a frame; one without a type or a messageId cannot be
+// acknowledged and is an error.
+func parseFrame(data []byte) (Frame, error) {
+	var f Frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		return Frame{}, fmt.Errorf("not a stream frame: %v", err)
+	}
+	if f.Type == "" || f.MessageID() == "" {
+		return Frame{}, errors.New("a stream frame without a type or a messageId")
+	}
+	return f, nil
+}
+
+// botMessage is a robot message's data (the fields warroom reads).
+type botMessage struct {
+	ConversationID   string `json:"conversationId"`
+	ConversationType string `json:"conversationType"` // "1" one-to-one, "2" group
+	MsgID            string `json:"msgId"`
+	MsgType          string `json:"msgtype"`
+	SenderStaffID    string `json:"senderStaffId"`
+	Text             struct {
+		Content string `json:"content"`
+	} `json:"text"`
+}
+
+// cardCallback is a card click's data.
+type cardCallback struct {
+	OutTrackID string `json:"outTrackId"`
+	UserID     string `json:"userId"`
+	Content    string `json:"content"` // JSON, as a string
+}
+
+type cardAction struct {
+	CardPrivateData struct {
+		ActionIDs []string       `json:"actionIds"`
+		Params    map[string]any `json:"params"`
+	} `json:"cardPrivateData"`
+}
+
+// errIgnored is a frame warroom acknowledges and leaves: not a text, not
+// from a member of the organisation.
+type errIgnored struct{ why string }
+
+func (e errIgnored) Error() string { return e.why }
+
+// inbound turns a CALLBACK frame into the event the core handles.
+func inbound(word string, f Frame) (bot.Inbound, error) {
+	switch f.Topic() {
+	case TopicBotMessage:
+		return messageEvent(f)
+	case TopicCardCallback:
+		return clickEvent(word, f)
+	}
+	return bot.Inbound{}, errIgnored{"a topic warroom does not subscribe to: " + f.Topic()}
+}
+
+func messageEvent(f Frame) (bot.Inbound, error) {
+	var m botMessage
+	if err := json.Unmarshal([]byte(f.Data), &m); err != nil {
+		return bot.Inbound{}, fmt.Errorf("a robot message that is not JSON: %v", err)
+	}
+	switch {
+	case m.MsgType != "text":
+		return bot.Inbound{}, errIgnored{"a robot message of type " + m.MsgType + " (warroom reads text)"}
+	case m.SenderStaffID == "":
+		return bot.Inbound{}, errIgnored{"a robot message from outside the organisation (no senderStaffId)"}
+	}
+	ch := m.ConversationID
+	if m.ConversationType == "1" {
+		ch = dmPrefix + m.SenderStaffID
+	}
+	text := strings.TrimSpace(m.Text.Content)
+	// A leading @robot (some clients keep it) is not part of the command.
+	if at, rest, ok := strings.Cut(text, " "); ok && strings.HasPrefix(at, "@") && strings.HasPrefix(strings.TrimSpace(rest), "/") {
+		text = strings.TrimSpace(rest)
+	}
+	if ch == "" || text == "" {
+		return bot.Inbound{}, errIgnored{"a robot message without a conversation or text"}
+	}
+	id := m.MsgID
+	if id == "" {
+		id = f.MessageID()
+	}
+	return bot.Inbound{ID: "message:" + id, Message: &bot.Incoming{Channel: ch, User: m.SenderStaffID, Text: text},
+		Redelivered: true}, nil
+}
+
+func clickEvent(word string, f Frame) (bot.Inbound, error) {
+	var c cardCallback
+	if err := json.Unmarshal([]byte(f.Data), &c); err != nil {
+		return bot.Inbound{}, fmt.Errorf("a card callback that is not JSON: %v", err)
+	}
+	var act cardAction
+	if err := json.Unmarshal([]byte(c.Content), &act); err != nil {
+		return bot.Inbound{}, fmt.Errorf("a card callback whose content is not JSON: %v", err)
+	}
+	ch, err := trackChannel(c.OutTrackID)
+	if err != nil {
+		return bot.Inbound{}, errIgnored{"a click on a card warroom did not make (" + c.OutTrackID + ")"}
+	}
+	if c.UserID == "" {
+		return bot.Inbound{}, errIgnored{"a card click without a userId"}
+	}
+	cmd, _ := act.CardPrivateData.Params["command"].(string)
+	if cmd == "" && len(act.CardPrivateData.ActionIDs) > 0 && act.CardPrivateData.ActionIDs[0] == "checkin" {
+		cmd = CheckinCommand
+	}
+	if cmd == CheckinCommand {
+		r := &bot.Reaction{Channel: ch, Message: c.OutTrackID, User: c.UserID, Emoji: "✅"}
+		// Who checked in on which kickoff is one check-in, however often
+		// it is clicked.
+		return bot.Inbound{ID: "checkin:" + c.OutTrackID + ":" + c.UserID, Reaction: r, Redelivered: true}, nil
+	}
+	if cmd != "/"+word && !strings.HasPrefix(cmd, "/"+word+" ") {
+		return bot.Inbound{}, errIgnored{fmt.Sprintf("a card button whose command %q is not warroom's (is the card template's button parameter `command` bound?)", cmd)}
+	}
+	return bot.Inbound{ID: "click:" + f.MessageID(), Message: &bot.Incoming{Channel: ch, User: c.UserID, Text: cmd},
+		Redelivered: true}, nil
+}
