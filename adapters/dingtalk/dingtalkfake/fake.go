@@ -122,6 +122,14 @@ func (s *Server) ExpireTokens() {
 	s.tokens = map[string]bool{}
 }
 
+// RotateSecret changes the client secret DingTalk accepts (an admin
+// resetting it).
+func (s *Server) RotateSecret(secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ClientSecret = secret
+}
+
 // TokenCalls is how many tokens were issued.
 func (s *Server) TokenCalls() int {
 	s.mu.Lock()
