@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/warroom/warroom/bot"
@@ -58,7 +60,12 @@ type botMessage struct {
 	MsgID            string `json:"msgId"`
 	MsgType          string `json:"msgtype"`
 	SenderStaffID    string `json:"senderStaffId"`
-	Text             struct {
+	ChatbotUserID    string `json:"chatbotUserId"`
+	AtUsers          []struct {
+		DingtalkID string `json:"dingtalkId"`
+		StaffID    string `json:"staffId"`
+	} `json:"atUsers"`
+	Text struct {
 		Content string `json:"content"`
 	} `json:"text"`
 }
@@ -83,18 +90,19 @@ type errIgnored struct{ why string }
 
 func (e errIgnored) Error() string { return e.why }
 
-// inbound turns a CALLBACK frame into the event the core handles.
-func inbound(word string, f Frame) (bot.Inbound, error) {
+// inbound turns a CALLBACK frame into the event the core handles. known
+// tells the userids of the catalog's people (nil: any).
+func inbound(word string, known func(string) bool, f Frame) (bot.Inbound, error) {
 	switch f.Topic() {
 	case TopicBotMessage:
-		return messageEvent(f)
+		return messageEvent(known, f)
 	case TopicCardCallback:
 		return clickEvent(word, f)
 	}
 	return bot.Inbound{}, errIgnored{"a topic warroom does not subscribe to: " + f.Topic()}
 }
 
-func messageEvent(f Frame) (bot.Inbound, error) {
+func messageEvent(known func(string) bool, f Frame) (bot.Inbound, error) {
 	var m botMessage
 	if err := json.Unmarshal([]byte(f.Data), &m); err != nil {
 		return bot.Inbound{}, fmt.Errorf("a robot message that is not JSON: %v", err)
@@ -117,6 +125,7 @@ func messageEvent(f Frame) (bot.Inbound, error) {
 	if ch == "" || text == "" {
 		return bot.Inbound{}, errIgnored{"a robot message without a conversation or text"}
 	}
+	text = mentions(text, m.staffMentioned(), known)
 	id := m.MsgID
 	if id == "" {
 		id = f.MessageID()
@@ -157,3 +166,55 @@ func clickEvent(word string, f Frame) (bot.Inbound, error) {
 	return bot.Inbound{ID: "click:" + f.MessageID(), Message: &bot.Incoming{Channel: ch, User: c.UserID, Text: cmd},
 		Redelivered: true}, nil
 }
+
+// staffMentioned are the userids the message @-mentions, in order, the
+// robot left out.
+func (m botMessage) staffMentioned() []string {
+	var out []string
+	for _, u := range m.AtUsers {
+		if u.StaffID != "" && u.DingtalkID != m.ChatbotUserID {
+			out = append(out, u.StaffID)
+		}
+	}
+	return out
+}
+
+// mentions rewrites the @-mentions of a command as the core reads platform
+// mentions, <@userid>. DingTalk writes a real mention as "@nickname" in the
+// text and lists the userids in atUsers: when the text has as many
+// @words (not userids already) as atUsers has userids, they are taken to
+// be in order. An @word that is a known userid ("@bob02", typed) is one
+// too. Anything else (a catalog id, "@alice") is left for the core.
+func mentions(text string, staff []string, known func(string) bool) string {
+	locs := atWordRe.FindAllStringSubmatchIndex(text, -1)
+	repl := make([]string, len(locs))
+	var named []int // @words that are not userids
+	for k, l := range locs {
+		id := text[l[2]:l[3]]
+		if (known == nil && slices.Contains(staff, id)) || (known != nil && known(id)) {
+			repl[k] = "<@" + id + ">"
+		} else {
+			named = append(named, k)
+		}
+	}
+	if len(staff) > 0 && len(named) == len(staff) {
+		for j, k := range named {
+			repl[k] = "<@" + staff[j] + ">"
+		}
+	}
+	var b strings.Builder
+	last := 0
+	for k, l := range locs {
+		if repl[k] == "" {
+			continue
+		}
+		b.WriteString(text[last : l[2]-1]) // up to the @
+		b.WriteString(repl[k])
+		last = l[3]
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// atWordRe is an @word: an @ at the start or after a space, then non-spaces.
+var atWordRe = regexp.MustCompile(`(?:^|\s)@(\S+)`)

@@ -19,7 +19,7 @@ func FuzzInbound(f *testing.F) {
 		if err != nil {
 			return
 		}
-		ev, err := inbound("fault", fr)
+		ev, err := inbound("fault", nil, fr)
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("a multi-line error: %q", err)
@@ -54,4 +54,27 @@ func FuzzTrackID(f *testing.F) {
 			t.Fatalf("trackChannel(trackID(%q)) = %q, %v", ch, got, err)
 		}
 	})
+}
+
+func TestMentions(t *testing.T) {
+	t.Parallel()
+	known := func(id string) bool { return id == "bob02" }
+	cases := []struct {
+		text  string
+		staff []string
+		want  string
+	}{
+		{"/fault role responder @bob02", nil, "/fault role responder <@bob02>"},
+		{"/fault role responder @Bob", []string{"bob02"}, "/fault role responder <@bob02>"},
+		{"/fault role responder @alice", nil, "/fault role responder @alice"},
+		{"/fault invite @张三 @李四", []string{"zs1", "ls2"}, "/fault invite <@zs1> <@ls2>"},
+		{"/fault invite @张三 @alice", []string{"zs1"}, "/fault invite @张三 @alice"}, // two @words, one userid: not guessed
+		{"/fault update mail@example.com\nline two  @bob02", nil, "/fault update mail@example.com\nline two  <@bob02>"},
+		{"@", nil, "@"},
+	}
+	for _, c := range cases {
+		if got := mentions(c.text, c.staff, known); got != c.want {
+			t.Errorf("mentions(%q, %q) = %q, want %q", c.text, c.staff, got, c.want)
+		}
+	}
 }

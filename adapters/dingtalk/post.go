@@ -79,13 +79,17 @@ func (a *Adapter) card(ctx context.Context, channelID string, m bot.Message, at 
 	for _, u := range at {
 		atIDs[u] = u
 	}
+	text := m.Text
+	if m.Kind == bot.KindKickoff { // no reactions on DingTalk: the button
+		text = reactRe.ReplaceAllString(text, "press ✅ Check in on this card")
+	}
 	body := map[string]any{
 		"cardTemplateId": a.cfg.CardTemplateID,
 		"outTrackId":     id,
 		"callbackType":   "STREAM",
 		"userIdType":     1, // userids, not unionids
 		"cardData": map[string]any{"cardParamMap": map[string]string{
-			"title": title, "content": m.Text, "kind": string(m.Kind), "buttons": jsonString(buttons(m)),
+			"title": title, "content": text, "kind": string(m.Kind), "buttons": jsonString(buttons(m)),
 		}},
 		"openSpaceId":             "dtv1.card//IM_GROUP." + channelID,
 		"imGroupOpenSpaceModel":   map[string]any{"supportForward": true},
@@ -163,6 +167,8 @@ func (a *Adapter) dm(ctx context.Context, user, text string) (string, error) {
 	return out.ProcessQueryKey, nil
 }
 
+var reactRe = regexp.MustCompile(`react :[a-z0-9_+-]+: to this message`)
+
 var mentionRe = regexp.MustCompile(`@([A-Za-z0-9_-]{1,64})`)
 
 // mentioned returns the userids text @-mentions: of the catalog's people
@@ -176,6 +182,9 @@ func (a *Adapter) mentioned(text string) []string {
 	}
 	return out
 }
+
+// known reports whether id is a catalog person's userid.
+func (a *Adapter) known(id string) bool { return a.users[id] }
 
 // trackID is a card's outTrackId: it carries the group's id, so that a
 // click (whose callback may not say the group) reaches the war room even

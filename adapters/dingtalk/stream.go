@@ -196,7 +196,7 @@ func (a *Adapter) system(w *acker, f Frame) error {
 // channel's events in order), acknowledges it, and has it handled in the
 // background.
 func (a *Adapter) deliver(ctx context.Context, h bot.Handler, w *acker, f Frame) {
-	ev, err := inbound(a.cfg.Command, f)
+	ev, err := inbound(a.cfg.Command, a.known, f)
 	if err != nil {
 		// Not an event warroom can use: acknowledged, so that DingTalk
 		// does not send it again, and said once.

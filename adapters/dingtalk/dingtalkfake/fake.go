@@ -94,6 +94,7 @@ func New(t testing.TB) *Server {
 	s.cond = sync.NewCond(&s.mu)
 	s.stream.acks = map[string]Ack{}
 	s.stream.tickets = map[string]bool{}
+	s.stream.pushed = map[string]Frame{}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	t.Cleanup(func() {
@@ -157,6 +158,17 @@ func (s *Server) Groups() []Group {
 	return out
 }
 
+// AddGroup makes a group as a person would (the robot added to it), and
+// returns its id.
+func (s *Server) AddGroup(title string, members ...string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := &Group{ID: "cid" + s.id("G") + "==", Title: title, Owner: s.Owner, Members: append([]string{s.Owner}, members...)}
+	s.groups[g.ID] = g
+	s.order = append(s.order, g.ID)
+	return g.ID
+}
+
 // Members returns a group's members' userids.
 func (s *Server) Members(cid string) []string {
 	s.mu.Lock()
@@ -207,6 +219,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	status, out := s.route(r, body)
 	s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Body: body, Status: status})
+	s.cond.Broadcast() // WaitMessages
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(out)

@@ -42,6 +42,7 @@ type streamState struct {
 	subs     []any // the last subscriptions asked for
 	acks     map[string]Ack
 	ackOrder []string
+	pushed   map[string]Frame // by messageId, for Redeliver
 }
 
 func (s *Server) openConnection(r *http.Request, body map[string]any) (int, any) {
@@ -172,9 +173,24 @@ func (s *Server) Push(t testing.TB, f Frame) string {
 		t.Fatalf("dingtalkfake: no stream connection after %v", wait)
 	}
 	conn := s.stream.conn
+	s.stream.pushed[f.Headers["messageId"]] = f
 	s.mu.Unlock()
 	s.PushRaw(t, conn, f)
 	return f.Headers["messageId"]
+}
+
+// Redeliver pushes a frame again, as DingTalk does when an ack is late or
+// lost, and forgets its ack.
+func (s *Server) Redeliver(t testing.TB, messageID string) {
+	t.Helper()
+	s.mu.Lock()
+	f, ok := s.stream.pushed[messageID]
+	delete(s.stream.acks, messageID)
+	s.mu.Unlock()
+	if !ok {
+		t.Fatalf("dingtalkfake: no frame %s to redeliver", messageID)
+	}
+	s.Push(t, f)
 }
 
 // PushRaw writes v as JSON on conn; nil conn: the open one.
@@ -193,8 +209,10 @@ func (s *Server) PushRaw(t testing.TB, conn *websocket.Conn, v any) {
 }
 
 // Say pushes a robot message from a user: in a group (a cid), or in the
-// user's one-to-one chat with the robot when cid is "".
-func (s *Server) Say(t testing.TB, cid, user, text string) string {
+// user's one-to-one chat with the robot when cid is "". at are the userids
+// the text @-mentions (as "@nickname", the way DingTalk writes them); the
+// robot, whom a group message always mentions, is listed first.
+func (s *Server) Say(t testing.TB, cid, user, text string, at ...string) string {
 	t.Helper()
 	s.mu.Lock()
 	msgID := s.id("msg")
@@ -206,6 +224,11 @@ func (s *Server) Say(t testing.TB, cid, user, text string) string {
 	data := map[string]any{"conversationId": cid, "conversationType": typ, "msgId": msgID, "msgtype": "text",
 		"senderStaffId": user, "senderId": "$:LWCP_v1:$" + user, "robotCode": s.RobotCode, "chatbotUserId": "$:LWCP_v1:$bot",
 		"isInAtList": true, "text": map[string]string{"content": " " + text}, "createAt": time.Now().UnixMilli()}
+	atUsers := []map[string]string{{"dingtalkId": "$:LWCP_v1:$bot"}}
+	for _, u := range at {
+		atUsers = append(atUsers, map[string]string{"dingtalkId": "$:LWCP_v1:$" + u, "staffId": u})
+	}
+	data["atUsers"] = atUsers
 	return s.Push(t, callback("/v1.0/im/bot/messages/get", data))
 }
 
@@ -281,4 +304,15 @@ func CheckinButton(m Message) (Button, bool) {
 		}
 	}
 	return Button{}, false
+}
+
+// WaitMessages blocks until a group has at least n messages and returns them.
+func (s *Server) WaitMessages(t testing.TB, cid string, n int) []Message {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.waitFor(func() bool { return len(s.msgs[cid]) >= n }) {
+		t.Fatalf("dingtalkfake: %d messages in %s after %v, want %d: %+v", len(s.msgs[cid]), cid, wait, n, s.msgs[cid])
+	}
+	return append([]Message(nil), s.msgs[cid]...)
 }
