@@ -38,6 +38,9 @@ type Config struct {
 	// Sleep waits d or until ctx is done (retries, reconnects); nil = a
 	// real timer. Tests inject one that returns at once.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// KeepAlive is how often the stream is pinged; a connection silent for
+	// three times as long (no frame, no pong) is replaced. Default 60 s.
+	KeepAlive time.Duration
 	// MaxRetries caps the retries of one call on 429 / flow control; default 3.
 	MaxRetries int
 }
@@ -52,6 +55,7 @@ type Adapter struct {
 	life context.Context
 	stop context.CancelFunc
 	bg   sync.WaitGroup // handlers still running
+	busy inflight       // the same, for Wait
 
 	users map[string]bool // the catalog's DingTalk userids; nil: no catalog
 
@@ -117,6 +121,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Sleep == nil {
 		c.Sleep = bot.Sleep
+	}
+	if c.KeepAlive == 0 {
+		c.KeepAlive = time.Minute
 	}
 	if c.MaxRetries == 0 {
 		c.MaxRetries = 3

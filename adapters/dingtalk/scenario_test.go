@@ -68,9 +68,15 @@ func (w *world) say(cid, who, text string, n int, at ...string) []dingtalkfake.M
 	w.t.Helper()
 	id := w.f.Say(w.t, cid, users[who], text, at...)
 	w.f.WaitAck(w.t, id)
-	ms := w.f.WaitMessages(w.t, cid, n)
+	w.settle()
+	return w.f.WaitMessages(w.t, cid, n)
+}
+
+// settle waits until what was acknowledged is handled, and the core's
+// background work (invites, topic) is done.
+func (w *world) settle() {
+	w.a.Wait()
 	w.b.Wait()
-	return ms
 }
 
 func TestScenario(t *testing.T) {
@@ -106,13 +112,13 @@ func TestScenario(t *testing.T) {
 	id := f.Click(t, kick.ID, users["alice"], checkin)
 	f.WaitAck(t, id)
 	msgs = f.WaitMessages(t, room.ID, 2)
-	w.b.Wait()
+	w.settle()
 	assert.Contains(t, msgs[1].Text, "@"+users["alice"]+" checked in")
 	assert.Equal(t, []string{users["alice"]}, msgs[1].AtUserIDs)
 	f.WaitAck(t, f.Click(t, kick.ID, users["alice"], checkin))
 	f.Redeliver(t, id)
 	f.WaitAck(t, id)
-	w.b.Wait()
+	w.settle()
 
 	// Typed commands in the war room; a redelivered one is done once.
 	// A real mention: "@Bob Li" in the text, bob02 in atUsers.
@@ -121,14 +127,14 @@ func TestScenario(t *testing.T) {
 	upd := f.Say(t, room.ID, users["erin"], "/fault update rolled back build 42")
 	f.WaitAck(t, upd)
 	msgs = f.WaitMessages(t, room.ID, 4)
-	w.b.Wait()
+	w.settle()
 	f.Redeliver(t, upd)
 	f.WaitAck(t, upd)
-	w.b.Wait()
+	w.settle()
 	assert.Contains(t, msgs[3].Text, "update #1 from @"+users["erin"]+": rolled back build 42")
 
 	msgs = w.say(room.ID, "dave", "/fault resolve fixed", 5)
-	w.b.Wait()
+	w.settle()
 	msgs = f.Messages(room.ID)
 	summary := msgs[len(msgs)-1]
 	assert.True(t, summary.Card)

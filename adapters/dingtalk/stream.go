@@ -153,7 +153,9 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler) (upAt time.Time, e
 	upAt = a.cfg.Clock.Now()
 	w := &acker{conn: conn}
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() }) // ends ReadMessage
+	alive := a.keepAlive(conn)
 	defer func() {
+		alive()
 		stop()
 		w.close()
 	}()
@@ -162,6 +164,7 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler) (upAt time.Time, e
 		if err != nil {
 			return upAt, err
 		}
+		a.heard(conn)
 		if typ != websocket.TextMessage {
 			continue
 		}
@@ -178,6 +181,36 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler) (upAt time.Time, e
 		}
 		a.deliver(ctx, h, w, f)
 	}
+}
+
+// keepAlive pings the connection every KeepAlive, and has a read fail
+// when nothing (a frame or a pong) came for three times as long: a
+// half-open connection is found and replaced. These are network deadlines,
+// on the wall clock. It returns the function that stops the pings.
+func (a *Adapter) keepAlive(conn *websocket.Conn) func() {
+	a.heard(conn)
+	conn.SetPongHandler(func(string) error { a.heard(conn); return nil })
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(a.cfg.KeepAlive)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeTimeout)) != nil {
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// heard pushes the read deadline back: the connection is alive.
+func (a *Adapter) heard(conn *websocket.Conn) {
+	_ = conn.SetReadDeadline(time.Now().Add(3 * a.cfg.KeepAlive))
 }
 
 // system answers SYSTEM frames.
@@ -211,11 +244,47 @@ func (a *Adapter) deliver(ctx context.Context, h bot.Handler, w *acker, f Frame)
 		a.log.Error("dingtalk: could not store an event; leaving it unacknowledged for DingTalk to send again", "id", ev.ID, "err", err)
 		return
 	}
+	if k != nil { // nil: kept already, a redelivery
+		a.busy.add(1) // before the ack: whoever saw the ack and calls Wait waits for it
+	}
 	if err := w.ack(f.MessageID(), ackData(f)); err != nil {
 		a.log.Warn("dingtalk: acknowledging a frame", "id", f.MessageID(), "err", err)
 	}
-	if k != nil { // nil: kept already, a redelivery
-		a.bg.Go(func() { k.Handle(ctx) })
+	if k != nil {
+		a.bg.Go(func() {
+			defer a.busy.add(-1)
+			k.Handle(ctx)
+		})
+	}
+}
+
+// Wait blocks until the events acknowledged so far are handled.
+func (a *Adapter) Wait() { a.busy.wait() }
+
+// inflight counts events being handled.
+type inflight struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	n    int
+}
+
+func (c *inflight) add(d int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n += d
+	if c.n == 0 && c.cond != nil {
+		c.cond.Broadcast()
+	}
+}
+
+func (c *inflight) wait() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cond == nil {
+		c.cond = sync.NewCond(&c.mu)
+	}
+	for c.n > 0 {
+		c.cond.Wait()
 	}
 }
 

@@ -79,6 +79,16 @@ func TestStreamReconnects(t *testing.T) {
 	assert.Contains(t, r.log.String(), "DingTalk asked to reconnect")
 }
 
+func TestStreamSilentConnectionReplaced(t *testing.T) {
+	t.Parallel()
+	r := run(t, nil, func(c *dingtalk.Config) { c.KeepAlive = 20 * time.Millisecond })
+	r.f.Stall()
+	r.f.WaitConnected(t, 2) // no pong within 60 ms: a new connection
+	id := r.f.Ping(t, "")
+	r.f.WaitAck(t, id)
+	assert.Contains(t, r.log.String(), "i/o timeout")
+}
+
 func TestStreamBadFrames(t *testing.T) {
 	t.Parallel()
 	r := run(t, nil)

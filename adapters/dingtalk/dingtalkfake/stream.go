@@ -43,6 +43,7 @@ type streamState struct {
 	acks     map[string]Ack
 	ackOrder []string
 	pushed   map[string]Frame // by messageId, for Redeliver
+	stalled  bool             // the open connection answers no pings
 }
 
 func (s *Server) openConnection(r *http.Request, body map[string]any) (int, any) {
@@ -75,6 +76,16 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 	}
 	s.stream.conn = conn
 	s.stream.conns++
+	s.stream.stalled = false
+	conn.SetPingHandler(func(data string) error {
+		s.mu.Lock()
+		stalled := s.stream.stalled && s.stream.conn == conn
+		s.mu.Unlock()
+		if stalled {
+			return nil
+		}
+		return conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	go s.readAcks(conn)
@@ -283,6 +294,14 @@ func (s *Server) Acks() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.stream.ackOrder...)
+}
+
+// Stall makes the open connection go silent without closing: no pongs,
+// no frames (a half-open TCP connection).
+func (s *Server) Stall() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stream.stalled = true
 }
 
 // Drop closes the open stream connection, as a network would.
