@@ -71,9 +71,8 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	if old := s.stream.conn; old != nil {
-		_ = old.Close()
-	}
+	// An older connection is left to its client, which may still be
+	// acknowledging on it (a disconnect's ack).
 	s.stream.conn = conn
 	s.stream.conns++
 	s.stream.stalled = false
