@@ -60,13 +60,14 @@ type Adapter struct {
 	users map[string]bool // the catalog's DingTalk userids; nil: no catalog
 
 	mu    sync.Mutex
-	names map[string]bool // group titles this process made
+	names map[string]string // group titles this process made → their ids
 }
 
 var (
-	_ bot.Adapter    = (*Adapter)(nil)
-	_ bot.Mentioner  = (*Adapter)(nil)
-	_ bot.Concurrent = (*Adapter)(nil)
+	_ bot.Adapter       = (*Adapter)(nil)
+	_ bot.Mentioner     = (*Adapter)(nil)
+	_ bot.Concurrent    = (*Adapter)(nil)
+	_ bot.ChannelFinder = (*Adapter)(nil)
 )
 
 // New checks the credentials by fetching an access token. A rejected
@@ -75,7 +76,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	a := &Adapter{cfg: cfg, hc: cfg.HTTPClient, log: cfg.Log, names: map[string]bool{}}
+	a := &Adapter{cfg: cfg, hc: cfg.HTTPClient, log: cfg.Log, names: map[string]string{}}
 	if cfg.Catalog != nil {
 		a.users = map[string]bool{}
 		for _, p := range cfg.Catalog.People {

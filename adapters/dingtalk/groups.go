@@ -36,7 +36,29 @@ func (a *Adapter) CreateChannel(ctx context.Context, name string) (bot.Channel, 
 		a.release(title)
 		return bot.Channel{}, fmt.Errorf("dingtalk: create scene group %s: the answer has no open_conversation_id", title)
 	}
+	a.mu.Lock()
+	a.names[title] = out.Result.OpenConversationID
+	a.mu.Unlock()
 	return bot.Channel{ID: out.Result.OpenConversationID, Name: title}, nil
+}
+
+// FindChannel implements bot.ChannelFinder, as far as DingTalk allows: it
+// has no way to look a group up by its title. A group this process made is
+// found by its title; a name that is an open conversation id ("cid…",
+// notify: ["#cidAbC…=="]) is that group; anything else is ENOTFOUND saying
+// what to write instead.
+func (a *Adapter) FindChannel(_ context.Context, name string) (bot.Channel, error) {
+	name = strings.TrimPrefix(name, "#")
+	a.mu.Lock()
+	id := a.names[name]
+	a.mu.Unlock()
+	switch {
+	case id != "" && id != claimed:
+		return bot.Channel{ID: id, Name: name}, nil
+	case strings.HasPrefix(name, "cid") && len(name) > 3:
+		return bot.Channel{ID: name, Name: name}, nil
+	}
+	return bot.Channel{}, bot.Errorf(bot.ENOTFOUND, "DingTalk cannot find a group by its title (#%s); write the group's open conversation id instead, e.g. notify: [\"#cidAbC123==\"]", name)
 }
 
 // claim takes the first of name, name-2, ... that this process has not
@@ -45,12 +67,17 @@ func (a *Adapter) claim(name string) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	title := name
-	for n := 2; a.names[title]; n++ {
+	for n := 2; a.taken(title); n++ {
 		title = fmt.Sprintf("%s-%d", name, n)
 	}
-	a.names[title] = true
+	a.names[title] = claimed
 	return title
 }
+
+// claimed marks a title being made; the group's id replaces it.
+const claimed = "-"
+
+func (a *Adapter) taken(title string) bool { _, ok := a.names[title]; return ok }
 
 func (a *Adapter) release(title string) {
 	a.mu.Lock()

@@ -28,6 +28,8 @@ dingtalk:
   oapi_url: http://127.0.0.1:9001
 people:
   alice: {dingtalk: "alice01"}
+levels:
+  P1: {notify: ["#cidAbC123==", alice]}
 `
 
 func TestConfig(t *testing.T) {
@@ -37,6 +39,7 @@ func TestConfig(t *testing.T) {
 	assert.Equal(t, dingtalk.Settings{ClientID: "dingabc123", ClientSecret: "s3cret", TemplateID: "tpl-1", CardTemplateID: "card-1.schema",
 		Owner: "manager4220", APIURL: "http://127.0.0.1:9000", OAPIURL: "http://127.0.0.1:9001"}, cfg.Platforms["dingtalk"])
 	assert.Equal(t, "alice01", cfg.Catalog.People["alice"].Account("dingtalk"))
+	assert.Equal(t, "cidAbC123==", cfg.Catalog.Levels["P1"].Notify[0].Name, "a group's open conversation id as a notify channel")
 }
 
 func TestConfigErrors(t *testing.T) {

@@ -162,3 +162,20 @@ func TestInviteSkipsPeopleWithoutUserid(t *testing.T) {
 	last := f.Calls()[len(f.Calls())-1]
 	assert.Equal(t, map[string]any{"open_conversation_id": ch.ID, "user_ids": "a1"}, last.Body)
 }
+
+func TestFindChannel(t *testing.T) {
+	t.Parallel()
+	f := dingtalkfake.New(t)
+	a := newAdapter(t, f)
+	ch, err := a.CreateChannel(t.Context(), "status")
+	require.NoError(t, err)
+	got, err := a.FindChannel(t.Context(), "#status")
+	require.NoError(t, err)
+	assert.Equal(t, ch, got)
+	got, err = a.FindChannel(t.Context(), "#cidAbC123==")
+	require.NoError(t, err)
+	assert.Equal(t, "cidAbC123==", got.ID)
+	_, err = a.FindChannel(t.Context(), "#ops")
+	assert.Equal(t, bot.ENOTFOUND, bot.ErrorCode(err))
+	assert.EqualError(t, err, `DingTalk cannot find a group by its title (#ops); write the group's open conversation id instead, e.g. notify: ["#cidAbC123=="]`)
+}
