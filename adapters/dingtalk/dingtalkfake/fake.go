@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -82,7 +83,15 @@ type Server struct {
 	msgs       map[string][]Message
 	dms        map[string][]Message
 	faults     []*injection
+	latency    time.Duration
 	stream     streamState
+}
+
+// SetLatency delays every REST answer by d, as a network far away would.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
 }
 
 // New starts a fake DingTalk for the test's lifetime.
@@ -215,6 +224,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	var body map[string]any
 	raw, _ := io.ReadAll(r.Body)
 	_ = json.Unmarshal(raw, &body)
+	s.mu.Lock()
+	lat := s.latency
+	s.mu.Unlock()
+	time.Sleep(lat) // the network's latency, not a synchronisation
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	status, out := s.route(r, body)
