@@ -101,6 +101,9 @@ func (a *Adapter) api(ctx context.Context, what, path string, body, out any) err
 		if status != http.StatusOK {
 			var e struct{ Code, Message string }
 			_ = json.Unmarshal(raw, &e)
+			if status == http.StatusForbidden {
+				e.Message += " (grant the app this API's permission: Developer Console, the app, Permission management; adapters/dingtalk/README.md lists them)"
+			}
 			return &apiError{What: what, Status: status, Code: e.Code, Msg: e.Message}
 		}
 		if out != nil && json.Unmarshal(raw, out) != nil {

@@ -179,3 +179,15 @@ func TestFindChannel(t *testing.T) {
 	assert.Equal(t, bot.ENOTFOUND, bot.ErrorCode(err))
 	assert.EqualError(t, err, `DingTalk cannot find a group by its title (#ops); write the group's open conversation id instead, e.g. notify: ["#cidAbC123=="]`)
 }
+
+func TestMissingPermissionNamed(t *testing.T) {
+	t.Parallel()
+	f := dingtalkfake.New(t)
+	a := newAdapter(t, f)
+	ch, err := a.CreateChannel(t.Context(), "fault-8")
+	require.NoError(t, err)
+	f.Fail("/v1.0/card/instances/createAndDeliver", 1, dingtalkfake.Fault{Status: 403, Code: "Forbidden.AccessDenied.AccessTokenPermissionDenied"})
+	_, err = a.Post(t.Context(), ch.ID, bot.Message{Kind: bot.KindSummary, Text: "s"})
+	assert.EqualError(t, err, "dingtalk: post a card in "+ch.ID+": 403 Forbidden.AccessDenied.AccessTokenPermissionDenied: injected"+
+		" (grant the app this API's permission: Developer Console, the app, Permission management; adapters/dingtalk/README.md lists them)")
+}
