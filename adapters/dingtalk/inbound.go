@@ -99,7 +99,7 @@ func inbound(word string, known func(string) bool, f Frame) (bot.Inbound, error)
 	case TopicCardCallback:
 		return clickEvent(word, f)
 	}
-	return bot.Inbound{}, errIgnored{"a topic warroom does not subscribe to: " + f.Topic()}
+	return bot.Inbound{}, errIgnored{fmt.Sprintf("a topic warroom does not subscribe to: %q", f.Topic())}
 }
 
 func messageEvent(known func(string) bool, f Frame) (bot.Inbound, error) {
@@ -109,7 +109,7 @@ func messageEvent(known func(string) bool, f Frame) (bot.Inbound, error) {
 	}
 	switch {
 	case m.MsgType != "text":
-		return bot.Inbound{}, errIgnored{"a robot message of type " + m.MsgType + " (warroom reads text)"}
+		return bot.Inbound{}, errIgnored{fmt.Sprintf("a robot message of type %q (warroom reads text)", m.MsgType)}
 	case m.SenderStaffID == "":
 		return bot.Inbound{}, errIgnored{"a robot message from outside the organisation (no senderStaffId)"}
 	}
@@ -145,7 +145,7 @@ func clickEvent(word string, f Frame) (bot.Inbound, error) {
 	}
 	ch, err := trackChannel(c.OutTrackID)
 	if err != nil {
-		return bot.Inbound{}, errIgnored{"a click on a card warroom did not make (" + c.OutTrackID + ")"}
+		return bot.Inbound{}, errIgnored{fmt.Sprintf("a click on a card warroom did not make (%q)", c.OutTrackID)}
 	}
 	if c.UserID == "" {
 		return bot.Inbound{}, errIgnored{"a card click without a userId"}

@@ -111,8 +111,8 @@ func TestStreamBadFrames(t *testing.T) {
 	assert.Equal(t, []bot.Incoming{{Channel: "cidG==", User: "bob02", Text: "/fault help"}}, r.rec.Messages())
 	logs := r.log.String()
 	for _, want := range []string{"not a stream frame", "a stream frame without a type or a messageId", "a robot message that is not JSON",
-		"a robot message of type picture", "a click on a card warroom did not make", `command \"rm -rf\" is not warroom's`,
-		"a topic warroom does not subscribe to: chat_update_title"} {
+		`a robot message of type \"picture\"`, "a click on a card warroom did not make", `command \"rm -rf\" is not warroom's`,
+		`a topic warroom does not subscribe to: \"chat_update_title\"`} {
 		assert.Contains(t, logs, want)
 	}
 }
