@@ -5,6 +5,7 @@ package main
 // platform is a package under adapters/ and one line here.
 import (
 	_ "github.com/warroom/warroom/adapters/console"
+	_ "github.com/warroom/warroom/adapters/dingtalk"
 	_ "github.com/warroom/warroom/adapters/discord"
 	_ "github.com/warroom/warroom/adapters/slack"
 )
