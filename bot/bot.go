@@ -106,6 +106,20 @@ func (b *Bot) Start(ctx context.Context) error {
 	return b.replayChat(ctx)
 }
 
+// TakeOver is what a process does each time it becomes the leader of
+// several on one database: it handles the chat events and alert
+// deliveries that another process kept and did not handle (the leader that
+// died had acknowledged them to the platform). Which are another's to take
+// is the store's to say (its Pending: never those a live process holds).
+// Start did the same for this process's own past. Their handling ends with
+// ctx, the term: what is cut short stays for the next leader.
+func (b *Bot) TakeOver(ctx context.Context) error {
+	if err := b.requeueAlerts(ctx); err != nil {
+		return err
+	}
+	return b.replayChat(ctx)
+}
+
 func (b *Bot) start(ctx context.Context) error {
 	b.plans.runCtx = ctx
 	// The store learns the catalog's people now, so that its table of

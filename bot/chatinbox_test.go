@@ -293,3 +293,24 @@ func TestReplayedEventsAreResumedThroughTheirRoute(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, all, 1)
 }
+
+// A process that becomes the leader takes over the chat events another
+// process kept and did not handle (the leader that died), once.
+func TestTakeOverHandlesWhatAnotherProcessKept(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	leader, err := bot.New(r.db, r.chat, r.clock, testCatalog(), r.opts, nil) // the survivor, started already
+	require.NoError(t, err)
+	require.NoError(t, leader.Start(r.ctx))
+	leader.Wait()
+	require.NotNil(t, r.keep(said("T1", "general", "/fault declare P3 Queue slow service=queue")))
+	assert.Empty(t, r.faults(), "the process that kept it died before handling it")
+
+	require.NoError(t, leader.TakeOver(r.ctx))
+	leader.Wait()
+	assert.Equal(t, []string{"Queue slow"}, r.titles())
+	assert.Empty(t, r.pendingChat())
+	require.NoError(t, leader.TakeOver(r.ctx))
+	leader.Wait()
+	assert.Len(t, r.faults(), 1, "a second term takes nothing again")
+}

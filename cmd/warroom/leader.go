@@ -93,9 +93,15 @@ func (l *leadership) lead(ctx context.Context, database string, log *slog.Logger
 // timedWork is what the leader runs in each term: the ticker, which first
 // does what fell due while nobody led. With the demo clock there is no
 // ticker (the console's "~" lines tick, when this process leads: demoTick),
-// only that first tick.
-func timedWork(b *bot.Bot, demo *bot.FakeClock, log *slog.Logger) func(term context.Context) {
+// only that first tick. On a shared database (shared) each term begins by
+// taking over what another process kept and did not handle.
+func timedWork(b *bot.Bot, demo *bot.FakeClock, log *slog.Logger, shared bool) func(term context.Context) {
 	return func(term context.Context) {
+		if shared {
+			if err := b.TakeOver(term); err != nil && term.Err() == nil {
+				log.Error("taking over what another process kept", "err", err)
+			}
+		}
 		if demo != nil {
 			if err := b.Tick(term); err != nil && term.Err() == nil {
 				log.Error("timed work", "err", err)

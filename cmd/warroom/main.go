@@ -26,6 +26,7 @@ import (
 	"github.com/warroom/warroom/cmd/warroom/pager"
 	"github.com/warroom/warroom/plans"
 	"github.com/warroom/warroom/store"
+	"github.com/warroom/warroom/store/postgres"
 )
 
 func main() {
@@ -284,7 +285,7 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 	leading := make(chan struct{})
 	go func() {
 		defer close(leading)
-		lead.lead(leadCtx, cfg.Database, log, timedWork(b, demo, log))
+		lead.lead(leadCtx, cfg.Database, log, timedWork(b, demo, log, postgres.IsURL(cfg.Database)))
 	}()
 	defer func() { stopLeading(); <-leading }()
 	if demo != nil {

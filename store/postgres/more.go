@@ -122,21 +122,33 @@ func (db *DB) Put(ctx context.Context, item bot.InboxItem) (bool, error) {
 	if item.Payload == nil {
 		item.Payload = []byte{}
 	}
-	tag, err := db.pool.Exec(ctx, `INSERT INTO inbox (source, id, payload, received_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (source, id) DO NOTHING`, item.Source, item.ID, item.Payload, formatTime(item.Received))
+	tag, err := db.pool.Exec(ctx, `INSERT INTO inbox (source, id, payload, received_at, owner, claimed_at) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (source, id) DO NOTHING`, item.Source, item.ID, item.Payload, formatTime(item.Received), db.owner.key, db.clock.Now())
 	if err != nil {
 		return false, inboxFailed(err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
 
-// Pending returns up to limit items of source not done, oldest first.
+// Pending returns up to limit items of source not done, oldest first: this
+// process's own and those it adopts (see owner.go), never those another
+// live process holds.
 func (db *DB) Pending(ctx context.Context, source string, limit int) ([]bot.InboxItem, error) {
 	var lim *int
 	if limit > 0 {
 		lim = &limit
 	}
-	rows, err := db.pool.Query(ctx, `SELECT id, payload, received_at FROM inbox WHERE source = $1 AND done_at IS NULL ORDER BY seq LIMIT $2`, source, lim)
+	now := db.clock.Now()
+	if _, err := db.pool.Exec(ctx, `UPDATE inbox SET owner = $2, claimed_at = $3
+		WHERE source = $1 AND done_at IS NULL AND owner IS DISTINCT FROM $2
+		  AND (owner IS NULL OR claimed_at IS NULL OR claimed_at < $4 OR NOT EXISTS (
+		    SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+		      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		      AND l.classid::bigint = $5 AND l.objid::bigint = inbox.owner))`,
+		source, db.owner.key, now, now.Add(-inboxLease), int64(uint32(ownerClass))); err != nil {
+		return nil, inboxFailed(err)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT id, payload, received_at FROM inbox WHERE source = $1 AND done_at IS NULL AND owner = $2 ORDER BY seq LIMIT $3`, source, db.owner.key, lim)
 	if err != nil {
 		return nil, inboxFailed(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
 	"io/fs"
 	"path"
 	"sort"
@@ -40,6 +41,7 @@ type DB struct {
 	pool  *pgxpool.Pool
 	clock bot.Clock
 	url   string
+	owner *owner // this process's claim on the inbox items it keeps
 }
 
 var (
@@ -85,11 +87,17 @@ func Open(ctx context.Context, url string, clock bot.Clock) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open %s: %w", Redact(url), err)
 	}
-	return &DB{pool: pool, clock: clock, url: url}, nil
+	own, err := holdOwner(ctx, url, slog.Default())
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open %s: the inbox owner lock: %w", Redact(url), err)
+	}
+	return &DB{pool: pool, clock: clock, url: url, owner: own}, nil
 }
 
 // Close closes the connections.
 func (db *DB) Close() error {
+	db.owner.close()
 	db.pool.Close()
 	return nil
 }
