@@ -96,8 +96,7 @@ func benchDeclares(b *testing.B, n int) {
 	}
 	h := &countingHandler{Handler: core}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, h) }()
+	done := startRun(b, ctx, a, h)
 	b.Cleanup(func() { cancel(); <-done; core.Wait() })
 	// The first declare lists the guild and makes the category.
 	if _, err := core.Declare(ctx, bot.DeclareRequest{Actor: "erin", Level: bot.P2, Title: "warm up", Service: "checkout"}); err != nil {

@@ -91,7 +91,7 @@ func TestCommandsKeepDiscordsLimits(t *testing.T) {
 func TestEveryVerbIsReachable(t *testing.T) {
 	t.Parallel()
 	f := discordfake.New(t)
-	h := &harness{f: f, a: newAdapter(t, f)}
+	h := &harness{t: t, f: f, a: newAdapter(t, f)}
 	h.Start(t.Context(), &adaptertest.Recorder{})
 	ch := f.AddChannel(discordgo.Channel{Name: "fault-1-x", Type: discordgo.ChannelTypeGuildText})
 	registered := f.Commands()

@@ -68,6 +68,7 @@ type Adapter struct {
 	stop      context.CancelFunc
 	bg        sync.WaitGroup // DMs sent after Invite returns
 	closeOnce sync.Once
+	opened    chan struct{} // closed once Run has the gateway open
 
 	loadMu sync.Mutex  // one listing of the guild's channels at a time
 	loaded atomic.Bool // the guild's channels are listed
@@ -140,7 +141,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	s.MaxRestRetries = 1
 	s.LogLevel = -1
 
-	a := &Adapter{cfg: cfg, s: s, log: cfg.Log, events: make(chan func(context.Context, bot.Handler), 256),
+	a := &Adapter{cfg: cfg, s: s, log: cfg.Log, events: make(chan func(context.Context, bot.Handler), 256), opened: make(chan struct{}),
 		names: map[string]bool{}, parent: map[string]string{}, dms: map[string]string{}}
 	a.life, a.stop = context.WithCancel(context.WithoutCancel(ctx))
 
@@ -155,14 +156,17 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("checking discord.token: %w", err)
 	}
 	a.botID = me.ID
+	// The application id names the slash commands' owner. The gateway's
+	// READY says it too, but only the leader opens the gateway, and every
+	// process registers.
+	var app *discordgo.Application
+	if err := a.call(ctx, func(o ...discordgo.RequestOption) (err error) { app, err = s.Application("@me"); return }); err == nil && app != nil {
+		a.appID = app.ID
+	}
 	s.AddHandler(a.onReady)
 	s.AddHandler(a.onInteraction)
 	s.AddHandler(a.onReaction)
 	s.AddHandler(a.onMessage)
-	if err := a.open(ctx); err != nil {
-		a.stop()
-		return nil, fmt.Errorf("opening the Discord gateway: %w", err)
-	}
 	a.mu.Lock()
 	if a.appID == "" {
 		a.appID = a.botID // a bot's application id is its user id
@@ -217,14 +221,28 @@ func (a *Adapter) Mention(p bot.Person) string {
 // BotID is the bot's own user id.
 func (a *Adapter) BotID() string { return a.botID }
 
-// Run delivers gateway events to h until ctx is done, then closes the
-// gateway. Events that arrived before Run are delivered too.
+// HoldsEventConnection reports that Run opens the gateway: of several
+// warroom processes on one database only the leader runs it, or each
+// would handle every event (cmd/warroom/leader.go).
+func (a *Adapter) HoldsEventConnection() bool { return true }
+
+// Opened is closed once Run has opened the gateway: events sent before are
+// not delivered (Discord keeps none for a bot that is not connected).
+func (a *Adapter) Opened() <-chan struct{} { return a.opened }
+
+// Run opens the gateway and delivers its events to h until ctx is done,
+// then closes it. REST calls (channels, posts, DMs) need no gateway: a
+// follower process makes them without one.
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	var inflight sync.WaitGroup
 	defer func() {
 		inflight.Wait()
 		a.Close()
 	}()
+	if err := a.open(ctx); err != nil {
+		return fmt.Errorf("opening the Discord gateway: %w", err)
+	}
+	close(a.opened)
 	for {
 		select {
 		case <-ctx.Done():

@@ -47,7 +47,25 @@ func newAdapter(t testing.TB, f *discordfake.Server, opts ...func(*discord.Confi
 	return a
 }
 
+// startRun runs a.Run in the background and returns once the gateway is
+// open (events sent before would be lost, as on Discord), or Run ended.
+func startRun(t testing.TB, ctx context.Context, a *discord.Adapter, h bot.Handler) <-chan error {
+	t.Helper()
+	done, ran := make(chan error, 1), make(chan error, 1)
+	go func() { err := a.Run(ctx, h); done <- err; ran <- err }()
+	select {
+	case <-a.Opened():
+		return done
+	case err := <-ran:
+		t.Fatalf("Run ended before the gateway opened: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the gateway did not open within 10s")
+	}
+	return done
+}
+
 type harness struct {
+	t   testing.TB
 	f   *discordfake.Server
 	a   *discord.Adapter
 	rec *adaptertest.Recorder
@@ -55,7 +73,7 @@ type harness struct {
 
 func newHarness(t *testing.T) adaptertest.Harness {
 	f := discordfake.New(t)
-	return &harness{f: f, a: newAdapter(t, f)}
+	return &harness{t: t, f: f, a: newAdapter(t, f)}
 }
 
 func (h *harness) Adapter() bot.Adapter { return h.a }
@@ -66,9 +84,7 @@ func (h *harness) Person(id string) bot.Person {
 
 func (h *harness) Start(ctx context.Context, hd bot.Handler) <-chan error {
 	h.rec = &adaptertest.Recorder{Then: hd}
-	done := make(chan error, 1)
-	go func() { done <- h.a.Run(ctx, h.rec) }()
-	return done
+	return startRun(h.t, ctx, h.a, h.rec)
 }
 
 // Say sends a bare `/fault <verb>` as a slash command, anything else as a

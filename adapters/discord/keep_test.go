@@ -71,7 +71,7 @@ func TestEventsAreKeptBeforeTheyAreAnswered(t *testing.T) {
 	f := discordfake.New(t)
 	a := newAdapter(t, f)
 	k := &keeper{Recorder: &adaptertest.Recorder{}}
-	go func() { _ = a.Run(t.Context(), k) }()
+	startRun(t, t.Context(), a, k)
 	ch := f.AddChannel(discordgo.Channel{Name: "general"})
 
 	id, _ := f.Slash(ch, "111", "fault", "help")

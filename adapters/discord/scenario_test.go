@@ -69,8 +69,7 @@ func newWorldOn(t *testing.T, f *discordfake.Server, cat *bot.Catalog, opts ...f
 	}
 	w := &world{t: t, f: f, a: a, b: b, st: st, rec: &adaptertest.Recorder{Then: b}, clock: clock}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, w.rec) }()
+	done := startRun(t, ctx, a, w.rec)
 	t.Cleanup(func() { cancel(); <-done; b.Wait(); st.Close() })
 	return w
 }

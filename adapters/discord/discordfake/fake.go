@@ -330,6 +330,8 @@ func (s *Server) route(r *http.Request, path string, raw []byte) (int, any) {
 	switch {
 	case m == "GET" && path == "/users/@me":
 		return 200, map[string]any{"id": s.BotID, "username": "warroom", "bot": true}
+	case m == "GET" && path == "/oauth2/applications/@me":
+		return 200, map[string]any{"id": s.AppID, "name": "warroom"}
 	case m == "GET" && (path == "/gateway" || path == "/gateway/bot"):
 		return 200, map[string]any{"url": "ws" + strings.TrimPrefix(s.URL, "http") + "/gateway", "shards": 1}
 	case m == "PUT" && at(0) == "applications" && at(2) == "guilds" && at(4) == "commands":
