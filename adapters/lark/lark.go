@@ -73,9 +73,9 @@ type Adapter struct {
 	inflight sync.WaitGroup // events being handled, and background DMs
 
 	mu     sync.Mutex
-	loaded bool                // the bot's chats are listed into names
-	names  map[string]bool     // chat names taken among the bot's chats
-	chatOf *recent             // message id → chat id, for reactions
+	loaded bool            // the bot's chats are listed into names
+	names  map[string]bool // chat names taken among the bot's chats
+	chatOf *recent         // message id → chat id, for reactions
 	found  adapters.ChannelNames
 }
 
@@ -211,7 +211,13 @@ func apiBase(raw string) (string, error) {
 // sdkLogger sends the SDK's log lines to warroom's log.
 type sdkLogger struct{ l *slog.Logger }
 
-func (s sdkLogger) Debug(_ context.Context, args ...any) { s.l.Debug("lark sdk: " + fmt.Sprint(args...)) }
-func (s sdkLogger) Info(_ context.Context, args ...any)  { s.l.Debug("lark sdk: " + fmt.Sprint(args...)) }
-func (s sdkLogger) Warn(_ context.Context, args ...any)  { s.l.Warn("lark sdk: " + fmt.Sprint(args...)) }
-func (s sdkLogger) Error(_ context.Context, args ...any) { s.l.Error("lark sdk: " + fmt.Sprint(args...)) }
+func (s sdkLogger) Debug(_ context.Context, args ...any) {
+	s.l.Debug("lark sdk: " + fmt.Sprint(args...))
+}
+func (s sdkLogger) Info(_ context.Context, args ...any) {
+	s.l.Debug("lark sdk: " + fmt.Sprint(args...))
+}
+func (s sdkLogger) Warn(_ context.Context, args ...any) { s.l.Warn("lark sdk: " + fmt.Sprint(args...)) }
+func (s sdkLogger) Error(_ context.Context, args ...any) {
+	s.l.Error("lark sdk: " + fmt.Sprint(args...))
+}
