@@ -63,7 +63,7 @@ func newHarness(t *testing.T) adaptertest.Harness {
 	return &harness{f: f, a: newAdapter(t, f)}
 }
 
-func (h *harness) Adapter() bot.Adapter         { return h.a }
+func (h *harness) Adapter() bot.Adapter        { return h.a }
 func (h *harness) Person(id string) bot.Person { return person(id) }
 
 func (h *harness) Start(ctx context.Context, hd bot.Handler) <-chan error {

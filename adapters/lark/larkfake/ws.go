@@ -28,7 +28,7 @@ type Ack struct {
 
 type wsState struct {
 	conn     *websocket.Conn
-	wmu      sync.Mutex // one writer on conn
+	wmu      sync.Mutex    // one writer on conn
 	up       chan struct{} // closed while a connection is up
 	dials    int
 	pings    int
@@ -264,8 +264,8 @@ func (s *Server) ReactionEvent(message, user, emojiType string) []byte {
 func (s *Server) ClickEvent(chat, message, user string, value map[string]any) []byte {
 	return s.event("card.action.trigger", map[string]any{
 		"operator": map[string]any{"open_id": user, "tenant_key": "tk"}, "token": "c-token",
-		"action":   map[string]any{"value": value, "tag": "button"}, "host": "im_message",
-		"context":  map[string]any{"open_message_id": message, "open_chat_id": chat}})
+		"action": map[string]any{"value": value, "tag": "button"}, "host": "im_message",
+		"context": map[string]any{"open_message_id": message, "open_chat_id": chat}})
 }
 
 // Say pushes a group message and waits for its ack.
