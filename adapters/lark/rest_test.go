@@ -169,7 +169,7 @@ func TestCards(t *testing.T) {
 	assert.Equal(t, "Commander: <at id=ou_a11ce000000000000000000000000001></at>\nReact with ✅ to check in", got[0].Text())
 	assert.Equal(t, []larkfake.Button{{Label: "✅ Check in", Command: "/incident checkin"}}, got[0].Buttons())
 	assert.Contains(t, got[0].Content, `"template":"red"`)
-	assert.Equal(t, []larkfake.Button{{"Approve", "/incident approve 2"}, {"Reject", "/incident reject 2"}}, got[1].Buttons())
+	assert.Equal(t, []larkfake.Button{{Label: "Approve", Command: "/incident approve 2"}, {Label: "Reject", Command: "/incident reject 2"}}, got[1].Buttons())
 	assert.Equal(t, "text", got[2].MsgType)
 	assert.Equal(t, "ok "+alice, got[2].Text())
 }
