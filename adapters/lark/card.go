@@ -29,7 +29,21 @@ var headerColour = map[bot.MessageKind]string{
 // <at id=...></at>.
 var textAt = regexp.MustCompile(`<at user_id="([^"]*)"></at>`)
 
-func cardMarkdown(s string) string { return textAt.ReplaceAllString(s, "<at id=$1></at>") }
+// cardMarkdown is text for a card's markdown: mentions in its form, and
+// every other < and > as entities, so that `/fault update <text>` is not
+// taken for a tag.
+func cardMarkdown(s string) string {
+	parts := textAt.Split(s, -1)
+	ids := textAt.FindAllStringSubmatch(s, -1)
+	var b strings.Builder
+	for i, p := range parts {
+		b.WriteString(strings.NewReplacer("<", "&#60;", ">", "&#62;").Replace(p))
+		if i < len(ids) {
+			b.WriteString("<at id=" + ids[i][1] + "></at>")
+		}
+	}
+	return b.String()
+}
 
 type obj = map[string]any
 

@@ -155,7 +155,7 @@ func TestCards(t *testing.T) {
 	alice := a.Mention(person("alice"))
 	assert.Equal(t, `<at user_id="ou_a11ce000000000000000000000000001"></at>`, alice)
 	msgs := []bot.Message{
-		{Kind: bot.KindKickoff, Title: "Fault #6", Text: "Commander: " + alice + "\nReact with ✅ to check in"},
+		{Kind: bot.KindKickoff, Title: "Fault #6", Text: "Commander: " + alice + "\nReact with ✅ to check in; /incident update <text>"},
 		{Kind: bot.KindApproval, Text: "Run step 2?", Buttons: []bot.Button{{Label: "Approve", Command: "/incident approve 2", Style: "primary"}, {Label: "Reject", Command: "/incident reject 2", Style: "danger"}}},
 		{Kind: bot.KindReply, Text: "ok " + alice},
 	}
@@ -166,7 +166,7 @@ func TestCards(t *testing.T) {
 	got := f.Messages(ch.ID)
 	require.Len(t, got, 3)
 	assert.Equal(t, "interactive", got[0].MsgType)
-	assert.Equal(t, "Commander: <at id=ou_a11ce000000000000000000000000001></at>\nReact with ✅ to check in", got[0].Text())
+	assert.Equal(t, "Commander: <at id=ou_a11ce000000000000000000000000001></at>\nReact with ✅ to check in; /incident update &#60;text&#62;", got[0].Text())
 	assert.Equal(t, []larkfake.Button{{Label: "✅ Check in", Command: "/incident checkin"}}, got[0].Buttons())
 	assert.Contains(t, got[0].Content, `"template":"red"`)
 	assert.Equal(t, []larkfake.Button{{Label: "Approve", Command: "/incident approve 2"}, {Label: "Reject", Command: "/incident reject 2"}}, got[1].Buttons())

@@ -192,6 +192,18 @@ func (s *Server) Chat(id string) Chat {
 	return Chat{}
 }
 
+// Chats returns every chat, in the order made.
+func (s *Server) Chats() []Chat {
+	s.mu.Lock()
+	ids := slices.Clone(s.order)
+	s.mu.Unlock()
+	out := make([]Chat, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, s.Chat(id))
+	}
+	return out
+}
+
 // Members returns the open_ids added to a chat.
 func (s *Server) Members(chat string) []string { return s.Chat(chat).Members }
 
