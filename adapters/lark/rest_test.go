@@ -185,3 +185,18 @@ func TestDMNeedsOpenID(t *testing.T) {
 	require.Len(t, dms, 1)
 	assert.True(t, slices.ContainsFunc(f.Calls(), func(c larkfake.Call) bool { return strings.Contains(c.Query, "receive_id_type=open_id") }))
 }
+
+// TestMissingScope: Lark's refusal for a scope the app lacks is one line
+// naming the scope to grant.
+func TestMissingScope(t *testing.T) {
+	t.Parallel()
+	f := larkfake.New(t)
+	a := newAdapter(t, f)
+	f.Deny("POST /open-apis/im/v1/chats", "im:chat:create")
+	_, err := a.CreateChannel(t.Context(), "fault-7-denied")
+	require.Error(t, err)
+	assert.Equal(t, bot.EUNAVAILABLE, bot.ErrorCode(err))
+	assert.NotContains(t, err.Error(), "\n")
+	assert.Contains(t, err.Error(), "lark refused to create a war-room chat (scope im:chat): 99991672 Access denied.")
+	assert.Contains(t, err.Error(), "grant the app im:chat:create in the developer console (Permissions & Scopes) and publish a new version")
+}

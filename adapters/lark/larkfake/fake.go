@@ -101,7 +101,8 @@ type Server struct {
 	mu         sync.Mutex
 	token      string // the tenant token in force
 	tokenCount int
-	rateLimit  int // calls still to refuse with 99991400
+	rateLimit  int               // calls still to refuse with 99991400
+	deny       map[string]string // "METHOD /path prefix" → the scope it lacks
 	calls      []Call
 	chats      map[string]*Chat
 	order      []string // chat ids as created
@@ -156,6 +157,17 @@ func (s *Server) RateLimit(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rateLimit = n
+}
+
+// Deny makes calls to "METHOD /open-apis/..." (a prefix) fail with
+// 99991672, naming scope as the one the app lacks.
+func (s *Server) Deny(route, scope string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.deny == nil {
+		s.deny = map[string]string{}
+	}
+	s.deny[route] = scope
 }
 
 // Calls returns the API calls so far (the token and long-connection
@@ -295,6 +307,14 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request, body map[string]any
 		s.rateLimit--
 		reply(w, 99991400, "request trigger frequency limit", nil)
 		return
+	}
+	for route, scope := range s.deny {
+		if strings.HasPrefix(r.Method+" "+r.URL.Path, route) {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"code": 99991672, "msg": "Access denied. One of the following scopes is required: [" + scope + "].",
+				"error": map[string]any{"permission_violations": []any{map[string]any{"type": "action_scope_required", "subject": scope}}}})
+			return
+		}
 	}
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/open-apis/"), "/")
 	q := r.URL.Query()
