@@ -34,10 +34,9 @@ type inbound struct {
 // emojis are Lark's emoji_type names for the emoji the core knows by
 // character; others go on as their name in lower case ("ok").
 var emojis = map[string]string{
-	"DONE":      "✅",
-	"CheckMark": "✔️",
-	"THUMBSUP":  "👍",
-	"GLANCE":    "👀",
+	"DONE":     "✅",
+	"THUMBSUP": "👍",
+	"GLANCE":   "👀",
 }
 
 // parseEvent reads an event payload (the JSON inside a long-connection

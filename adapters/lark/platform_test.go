@@ -1,12 +1,17 @@
 package lark_test
 
 import (
+	"log/slog"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/warroom/warroom/adapters"
 	"github.com/warroom/warroom/adapters/lark"
+	"github.com/warroom/warroom/adapters/lark/larkfake"
+	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/cmd/warroom/config"
 )
 
@@ -54,4 +59,41 @@ func TestConfigErrors(t *testing.T) {
 			assert.Contains(t, err.Error(), c.want)
 		})
 	}
+}
+
+type calls struct {
+	mu sync.Mutex
+	n  map[int]int // status → count
+}
+
+func (c *calls) ObserveCall(platform string, status int, _ error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if platform == "lark" {
+		c.n[status]++
+	}
+}
+
+// TestOpen: the registered platform opens an adapter that checked its
+// credentials, holds the event connection (leader only), and whose calls
+// the metrics hear; a wrong secret stops it.
+func TestOpen(t *testing.T) {
+	t.Parallel()
+	f := larkfake.New(t)
+	pl, ok := adapters.Lookup("lark")
+	require.True(t, ok)
+	obs := &calls{n: map[int]int{}}
+	env := adapters.Env{Command: "fault", Clock: bot.SystemClock{}, Log: slog.New(slog.DiscardHandler), Calls: obs}
+	a, err := pl.Open(t.Context(), lark.Settings{AppID: f.AppID, AppSecret: f.AppSecret, APIURL: f.URL}, env)
+	require.NoError(t, err)
+	assert.Equal(t, f.BotID, a.(*lark.Adapter).BotID())
+	ec, ok := a.(interface{ HoldsEventConnection() bool })
+	require.True(t, ok)
+	assert.True(t, ec.HoldsEventConnection())
+	obs.mu.Lock()
+	assert.Equal(t, 2, obs.n[200], "the token and bot/v3/info")
+	obs.mu.Unlock()
+
+	_, err = pl.Open(t.Context(), lark.Settings{AppID: f.AppID, AppSecret: "wrong", APIURL: f.URL}, env)
+	assert.ErrorContains(t, err, "lark.app_id or lark.app_secret was rejected")
 }

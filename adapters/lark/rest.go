@@ -70,11 +70,11 @@ func (a *Adapter) fetchToken(ctx context.Context) (string, time.Duration, error)
 		return "", 0, bot.Errorf(bot.EUNAVAILABLE, "lark: getting a tenant token from %s: %v", a.base, err)
 	}
 	switch {
-	case resp.Code == codeAppID || resp.Code == codeAppSecret || (resp.Code != 0 && strings.Contains(strings.ToLower(resp.Msg), "app")):
+	case resp.Code == codeAppID || resp.Code == codeAppSecret:
 		return "", 0, bot.Errorf(bot.EINVALID, "lark.app_id or lark.app_secret was rejected by %s (%d %s); copy both from the developer console, Credentials & Basic Info (and check api_url: Feishu is %s, Lark %s)",
 			a.base, resp.Code, resp.Msg, FeishuURL, LarkURL)
 	case resp.Code != 0:
-		return "", 0, bot.Errorf(bot.EUNAVAILABLE, "lark: getting a tenant token: %d %s", resp.Code, resp.Msg)
+		return "", 0, bot.Errorf(bot.EUNAVAILABLE, "lark: getting a tenant token from %s: %d %s (check lark.app_id and lark.app_secret)", a.base, resp.Code, resp.Msg)
 	case resp.TenantAccessToken == "":
 		return "", 0, bot.Errorf(bot.EUNAVAILABLE, "lark: the token endpoint answered no tenant_access_token")
 	}
