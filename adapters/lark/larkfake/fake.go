@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -103,6 +104,7 @@ type Server struct {
 	tokenCount int
 	rateLimit  int               // calls still to refuse with 99991400
 	deny       map[string]string // "METHOD /path prefix" → the scope it lacks
+	latency    time.Duration     // before each API answer
 	calls      []Call
 	chats      map[string]*Chat
 	order      []string // chat ids as created
@@ -157,6 +159,13 @@ func (s *Server) RateLimit(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rateLimit = n
+}
+
+// SetLatency delays every API answer by d, as a network far away does.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
 }
 
 // Deny makes calls to "METHOD /open-apis/..." (a prefix) fail with
@@ -296,6 +305,12 @@ func (s *Server) tenantToken(w http.ResponseWriter, body map[string]any) {
 
 // api checks the token, records the call and routes it.
 func (s *Server) api(w http.ResponseWriter, r *http.Request, body map[string]any) {
+	s.mu.Lock()
+	d := s.latency
+	s.mu.Unlock()
+	if d > 0 {
+		time.Sleep(d) // the simulated network, not a synchronisation
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r.Header.Get("Authorization") != "Bearer "+s.token || s.token == "expired" {
