@@ -5,13 +5,15 @@ package lark
 //
 // The SDK's own larkws.Client does not fit a bot that must stop: Start
 // never returns (it ends in `select {}`), its ping loop and reconnects
-// sleep on the wall clock for ever, and Close races its reader: under
-// -race, Start, one event, Close against larkfake reports a DATA RACE
-// between disconnect's c.conn = nil (ws/client.go:363) and the unlocked
-// reads of c.conn in the reader and ping loop (:344, :514, :542). Nor can
-// it leave an event unanswered when the store could not keep it. The
-// protocol is small, so this file speaks it (as the SDK's ws/client.go
-// does, v3.9.2):
+// sleep on the wall clock for ever, and it races: under -race against
+// larkfake, a dropped connection (or Close) reports a DATA RACE between
+// disconnect's writes of c.conn and c.connID under its lock
+// (ws/client.go:360-364) and unlocked reads of them (c.connID in fmtLog,
+// :698, from the goroutines handling events; c.conn in disconnect, :344).
+// Nor can it leave an event unanswered when the store could not keep it.
+// The protocol is small, so this file speaks it (as the SDK's
+// ws/client.go does, v3.9.2; sdkfake_test.go checks that the SDK's client
+// and larkfake agree on it):
 //
 //  1. POST {api_url}/callback/ws/endpoint {AppID, AppSecret} answers
 //     {code, data:{URL, ClientConfig{PingInterval, ...}}}.

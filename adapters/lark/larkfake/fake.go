@@ -129,8 +129,11 @@ func New(t testing.TB) *Server {
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.ws.shutdown = true
+	detached := s.ws.detached
 	s.mu.Unlock()
-	s.Kick()
+	if !detached {
+		s.Kick()
+	}
 	s.srv.CloseClientConnections()
 	s.srv.Close()
 }

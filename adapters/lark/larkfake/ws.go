@@ -35,6 +35,7 @@ type wsState struct {
 	acks     map[string]chan Ack
 	refuse   int // endpoint calls still to answer with a client error
 	shutdown bool
+	detached bool // Kick at Close leaves the connection open
 }
 
 func (w *wsState) init() {
@@ -145,6 +146,15 @@ func (s *Server) Kick() {
 	if conn != nil {
 		_ = conn.Close()
 	}
+}
+
+// Detach leaves the long connection open when the fake closes (until the
+// process ends): for a client that cannot be closed without a data race
+// (the SDK's own ws.Client, v3.9.2).
+func (s *Server) Detach() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ws.detached = true
 }
 
 // Dials is how many long connections were opened.
