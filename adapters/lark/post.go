@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 
 	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
 	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
@@ -34,8 +35,34 @@ func (a *Adapter) DM(ctx context.Context, p bot.Person, m bot.Message) error {
 	return err
 }
 
+// Lark's limits are 150 KB for a text message's content and 30 KB for a
+// card's; these leave room for JSON escapes.
+const (
+	maxText = 60_000
+	maxCard = 28_000
+)
+
+// send posts m, a text too long for one message in parts (at line
+// breaks); the id is the first part's.
 func (a *Adapter) send(ctx context.Context, idType, to string, m bot.Message) (string, error) {
 	typ, content := a.render(m)
+	if typ == "text" && len(m.Text) > maxText {
+		first := ""
+		for _, part := range chunks(m.Text, maxText) {
+			id, err := a.sendOne(ctx, idType, to, "text", textContent(part))
+			if err != nil {
+				return first, err
+			}
+			if first == "" {
+				first = id
+			}
+		}
+		return first, nil
+	}
+	return a.sendOne(ctx, idType, to, typ, content)
+}
+
+func (a *Adapter) sendOne(ctx context.Context, idType, to, typ, content string) (string, error) {
 	var id string
 	err := a.do(ctx, "send a message (scope im:message:send_as_bot)", func(o larkcore.RequestOptionFunc) (*larkcore.CodeError, error) {
 		req := larkim.NewCreateMessageReqBuilder().ReceiveIdType(idType).
@@ -60,15 +87,43 @@ func (a *Adapter) render(m bot.Message) (msgType, content string) {
 	rich := m.Kind == bot.KindKickoff || m.Kind == bot.KindSummary || m.Kind == bot.KindApproval ||
 		m.Title != "" || len(m.Fields) > 0 || len(m.Buttons) > 0
 	if !rich {
-		b, _ := json.Marshal(map[string]string{"text": m.Text})
-		return "text", string(b)
+		return "text", textContent(m.Text)
 	}
 	buttons := m.Buttons
 	if m.Kind == bot.KindKickoff && !hasCheckin(buttons, a.cfg.Command) {
 		buttons = append([]bot.Button{{Label: "✅ Check in", Command: "/" + a.cfg.Command + " checkin", Style: "primary"}}, buttons...)
 	}
 	b, _ := json.Marshal(card(m, buttons))
+	if len(b) > maxCard { // too long for a card: the text says it all
+		return "text", textContent(m.Text)
+	}
 	return "interactive", string(b)
+}
+
+func textContent(s string) string {
+	b, _ := json.Marshal(map[string]string{"text": s})
+	return string(b)
+}
+
+// chunks cuts text into parts of at most n bytes, at line breaks where
+// it can, never inside a UTF-8 character.
+func chunks(text string, n int) []string {
+	var out []string
+	for len(text) > n {
+		cut := strings.LastIndexByte(text[:n], '\n')
+		if cut <= 0 {
+			cut = n
+			for cut > 0 && !utf8.RuneStart(text[cut]) {
+				cut--
+			}
+		}
+		out = append(out, text[:cut])
+		text = strings.TrimLeft(text[cut:], "\n")
+	}
+	if text != "" {
+		out = append(out, text)
+	}
+	return out
 }
 
 func hasCheckin(bs []bot.Button, word string) bool {

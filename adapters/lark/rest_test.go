@@ -200,3 +200,30 @@ func TestMissingScope(t *testing.T) {
 	assert.Contains(t, err.Error(), "lark refused to create a war-room chat (scope im:chat): 99991672 Access denied.")
 	assert.Contains(t, err.Error(), "grant the app im:chat:create in the developer console (Permissions & Scopes) and publish a new version")
 }
+
+// TestLongTexts: a text past Lark's limit is posted in parts at line
+// breaks; a card past its limit is posted as text.
+func TestLongTexts(t *testing.T) {
+	t.Parallel()
+	f := larkfake.New(t)
+	a := newAdapter(t, f)
+	ch, err := a.CreateChannel(t.Context(), "fault-8-long")
+	require.NoError(t, err)
+	line := strings.Repeat("é", 99) + "\n" // 199 bytes
+	long := strings.Repeat(line, 700)      // 139 300 bytes
+	_, err = a.Post(t.Context(), ch.ID, bot.Message{Kind: bot.KindReply, Text: long})
+	require.NoError(t, err)
+	_, err = a.Post(t.Context(), ch.ID, bot.Message{Kind: bot.KindSummary, Title: "Fault #8", Text: long[:199*200]})
+	require.NoError(t, err)
+	got := f.Messages(ch.ID)
+	require.Len(t, got, 4)
+	var parts []string
+	for _, m := range got[:3] {
+		assert.Equal(t, "text", m.MsgType)
+		assert.LessOrEqual(t, len(m.Text()), 60_000)
+		parts = append(parts, m.Text())
+	}
+	assert.Equal(t, long, strings.Join(parts, "\n"), "cut at line breaks, nothing lost")
+	assert.Equal(t, "text", got[3].MsgType)
+	assert.Equal(t, long[:199*200], got[3].Text())
+}
