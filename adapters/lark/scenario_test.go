@@ -91,8 +91,9 @@ func containing(ms []string, s string) bool {
 
 // TestScenario: declare in a general chat by @mentioning the bot, a
 // private war room with everyone on Lark in it, a kickoff card pinned,
-// check-in by ✅ and by the card's button, a typed update, an approval
-// card's button... resolve, and the summary card.
+// check-in by ✅ and by the card's button, an approval card approved by
+// its button and the run, a typed update, a role by mention, resolve, and
+// the summary card.
 func TestScenario(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
@@ -146,6 +147,27 @@ func TestScenario(t *testing.T) {
 		}
 	}
 
+	// An approval card, approved by its button.
+	plan := &bot.Plan{Name: "failover", Title: "Fail checkout over", Impact: bot.P4, Version: "sha256:000000000000",
+		Approval: bot.Approval{Roles: []bot.Role{bot.RoleCommander}, Count: 1},
+		Steps:    []bot.Step{{Name: "switch", Script: []string{"failover.sh"}}}}
+	w.b.UseRunner(nopRunner{})
+	if err := w.b.SetPlans(t.Context(), []*bot.Plan{plan}); err != nil {
+		t.Fatal(err)
+	}
+	w.settle(f.Say(t, room.ID, users["erin"], "/fault run failover"))
+	msgs = f.Messages(room.ID)
+	card := msgs[len(msgs)-1]
+	if !strings.Contains(card.Content, `"template":"orange"`) || len(card.Buttons()) == 0 || !strings.HasPrefix(card.Buttons()[0].Command, "/fault approve") {
+		t.Fatalf("after /fault run the last message is %+v, want the approval card", card)
+	}
+	before := len(msgs)
+	w.settle(f.Click(t, room.ID, card.ID, users["dave"], card.Buttons()[0].Command))
+	w.b.Wait()
+	if txt := texts(f.Messages(room.ID)[before:]); !containing(txt, "approved") || !containing(txt, "run #1 (failover) succeeded") {
+		t.Errorf("after dave's click the war room has %q, want the approval and the run", txt)
+	}
+
 	// A typed update, a role by mention, resolve.
 	w.settle(f.Say(t, room.ID, users["erin"], "/fault update rolled back build 42"))
 	w.settle(f.Say(t, room.ID, users["erin"], "/fault role responder @_user_1", larkfake.Mention{Key: "@_user_1", OpenID: users["bob"], Name: "Bob"}))
@@ -166,4 +188,12 @@ func TestScenario(t *testing.T) {
 			t.Logf("%s %s", m.MsgType, m.Content)
 		}
 	}
+}
+
+// nopRunner ends every step at once, saying so.
+type nopRunner struct{}
+
+func (nopRunner) Run(_ context.Context, _ bot.StepRequest, out func(string)) bot.StepResult {
+	out("switched\n")
+	return bot.StepResult{Status: bot.StepOK, Output: "switched\n"}
 }
