@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,4 +174,31 @@ func TestPings(t *testing.T) {
 	assert.GreaterOrEqual(t, f.Pings(), 3)
 	assert.Equal(t, 1, f.Dials(), "pongs kept the first connection")
 	assert.NotZero(t, rec.Count())
+}
+
+// TestBackoff: a busy endpoint is tried again at once, then after 1 s,
+// 2 s (the injected sleep), and the connection is made.
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	f := larkfake.New(t)
+	f.Busy(3)
+	var mu sync.Mutex
+	var waits []time.Duration
+	a := newAdapter(t, f, func(c *lark.Config) {
+		c.Sleep = func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			waits = append(waits, d)
+			mu.Unlock()
+			return ctx.Err()
+		}
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	rec := &adaptertest.Recorder{}
+	go func() { done <- a.Run(ctx, rec) }()
+	defer func() { cancel(); <-done }()
+	require.Equal(t, 200, f.Say(t, "oc_1", users["bob"], "/fault status").Code)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second}, waits)
 }

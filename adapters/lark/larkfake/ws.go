@@ -34,6 +34,7 @@ type wsState struct {
 	pings    int
 	acks     map[string]chan Ack
 	refuse   int // endpoint calls still to answer with a client error
+	busy     int // endpoint calls still to answer "system busy"
 	shutdown bool
 	detached bool // Kick at Close leaves the connection open
 }
@@ -50,13 +51,27 @@ func (s *Server) RefuseConnections(n int) {
 	s.ws.refuse = n
 }
 
+// Busy makes the endpoint answer "system busy" (code 1) n times.
+func (s *Server) Busy(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ws.busy = n
+}
+
 func (s *Server) endpoint(w http.ResponseWriter, body map[string]any) {
 	s.mu.Lock()
-	refuse := s.ws.refuse > 0
+	refuse, busy := s.ws.refuse > 0, s.ws.busy > 0
 	if refuse {
 		s.ws.refuse--
 	}
+	if busy {
+		s.ws.busy--
+	}
 	s.mu.Unlock()
+	if busy {
+		reply(w, larkws.SystemBusy, "system busy", nil)
+		return
+	}
 	if refuse || body["AppID"] != s.AppID || body["AppSecret"] != s.AppSecret {
 		reply(w, 1000040351, "app secret invalid", nil)
 		return
