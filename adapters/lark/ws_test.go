@@ -124,9 +124,10 @@ func TestReconnect(t *testing.T) {
 	t.Parallel()
 	f, _, rec := running(t)
 	f.Kick()
+	f.WaitDial(t, 2)
 	require.Equal(t, 200, f.Say(t, "oc_1", users["erin"], "/fault status").Code)
 	rec.Wait(t, 1)
-	assert.GreaterOrEqual(t, f.Dials(), 2)
+	assert.Equal(t, 2, f.Dials())
 }
 
 // TestRefused: Lark refusing the app ends Run with the reason.
@@ -201,4 +202,24 @@ func TestBackoff(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Equal(t, []time.Duration{time.Second, 2 * time.Second}, waits)
+}
+
+// TestRunAgain: a leader that lost its term and won it back runs the
+// adapter again: the connection is opened anew and events flow.
+func TestRunAgain(t *testing.T) {
+	t.Parallel()
+	f := larkfake.New(t)
+	a := newAdapter(t, f)
+	for term := range 2 {
+		ctx, cancel := context.WithCancel(t.Context())
+		rec := &adaptertest.Recorder{}
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx, rec) }()
+		f.WaitDial(t, term+1)
+		require.Equal(t, 200, f.Say(t, "oc_1", users["bob"], "/fault status").Code)
+		rec.Wait(t, 1)
+		cancel()
+		assert.ErrorIs(t, <-done, context.Canceled)
+		assert.Equal(t, term+1, f.Dials())
+	}
 }

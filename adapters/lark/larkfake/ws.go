@@ -29,7 +29,7 @@ type Ack struct {
 type wsState struct {
 	conn     *websocket.Conn
 	wmu      sync.Mutex    // one writer on conn
-	up       chan struct{} // closed while a connection is up
+	changed  chan struct{} // closed and replaced when a connection comes or goes
 	dials    int
 	pings    int
 	acks     map[string]chan Ack
@@ -40,7 +40,7 @@ type wsState struct {
 }
 
 func (w *wsState) init() {
-	w.up = make(chan struct{})
+	w.changed = make(chan struct{})
 	w.acks = map[string]chan Ack{}
 }
 
@@ -87,14 +87,17 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	if s.ws.conn != nil || s.ws.shutdown {
+	if s.ws.shutdown {
 		s.mu.Unlock()
-		_ = conn.Close() // one connection at a time, as the tests need
+		_ = conn.Close()
 		return
+	}
+	if old := s.ws.conn; old != nil {
+		_ = old.Close() // the newest connection is the one pushed to
 	}
 	s.ws.conn = conn
 	s.ws.dials++
-	close(s.ws.up)
+	s.ws.notify()
 	s.mu.Unlock()
 	defer s.drop(conn)
 	for {
@@ -138,8 +141,14 @@ func (s *Server) drop(conn *websocket.Conn) {
 	defer s.mu.Unlock()
 	if s.ws.conn == conn {
 		s.ws.conn = nil
-		s.ws.up = make(chan struct{})
+		s.ws.notify()
 	}
+}
+
+// notify wakes the waiters; s.mu is held.
+func (w *wsState) notify() {
+	close(w.changed)
+	w.changed = make(chan struct{})
 }
 
 func (s *Server) write(conn *websocket.Conn, f *larkws.Frame) error {
@@ -157,6 +166,10 @@ func (s *Server) write(conn *websocket.Conn, f *larkws.Frame) error {
 func (s *Server) Kick() {
 	s.mu.Lock()
 	conn := s.ws.conn
+	if conn != nil {
+		s.ws.conn = nil // at once: the next push waits for the next connection
+		s.ws.notify()
+	}
 	s.mu.Unlock()
 	if conn != nil {
 		_ = conn.Close()
@@ -187,15 +200,25 @@ func (s *Server) Pings() int {
 }
 
 // WaitConnected waits for a long connection.
-func (s *Server) WaitConnected(t testing.TB) {
+func (s *Server) WaitConnected(t testing.TB) { t.Helper(); s.WaitDial(t, 1) }
+
+// WaitDial waits until the n-th long connection (or a later one) is up.
+func (s *Server) WaitDial(t testing.TB, n int) {
 	t.Helper()
-	s.mu.Lock()
-	up := s.ws.up
-	s.mu.Unlock()
-	select {
-	case <-up:
-	case <-time.After(Timeout):
-		t.Fatalf("larkfake: no long connection after %v", Timeout)
+	deadline := time.NewTimer(Timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		up, changed := s.ws.conn != nil && s.ws.dials >= n, s.ws.changed
+		s.mu.Unlock()
+		if up {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			t.Fatalf("larkfake: no long connection #%d after %v", n, Timeout)
+		}
 	}
 }
 
