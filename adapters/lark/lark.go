@@ -70,7 +70,7 @@ type Adapter struct {
 	botMu sync.Mutex
 	botID string // the bot's open_id, from bot/v3/info
 
-	inflight sync.WaitGroup // events being handled, and background DMs
+	inflight sync.WaitGroup // events being handled
 
 	mu     sync.Mutex
 	loaded bool            // the bot's chats are listed into names
@@ -187,7 +187,7 @@ func (a *Adapter) Mention(p bot.Person) string {
 	return "@" + p.ID
 }
 
-// Wait blocks until events being handled and background DMs are done.
+// Wait blocks until the events being handled are.
 func (a *Adapter) Wait() { a.inflight.Wait() }
 
 // apiBase is the API host api_url names, without a trailing slash or the
