@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,4 +223,39 @@ func TestRunAgain(t *testing.T) {
 		assert.ErrorIs(t, <-done, context.Canceled)
 		assert.Equal(t, term+1, f.Dials())
 	}
+}
+
+// TestHandshakeRefused: a banned app (403) or one past its connection
+// limit ends Run; another handshake failure is retried.
+func TestHandshakeRefused(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		status, auth int
+		want         string
+	}{
+		{403, 0, "lark refused the long connection (403 app is forbidden)"},
+		{514, 1000040350, "lark refused the long connection (514 app is forbidden)"},
+	} {
+		f := larkfake.New(t)
+		a := newAdapter(t, f)
+		f.DenyHandshake(c.status, "app is forbidden", c.auth)
+		assert.ErrorContains(t, a.Run(t.Context(), &adaptertest.Recorder{}), c.want)
+	}
+	f := larkfake.New(t)
+	var tries atomic.Int32
+	a := newAdapter(t, f, func(c *lark.Config) {
+		c.Sleep = func(ctx context.Context, _ time.Duration) error {
+			if tries.Add(1) == 2 {
+				f.DenyHandshake(0, "", 0) // then a handshake that works
+			}
+			return ctx.Err()
+		}
+	})
+	f.DenyHandshake(514, "auth failed", 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, &adaptertest.Recorder{}) }()
+	defer func() { cancel(); <-done }()
+	f.WaitConnected(t)
+	assert.GreaterOrEqual(t, tries.Load(), int32(2))
 }

@@ -33,8 +33,9 @@ type wsState struct {
 	dials    int
 	pings    int
 	acks     map[string]chan Ack
-	refuse   int // endpoint calls still to answer with a client error
-	busy     int // endpoint calls still to answer "system busy"
+	refuse   int      // endpoint calls still to answer with a client error
+	busy     int      // endpoint calls still to answer "system busy"
+	deny     []string // handshake headers: status, message, auth error code
 	shutdown bool
 	detached bool // Kick at Close leaves the connection open
 }
@@ -81,7 +82,29 @@ func (s *Server) endpoint(w http.ResponseWriter, body map[string]any) {
 		ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120}})
 }
 
+// DenyHandshake makes the websocket handshake fail as Lark's does: with
+// Handshake-Status status (403 forbidden, 514 auth failed), its message,
+// and Handshake-Autherrcode. Status 0 lets handshakes through again.
+func (s *Server) DenyHandshake(status int, msg string, authCode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ws.deny = nil
+	if status != 0 {
+		s.ws.deny = []string{strconv.Itoa(status), msg, strconv.Itoa(authCode)}
+	}
+}
+
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	deny := s.ws.deny
+	s.mu.Unlock()
+	if deny != nil {
+		w.Header().Set(larkws.HeaderHandshakeStatus, deny[0])
+		w.Header().Set(larkws.HeaderHandshakeMsg, deny[1])
+		w.Header().Set(larkws.HeaderHandshakeAuthErrCode, deny[2])
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
 	conn, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
