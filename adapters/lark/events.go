@@ -13,7 +13,7 @@ import (
 
 // dataFrame handles one data frame on the read loop, so that events are
 // kept in the order they arrive: a split payload waits for its parts, an
-// event is parsed, kept, answered, then handled on a goroutine of its own.
+// event is parsed, kept, handed to a goroutine of its own, and answered.
 func (a *Adapter) dataFrame(ctx context.Context, h bot.Handler, w *frameWriter, f larkws.Frame, parts map[string][][]byte) {
 	hs := larkws.Headers(f.Headers)
 	id := hs.GetString(larkws.HeaderMessageID)
@@ -55,14 +55,15 @@ func (a *Adapter) dataFrame(ctx context.Context, h bot.Handler, w *frameWriter, 
 		a.reply(w, f, http.StatusInternalServerError, nil)
 		return
 	}
+	if k != nil { // nil: kept already, by an earlier delivery
+		// Started before the answer: whoever saw the answer can Wait for it.
+		a.inflight.Go(func() { k.Handle(ctx) })
+	}
 	msg := ""
 	if ev.Message != nil {
 		msg = ev.Message.Text
 	}
 	a.reply(w, f, http.StatusOK, toast(ev, "info", msg))
-	if k != nil { // nil: kept already, by an earlier delivery
-		a.inflight.Go(func() { k.Handle(ctx) })
-	}
 }
 
 func (a *Adapter) reply(w *frameWriter, f larkws.Frame, code int, data []byte) {

@@ -197,3 +197,46 @@ func (nopRunner) Run(_ context.Context, _ bot.StepRequest, out func(string)) bot
 	out("switched\n")
 	return bot.StepResult{Status: bot.StepOK, Output: "switched\n"}
 }
+
+// TestRedeliveryIsOnce: Lark sends an event again when its answer did not
+// arrive; the core keeps it (bot.Keep, in SQLite) before the answer, so the
+// command runs once.
+func TestRedeliveryIsOnce(t *testing.T) {
+	t.Parallel()
+	f := larkfake.New(t)
+	clock := bot.NewFakeClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
+	a := newAdapter(t, f, func(c *lark.Config) { c.Clock = clock })
+	st, err := store.Open(filepath.Join(t.TempDir(), "warroom.db"), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bot.New(st, a, clock, catalog(), bot.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, b) }() // the core itself: a Keeper
+	t.Cleanup(func() { cancel(); <-done; b.Wait(); st.Close() })
+
+	general := f.AddChat("general")
+	payload := f.MessageEvent(general, "group", users["erin"], "/fault declare P2 Checkout API 5xx service=checkout")
+	rooms := func() (n int) {
+		a.Wait()
+		b.Wait()
+		for _, c := range f.Chats() {
+			if strings.HasPrefix(c.Name, "fault-") {
+				n++
+			}
+		}
+		return n
+	}
+	for i := range 2 { // the event, then Lark sending it again
+		if ack := f.Push(t, payload, 1).Ack(t); ack.Code != 200 {
+			t.Fatalf("delivery %d answered %v, want 200", i+1, ack)
+		}
+		if n := rooms(); n != 1 {
+			t.Fatalf("%d war rooms after delivery %d of one declare, want 1: %+v", n, i+1, f.Chats())
+		}
+	}
+}
