@@ -259,3 +259,14 @@ func TestHandshakeRefused(t *testing.T) {
 	f.WaitConnected(t)
 	assert.GreaterOrEqual(t, tries.Load(), int32(2))
 }
+
+// TestSilentConnection: a connection whose pongs stop is given up after
+// SocketTimeout and replaced.
+func TestSilentConnection(t *testing.T) {
+	t.Parallel()
+	f, _, rec := running(t, func(c *lark.Config) { c.SocketTimeout = 150 * time.Millisecond })
+	f.Mute()
+	f.WaitDial(t, 2)
+	require.Equal(t, 200, f.Say(t, "oc_1", users["carol"], "/fault status").Code)
+	rec.Wait(t, 1)
+}

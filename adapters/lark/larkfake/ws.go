@@ -36,6 +36,7 @@ type wsState struct {
 	refuse   int      // endpoint calls still to answer with a client error
 	busy     int      // endpoint calls still to answer "system busy"
 	deny     []string // handshake headers: status, message, auth error code
+	mute     bool     // pings go unanswered: a dead connection that stays open
 	shutdown bool
 	detached bool // Kick at Close leaves the connection open
 }
@@ -119,6 +120,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		_ = old.Close() // the newest connection is the one pushed to
 	}
 	s.ws.conn = conn
+	s.ws.mute = false // Mute was the old connection's
 	s.ws.dials++
 	s.ws.notify()
 	s.mu.Unlock()
@@ -137,7 +139,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 			if hs.GetString(larkws.HeaderType) == string(larkws.MessageTypePing) {
 				s.mu.Lock()
 				s.ws.pings++
+				mute := s.ws.mute
 				s.mu.Unlock()
+				if mute {
+					continue
+				}
 				pong := larkws.Frame{Method: int32(larkws.FrameTypeControl), Service: f.Service,
 					Headers: []larkws.Header{{Key: larkws.HeaderType, Value: string(larkws.MessageTypePong)}}}
 				_ = s.write(conn, &pong)
@@ -206,6 +212,14 @@ func (s *Server) Detach() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ws.detached = true
+}
+
+// Mute leaves the current connection's pings unanswered, as a connection
+// that died without closing does; the next connection is answered again.
+func (s *Server) Mute() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ws.mute = true
 }
 
 // Dials is how many long connections were opened.
