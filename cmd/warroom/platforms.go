@@ -6,5 +6,6 @@ package main
 import (
 	_ "github.com/warroom/warroom/adapters/console"
 	_ "github.com/warroom/warroom/adapters/discord"
+	_ "github.com/warroom/warroom/adapters/matrix"
 	_ "github.com/warroom/warroom/adapters/slack"
 )

@@ -1,0 +1,225 @@
+package matrix
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"maunium.net/go/mautrix"
+	"maunium.net/go/mautrix/id"
+
+	"github.com/warroom/warroom/bot"
+)
+
+// syncResponse is the part of /sync warroom reads.
+type syncResponse struct {
+	NextBatch string `json:"next_batch"`
+	Rooms     struct {
+		Join map[string]struct {
+			Timeline struct {
+				Events  []timelineEvent `json:"events"`
+				Limited bool    `json:"limited"`
+			} `json:"timeline"`
+		} `json:"join"`
+		Invite map[string]json.RawMessage `json:"invite"`
+	} `json:"rooms"`
+}
+
+// syncFilter keeps /sync to what warroom reads: room messages and
+// reactions, up to timelineLimit a room per answer.
+const timelineLimit = 200
+
+var syncFilter = fmt.Sprintf(`{"presence":{"types":[]},"account_data":{"types":[]},`+
+	`"room":{"state":{"types":[]},"ephemeral":{"types":[]},"account_data":{"types":[]},`+
+	`"timeline":{"limit":%d,"types":["m.room.message","m.reaction"]}}}`, timelineLimit)
+
+func (a *Adapter) sync(ctx context.Context, since string, timeout time.Duration) (*syncResponse, error) {
+	q := map[string]string{"filter": syncFilter, "timeout": strconv.FormatInt(timeout.Milliseconds(), 10)}
+	if since != "" {
+		q["since"] = since
+	}
+	url := a.cli.BuildURLWithQuery(mautrix.ClientURLPath{"v3", "sync"}, q)
+	var resp syncResponse
+	err := a.call(ctx, func(ctx context.Context) error {
+		_, err := a.cli.MakeRequest(ctx, http.MethodGet, url, nil, &resp)
+		return err
+	})
+	return &resp, err
+}
+
+// startPosition makes sure there is a position to sync from: the stored
+// one, else the server's now (history before the first start is not
+// replayed), joining the rooms the bot was invited to meanwhile.
+func (a *Adapter) startPosition(ctx context.Context) error {
+	since, err := a.since.load()
+	if err != nil {
+		return err
+	}
+	if since != "" {
+		return nil
+	}
+	resp, err := a.sync(ctx, "", 0)
+	if err != nil {
+		return fmt.Errorf("matrix.homeserver %s: the first sync: %v", a.cfg.Homeserver, err)
+	}
+	a.joinInvites(ctx, resp)
+	return a.since.save(resp.NextBatch)
+}
+
+// Run implements bot.Adapter: it syncs until ctx ends. Each answer's
+// events are kept (bot.Keep) in order, then handled; only then is its
+// next_batch stored, so a restart replays nothing handled (a kept event
+// comes again only to be recognised) and loses nothing received. An
+// answer whose events cannot be kept is asked for again.
+func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
+	defer a.handling.Wait()
+	backoff := time.Second
+	for {
+		since := a.since.get()
+		resp, err := a.sync(ctx, since, a.cfg.SyncTimeout)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err == nil {
+			err = a.deliver(ctx, h, resp)
+		}
+		if errors.Is(err, mautrix.MUnknownToken) || errors.Is(err, mautrix.MMissingToken) {
+			return fmt.Errorf("matrix.token was rejected by %s while syncing (%v); make a new access token", a.cfg.Homeserver, err)
+		}
+		if err != nil {
+			a.log.Warn("matrix: sync failed; trying again", "wait", backoff, "err", err)
+			if a.cfg.Sleep(ctx, backoff) != nil {
+				return nil
+			}
+			backoff = min(2*backoff, 30*time.Second)
+			continue
+		}
+		backoff = time.Second
+		if err := a.since.save(resp.NextBatch); err != nil {
+			a.log.Error("matrix: storing the sync position; a restart may see these events again (they are handled once)", "err", err)
+		}
+	}
+}
+
+// deliver joins the rooms the bot is invited to and keeps and hands on
+// the events of the rooms it is in, room by room in a fixed order.
+func (a *Adapter) deliver(ctx context.Context, h bot.Handler, resp *syncResponse) error {
+	a.joinInvites(ctx, resp)
+	p := parser{me: string(a.me), word: a.cfg.Command}
+	for _, room := range slices.Sorted(maps.Keys(resp.Rooms.Join)) {
+		tl := resp.Rooms.Join[room].Timeline
+		if tl.Limited {
+			a.log.Warn("matrix: the server left out older events of a room (more than the timeline limit came at once)", "room", room, "limit", timelineLimit)
+		}
+		for _, ev := range tl.Events {
+			in, ok := p.parse(room, ev)
+			if !ok {
+				continue
+			}
+			if err := a.keep(ctx, h, room, ev.ID, in); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// keep keeps one event and has it handled beside the sync loop; the
+// core orders a room's events itself (bot.Keep).
+func (a *Adapter) keep(ctx context.Context, h bot.Handler, room, eventID string, in bot.Inbound) error {
+	k, err := bot.Keep(ctx, h, in)
+	if err != nil {
+		return fmt.Errorf("keeping event %s: %w", eventID, err)
+	}
+	if k == nil { // kept already: the sync before a restart had it
+		return nil
+	}
+	a.handling.Go(func() { k.Handle(withReply(ctx, id.RoomID(room), id.EventID(eventID))) })
+	return nil
+}
+
+// joinInvites joins every room the bot is invited to: war rooms need no
+// invite, but a #status room for notices, or a person's DM, does.
+func (a *Adapter) joinInvites(ctx context.Context, resp *syncResponse) {
+	for _, room := range slices.Sorted(maps.Keys(resp.Rooms.Invite)) {
+		err := a.call(ctx, func(ctx context.Context) error {
+			_, err := a.cli.JoinRoomByID(ctx, id.RoomID(room))
+			return err
+		})
+		if err != nil {
+			a.log.Warn("matrix: joining a room the bot was invited to", "room", room, "err", err)
+		}
+	}
+}
+
+
+// sinceStore is the sync position: in a file when one is named, so that
+// it survives a restart.
+type sinceStore struct {
+	path string
+	mu   sync.Mutex
+	val  string
+}
+
+func (s *sinceStore) get() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.val
+}
+
+func (s *sinceStore) load() (string, error) {
+	if s.path == "" {
+		return s.get(), nil
+	}
+	b, err := os.ReadFile(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("matrix.sync_file: %v", err)
+	}
+	s.mu.Lock()
+	s.val = strings.TrimSpace(string(b))
+	s.mu.Unlock()
+	return s.get(), nil
+}
+
+// save writes the position to a temporary file and renames it into
+// place, so that a crash leaves the old position or the new, whole.
+func (s *sinceStore) save(v string) error {
+	s.mu.Lock()
+	s.val = v
+	s.mu.Unlock()
+	if s.path == "" {
+		return nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), filepath.Base(s.path)+".*")
+	if err != nil {
+		return fmt.Errorf("matrix.sync_file: %v", err)
+	}
+	_, err = tmp.WriteString(v + "\n")
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), s.path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("matrix.sync_file: %v", err)
+	}
+	return nil
+}
