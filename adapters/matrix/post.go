@@ -99,7 +99,7 @@ func linkify(s string, mentions *event.Mentions) string {
 		sub := mxidRe.FindStringSubmatch(m)
 		uid := id.UserID(sub[2])
 		mentions.Add(uid)
-		return sub[1] + `<a href="` + "https://matrix.to/#/"+string(uid) + `">` + sub[2] + `</a>`
+		return sub[1] + `<a href="` + "https://matrix.to/#/" + string(uid) + `">` + sub[2] + `</a>`
 	})
 }
 

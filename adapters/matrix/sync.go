@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +28,7 @@ type syncResponse struct {
 		Join map[string]struct {
 			Timeline struct {
 				Events  []timelineEvent `json:"events"`
-				Limited bool    `json:"limited"`
+				Limited bool            `json:"limited"`
 			} `json:"timeline"`
 		} `json:"join"`
 		Invite map[string]json.RawMessage `json:"invite"`
@@ -161,7 +161,6 @@ func (a *Adapter) joinInvites(ctx context.Context, resp *syncResponse) {
 		}
 	}
 }
-
 
 // sinceStore is the sync position: in a file when one is named, so that
 // it survives a restart.
