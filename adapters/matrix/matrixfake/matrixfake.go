@@ -31,6 +31,7 @@ type Server struct {
 	txns    map[string]string
 	nextID  int
 	limited []int // retry_after_ms of the 429s to answer next
+	forbid  map[string]bool // users whose invites are refused
 	calls   []string
 }
 
@@ -62,7 +63,7 @@ type entry struct {
 // New starts a fake on loopback, closed at the end of the test.
 func New(t testing.TB) *Server {
 	s := &Server{Name: "fake.test", Token: "syt_fake_token", rooms: map[string]*Room{}, aliases: map[string]string{},
-		wake: make(chan struct{}), account: map[string]json.RawMessage{}, txns: map[string]string{}}
+		wake: make(chan struct{}), account: map[string]json.RawMessage{}, txns: map[string]string{}, forbid: map[string]bool{}}
 	s.Bot = "@warroom:" + s.Name
 	hs := httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(hs.Close)
@@ -128,6 +129,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p []string, body 
 	case r.Method == "POST" && match(p, "rooms", "*", "invite"):
 		uid, _ := body["user_id"].(string)
 		s.roomDo(w, p[1], func(rm *Room) (any, int) {
+			if s.forbid[uid] {
+				return errBody("M_FORBIDDEN", uid+" does not accept invites"), 403
+			}
 			if rm.Members[uid] == "join" {
 				return errBody("M_FORBIDDEN", uid+" is already in the room."), 403
 			}

@@ -212,3 +212,10 @@ func unescape(p string) string {
 	}
 	return p
 }
+
+// Forbid makes invites of user fail with M_FORBIDDEN.
+func (s *Server) Forbid(user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forbid[user] = true
+}
