@@ -30,7 +30,7 @@ type Server struct {
 	account map[string]json.RawMessage
 	txns    map[string]string
 	nextID  int
-	limited []int // retry_after_ms of the 429s to answer next
+	limited []int           // retry_after_ms of the 429s to answer next
 	forbid  map[string]bool // users whose invites are refused
 	calls   []string
 }
