@@ -118,7 +118,7 @@ func TestRateLimitWaitsAsAsked(t *testing.T) {
 	if got := f.Messages(ch.ID); len(got) != 1 {
 		t.Fatalf("posted %d messages, want 1", len(got))
 	}
-	f.RateLimit(5*60*1000) // longer than warroom waits
+	f.RateLimit(5 * 60 * 1000) // longer than warroom waits
 	if _, err := a.Post(t.Context(), ch.ID, bot.Message{Text: "x"}); err == nil || !strings.Contains(err.Error(), "M_LIMIT_EXCEEDED") {
 		t.Fatalf("Post under a 5-minute limit: %v, want M_LIMIT_EXCEEDED", err)
 	}
