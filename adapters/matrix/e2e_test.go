@@ -13,7 +13,6 @@ import (
 	"maunium.net/go/mautrix/event"
 	"maunium.net/go/mautrix/id"
 
-	"github.com/warroom/warroom/adapters/adaptertest"
 	"github.com/warroom/warroom/adapters/matrix"
 	"github.com/warroom/warroom/bot"
 	"github.com/warroom/warroom/store"
@@ -55,16 +54,18 @@ func TestDendrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &adaptertest.Recorder{Then: b}
+	h := &counted{Handler: b, handled: make(chan struct{}, 16)}
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx, rec) }()
+	go func() { done <- a.Run(runCtx, h) }()
 	t.Cleanup(func() { stop(); <-done; b.Wait(); st.Close() })
-	handled := 0
 	settle := func() { // the event sent is handled, and what it started done
 		t.Helper()
-		handled++
-		rec.Wait(t, handled)
+		select {
+		case <-h.handled:
+		case <-ctx.Done():
+			t.Fatal("the bot did not handle the event within the test's 2 minutes")
+		}
 		b.Wait()
 		a.Wait()
 	}
@@ -102,20 +103,22 @@ func TestDendrite(t *testing.T) {
 	if _, err := alice.JoinRoomByID(ctx, room); err != nil {
 		t.Fatal(err)
 	}
-	members, err := alice.Members(ctx, room)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := []string{uid("alice"), uid("bob"), uid("carol"), uid("warroombot")}
 	var in []string
-	for _, ev := range members.Chunk {
-		if ms := ev.Content.AsMember().Membership; ms == event.MembershipJoin || ms == event.MembershipInvite {
-			in = append(in, ev.GetStateKey())
+	waitFor(t, "the war room's members", func() bool {
+		members, err := alice.Members(ctx, room)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	slices.Sort(in)
-	if want := []string{uid("alice"), uid("bob"), uid("carol"), uid("warroombot")}; !slices.Equal(in, want) {
-		t.Errorf("war room members = %v, want %v", in, want)
-	}
+		in = nil
+		for _, ev := range members.Chunk {
+			if ms := ev.Content.AsMember().Membership; ms == event.MembershipJoin || ms == event.MembershipInvite {
+				in = append(in, ev.GetStateKey())
+			}
+		}
+		slices.Sort(in)
+		return slices.Equal(in, want)
+	})
 	var rules event.JoinRulesEventContent
 	if err := alice.StateEvent(ctx, room, event.StateJoinRules, "", &rules); err != nil || rules.JoinRule != event.JoinRuleInvite {
 		t.Errorf("join rule = %q (%v), want invite", rules.JoinRule, err)
@@ -124,8 +127,8 @@ func TestDendrite(t *testing.T) {
 	if err := alice.StateEvent(ctx, room, event.StateTopic, "", &topic); err != nil || !strings.Contains(topic.Topic, "Checkout API 5xx") {
 		t.Errorf("topic = %q (%v), want the fault's", topic.Topic, err)
 	}
-	msgs := botMessages(t, ctx, bob, room, uid("warroombot"))
-	if len(msgs) == 0 || !strings.Contains(msgs[0].Body, "Checkout API 5xx") || msgs[0].FormattedBody == "" {
+	msgs := waitMessages(t, ctx, bob, room, uid("warroombot"), func(m []message) bool { return len(m) > 0 })
+	if !strings.Contains(msgs[0].Body, "Checkout API 5xx") || msgs[0].FormattedBody == "" {
 		t.Fatalf("war room messages = %+v, want the kickoff first, with HTML", msgs)
 	}
 	kickoff := msgs[0].ID
@@ -146,16 +149,15 @@ func TestDendrite(t *testing.T) {
 	}
 	settle()
 
-	msgs = botMessages(t, ctx, bob, room, uid("warroombot"))
 	var summary *message
-	for i := range msgs {
-		if strings.Contains(msgs[i].Body, "resolved") && strings.Contains(msgs[i].Body, "Check-in rate") {
-			summary = &msgs[i]
+	waitMessages(t, ctx, bob, room, uid("warroombot"), func(msgs []message) bool {
+		for i := range msgs {
+			if strings.Contains(msgs[i].Body, "resolved") && strings.Contains(msgs[i].Body, "Check-in rate") {
+				summary = &msgs[i]
+			}
 		}
-	}
-	if summary == nil {
-		t.Fatalf("no summary among %+v", msgs)
-	}
+		return summary != nil
+	})
 	if !strings.Contains(summary.Body, "("+uid("bob")+")") || !strings.Contains(summary.FormattedBody, `href="https://matrix.to/#/`+uid("bob")+`"`) {
 		t.Errorf("summary does not name bob, who checked in (a pill in HTML):\n%s\n%s", summary.Body, summary.FormattedBody)
 	}
@@ -163,10 +165,9 @@ func TestDendrite(t *testing.T) {
 		t.Errorf("summary's check-ins do not name carol, who did not check in:\n%s", summary.Body)
 	}
 	// carol was told in a direct room, and #status heard.
-	if n := directMessages(t, ctx, carol, uid("warroombot")); n == 0 {
-		t.Errorf("carol has no DM from the bot")
-	}
-	if got := botMessages(t, ctx, carol, status.RoomID, uid("warroombot")); len(got) == 0 || !strings.Contains(got[0].Body, "📣 P2") {
+	dm := directRoom(t, ctx, carol)
+	waitMessages(t, ctx, carol, dm, uid("warroombot"), func(m []message) bool { return len(m) > 0 })
+	if got := waitMessages(t, ctx, carol, status.RoomID, uid("warroombot"), func(m []message) bool { return len(m) > 0 }); !strings.Contains(got[0].Body, "📣 P2") {
 		t.Errorf("#status = %+v, want the declare notice", got)
 	}
 }
@@ -249,29 +250,64 @@ func botMessages(t *testing.T, ctx context.Context, c *mautrix.Client, room id.R
 	return out
 }
 
-// directMessages counts the messages from sender in c's invites and
-// rooms marked direct.
-func directMessages(t *testing.T, ctx context.Context, c *mautrix.Client, sender string) int {
+// directRoom syncs as c until it is invited to a direct room, joins it
+// and returns it. Dendrite's sync hears of an invite a moment after the
+// invite is made.
+func directRoom(t *testing.T, ctx context.Context, c *mautrix.Client) id.RoomID {
 	t.Helper()
-	resp, err := c.FullSyncRequest(ctx, mautrix.ReqSync{Timeout: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for room, inv := range resp.Rooms.Invite {
-		for _, ev := range inv.State.Events {
-			if ev.Type == event.StateMember && ev.GetStateKey() == string(c.UserID) {
+	since := ""
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := c.FullSyncRequest(ctx, mautrix.ReqSync{Since: since, Timeout: 2000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		since = resp.NextBatch
+		for room, inv := range resp.Rooms.Invite {
+			for _, ev := range inv.State.Events {
+				if ev.Type != event.StateMember || ev.GetStateKey() != string(c.UserID) {
+					continue
+				}
 				ev.Content.ParseRaw(ev.Type)
 				if ev.Content.AsMember().IsDirect {
 					if _, err := c.JoinRoomByID(ctx, room); err != nil {
 						t.Fatal(err)
 					}
-					n += len(botMessages(t, ctx, c, room, sender))
+					return room
 				}
 			}
 		}
 	}
-	return n
+	t.Fatalf("%s was not invited to a direct room within 30 s", c.UserID)
+	return ""
+}
+
+// waitMessages reads sender's messages in room until ok holds: the
+// server's /messages sees an event a moment after it is sent.
+func waitMessages(t *testing.T, ctx context.Context, c *mautrix.Client, room id.RoomID, sender string, ok func([]message) bool) []message {
+	t.Helper()
+	var msgs []message
+	waitFor(t, "messages in "+string(room), func() bool {
+		msgs = botMessages(t, ctx, c, room, sender)
+		return ok(msgs)
+	})
+	return msgs
+}
+
+// counted is the bot with a signal for each event it handled.
+type counted struct {
+	bot.Handler
+	handled chan struct{}
+}
+
+func (c *counted) HandleMessage(ctx context.Context, m bot.Incoming) {
+	c.Handler.HandleMessage(ctx, m)
+	c.handled <- struct{}{}
+}
+
+func (c *counted) HandleReaction(ctx context.Context, r bot.Reaction) {
+	c.Handler.HandleReaction(ctx, r)
+	c.handled <- struct{}{}
 }
 
 // testLog is a logger writing to the test's output.

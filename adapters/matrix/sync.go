@@ -27,8 +27,9 @@ type syncResponse struct {
 	Rooms     struct {
 		Join map[string]struct {
 			Timeline struct {
-				Events  []timelineEvent `json:"events"`
-				Limited bool            `json:"limited"`
+				Events    []timelineEvent `json:"events"`
+				Limited   bool            `json:"limited"`
+				PrevBatch string          `json:"prev_batch"`
 			} `json:"timeline"`
 		} `json:"join"`
 		Invite map[string]json.RawMessage `json:"invite"`
@@ -91,7 +92,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			return nil
 		}
 		if err == nil {
-			err = a.deliver(ctx, h, resp)
+			err = a.deliver(ctx, h, since, resp)
 		}
 		if errors.Is(err, mautrix.MUnknownToken) || errors.Is(err, mautrix.MMissingToken) {
 			return fmt.Errorf("matrix.token was rejected by %s while syncing (%v); make a new access token", a.cfg.Homeserver, err)
@@ -113,15 +114,16 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 
 // deliver joins the rooms the bot is invited to and keeps and hands on
 // the events of the rooms it is in, room by room in a fixed order.
-func (a *Adapter) deliver(ctx context.Context, h bot.Handler, resp *syncResponse) error {
+func (a *Adapter) deliver(ctx context.Context, h bot.Handler, since string, resp *syncResponse) error {
 	a.joinInvites(ctx, resp)
 	p := parser{me: string(a.me), word: a.cfg.Command}
 	for _, room := range slices.Sorted(maps.Keys(resp.Rooms.Join)) {
 		tl := resp.Rooms.Join[room].Timeline
-		if tl.Limited {
-			a.log.Warn("matrix: the server left out older events of a room (more than the timeline limit came at once)", "room", room, "limit", timelineLimit)
+		events := tl.Events
+		if tl.Limited && since != "" {
+			events = append(a.gap(ctx, room, tl.PrevBatch, since), events...)
 		}
-		for _, ev := range tl.Events {
+		for _, ev := range events {
 			in, ok := p.parse(room, ev)
 			if !ok {
 				continue
@@ -221,4 +223,38 @@ func (s *sinceStore) save(v string) error {
 		return fmt.Errorf("matrix.sync_file: %v", err)
 	}
 	return nil
+}
+
+// maxGapPages bounds the pages of older events read to fill a gap.
+const maxGapPages = 10
+
+// gap reads the events of room that a limited timeline left out, from
+// its prev_batch back to the position synced from, oldest first. A gap
+// it cannot read is logged: the events after it are handled all the same.
+func (a *Adapter) gap(ctx context.Context, room, from, to string) []timelineEvent {
+	var out []timelineEvent
+	for page := 0; from != ""; page++ {
+		if page == maxGapPages {
+			a.log.Warn("matrix: too many events came in a room at once; the oldest are left out", "room", room, "read", len(out))
+			break
+		}
+		var resp *mautrix.RespMessages
+		err := a.call(ctx, func(ctx context.Context) (err error) {
+			resp, err = a.cli.Messages(ctx, id.RoomID(room), from, to, mautrix.DirectionBackward, nil, 100)
+			return
+		})
+		if err != nil {
+			a.log.Warn("matrix: reading the events a sync left out; they are not handled", "room", room, "err", err)
+			break
+		}
+		for _, ev := range resp.Chunk {
+			out = append(out, timelineEvent{Type: ev.Type.Type, Sender: string(ev.Sender), ID: string(ev.ID), Content: ev.Content.VeryRaw})
+		}
+		if len(resp.Chunk) == 0 || resp.End == "" || resp.End == from {
+			break
+		}
+		from = resp.End
+	}
+	slices.Reverse(out)
+	return out
 }

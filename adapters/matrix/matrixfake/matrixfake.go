@@ -148,6 +148,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p []string, body 
 		s.send(w, p[1], p[3], p[4], body)
 	case match(p, "rooms", "*", "state", "*", "") || match(p, "rooms", "*", "state", "*"):
 		s.state(w, r.Method, p[1], p[3], body)
+	case r.Method == "GET" && match(p, "rooms", "*", "messages"):
+		s.messages(w, r, p[1])
 	case match(p, "user", "*", "account_data", "*"):
 		s.accountData(w, r.Method, p[3], body)
 	default:

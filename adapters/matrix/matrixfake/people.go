@@ -1,6 +1,7 @@
 package matrixfake
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -22,7 +23,7 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 			since = len(s.log)
 		}
 		if since < len(s.log) || timeout == 0 {
-			resp := s.syncFromLocked(since)
+			resp := s.syncFromLocked(since, timelineLimit(r.URL.Query().Get("filter")))
 			s.mu.Unlock()
 			writeJSON(w, 200, resp)
 			return
@@ -39,10 +40,10 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) syncFromLocked(since int) map[string]any {
+func (s *Server) syncFromLocked(since, limit int) map[string]any {
 	join := map[string]any{}
 	invite := map[string]any{}
-	for _, e := range s.log[since:] {
+	for i, e := range s.log[since:] {
 		rm := s.rooms[e.room]
 		if e.invite {
 			if rm.Members[s.Bot] == "invite" {
@@ -59,9 +60,13 @@ func (s *Server) syncFromLocked(since int) map[string]any {
 			join[e.room] = r
 		}
 		tl := r["timeline"].(map[string]any)
-		tl["events"] = append(tl["events"].([]any), map[string]any{
-			"event_id": e.ev.ID, "type": e.ev.Type, "sender": e.ev.Sender, "content": e.ev.Content,
-		})
+		evs := append(tl["events"].([]any), eventJSON(e.ev))
+		if limit > 0 && len(evs) > limit { // a gap: the client reads it with /messages
+			evs = evs[1:]
+			tl["limited"] = true
+		}
+		tl["events"] = evs
+		tl["prev_batch"] = strconv.Itoa(since + i + 1 - len(evs))
 	}
 	return map[string]any{"next_batch": strconv.Itoa(len(s.log)), "rooms": map[string]any{"join": join, "invite": invite}}
 }
@@ -218,4 +223,48 @@ func (s *Server) Forbid(user string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.forbid[user] = true
+}
+
+func eventJSON(e *Event) map[string]any {
+	return map[string]any{"event_id": e.ID, "type": e.Type, "sender": e.Sender, "content": e.Content}
+}
+
+// timelineLimit reads an inline filter's room.timeline.limit; 0: none.
+func timelineLimit(filter string) int {
+	var f struct {
+		Room struct {
+			Timeline struct {
+				Limit int `json:"limit"`
+			} `json:"timeline"`
+		} `json:"room"`
+	}
+	json.Unmarshal([]byte(filter), &f)
+	return f.Room.Timeline.Limit
+}
+
+// messages answers /rooms/{id}/messages backwards: the room's events
+// before from (a position) and at or after to, newest first.
+func (s *Server) messages(w http.ResponseWriter, r *http.Request, room string) {
+	q := r.URL.Query()
+	from, err := strconv.Atoi(q.Get("from"))
+	if err != nil || q.Get("dir") != "b" {
+		writeErr(w, 400, "M_INVALID_PARAM", "the fake reads backwards from a position")
+		return
+	}
+	to, _ := strconv.Atoi(q.Get("to"))
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	chunk := []any{}
+	i := min(from, len(s.log)) - 1
+	for ; i >= to && (limit <= 0 || len(chunk) < limit); i-- {
+		if e := s.log[i]; e.room == room && e.ev != nil {
+			chunk = append(chunk, eventJSON(e.ev))
+		}
+	}
+	resp := map[string]any{"start": q.Get("from"), "chunk": chunk}
+	if i >= to {
+		resp["end"] = strconv.Itoa(i + 1)
+	}
+	writeJSON(w, 200, resp)
 }
