@@ -55,7 +55,7 @@ func dendriteBin(t *testing.T) string {
 
 // startDendrite runs Dendrite on a free loopback port in a temporary
 // folder (SQLite, federation off, a registration secret) and makes the
-// accounts, the first an admin.
+// accounts; the first (the bot) alone is rate-limited.
 func startDendrite(t *testing.T, accounts ...string) *dendrite {
 	bin := dendriteBin(t)
 	dir := t.TempDir()
@@ -72,7 +72,7 @@ func startDendrite(t *testing.T, accounts ...string) *dendrite {
 	run("generate-keys", "--private-key", filepath.Join(dir, "matrix_key.pem"))
 	cfg := run("generate-config", "-dir", dir, "-server", "localhost")
 	config := filepath.Join(dir, "dendrite.yaml")
-	if err := os.WriteFile(config, dendriteConfig(t, cfg, dir), 0o600); err != nil {
+	if err := os.WriteFile(config, dendriteConfig(t, cfg, accounts[1:]), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	addr := freePort(t)
@@ -93,11 +93,8 @@ func startDendrite(t *testing.T, accounts ...string) *dendrite {
 	d := &dendrite{url: "http://" + addr, server: "localhost", tokens: map[string]string{}, bin: bin, config: config}
 	d.waitUp(t)
 	tokenRe := regexp.MustCompile(`AccessToken: ([^)\s]+)`)
-	for i, name := range accounts {
+	for _, name := range accounts { // none an admin: Dendrite does not rate-limit admins
 		args := []string{"-config", config, "-url", d.url, "-username", name, "-password", "pw-" + name + "-0123456789"}
-		if i == 0 {
-			args = append(args, "-admin")
-		}
 		m := tokenRe.FindSubmatch(run("create-account", args...))
 		if m == nil {
 			t.Fatalf("create-account %s printed no access token", name)
@@ -108,9 +105,9 @@ func startDendrite(t *testing.T, accounts ...string) *dendrite {
 }
 
 // dendriteConfig is the generated config with federation off, no key
-// servers, a registration secret and the rate limit kept (the adapter
-// must wait it out).
-func dendriteConfig(t *testing.T, generated []byte, dir string) []byte {
+// servers, a registration secret and the rate limit kept for the bot (it
+// must wait it out); the people, whose clients are the test's, are exempt.
+func dendriteConfig(t *testing.T, generated []byte, people []string) []byte {
 	var cfg map[string]any
 	if err := yaml.Unmarshal(generated, &cfg); err != nil {
 		t.Fatalf("generate-config's output: %v", err)
@@ -121,7 +118,15 @@ func dendriteConfig(t *testing.T, generated []byte, dir string) []byte {
 	if fed, ok := cfg["federation_api"].(map[string]any); ok {
 		fed["key_perspectives"] = []any{}
 	}
-	cfg["client_api"].(map[string]any)["registration_shared_secret"] = "warroom-test-secret"
+	client := cfg["client_api"].(map[string]any)
+	client["registration_shared_secret"] = "warroom-test-secret"
+	var exempt []any
+	for _, p := range people {
+		exempt = append(exempt, "@"+p+":localhost")
+	}
+	if rl, ok := client["rate_limiting"].(map[string]any); ok {
+		rl["exempt_user_ids"] = exempt
+	}
 	out, err := yaml.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -161,7 +161,7 @@ func (a *Adapter) call(ctx context.Context, f func(ctx context.Context) error) e
 		if !limited || attempt == maxRateLimitRetries || wait > maxRateLimitWait {
 			return err
 		}
-		a.log.Warn("matrix: rate limited; waiting as the server asks", "wait", wait)
+		a.log.Info("matrix: rate limited; waiting as the server asks", "wait", wait)
 		if err := a.cfg.Sleep(ctx, wait); err != nil {
 			return err
 		}

@@ -7,12 +7,8 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"maunium.net/go/mautrix"
@@ -74,7 +70,7 @@ func (a *Adapter) startPosition(ctx context.Context) error {
 		return fmt.Errorf("matrix.homeserver %s: the first sync: %v", a.cfg.Homeserver, err)
 	}
 	a.joinInvites(ctx, resp)
-	return a.since.save(resp.NextBatch)
+	return a.since.save(resp.NextBatch, lastEvents(resp))
 }
 
 // Run implements bot.Adapter: it syncs until ctx ends. Each answer's
@@ -106,7 +102,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			continue
 		}
 		backoff = time.Second
-		if err := a.since.save(resp.NextBatch); err != nil {
+		if err := a.since.save(resp.NextBatch, lastEvents(resp)); err != nil {
 			a.log.Error("matrix: storing the sync position; a restart may see these events again (they are handled once)", "err", err)
 		}
 	}
@@ -121,7 +117,7 @@ func (a *Adapter) deliver(ctx context.Context, h bot.Handler, since string, resp
 		tl := resp.Rooms.Join[room].Timeline
 		events := tl.Events
 		if tl.Limited && since != "" {
-			events = append(a.gap(ctx, room, tl.PrevBatch, since), events...)
+			events = append(a.gap(ctx, room, tl.PrevBatch, since, a.since.last(room)), events...)
 		}
 		for _, ev := range events {
 			in, ok := p.parse(room, ev)
@@ -164,74 +160,15 @@ func (a *Adapter) joinInvites(ctx context.Context, resp *syncResponse) {
 	}
 }
 
-// sinceStore is the sync position: in a file when one is named, so that
-// it survives a restart.
-type sinceStore struct {
-	path string
-	mu   sync.Mutex
-	val  string
-}
-
-func (s *sinceStore) get() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.val
-}
-
-func (s *sinceStore) load() (string, error) {
-	if s.path == "" {
-		return s.get(), nil
-	}
-	b, err := os.ReadFile(s.path)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("matrix.sync_file: %v", err)
-	}
-	s.mu.Lock()
-	s.val = strings.TrimSpace(string(b))
-	s.mu.Unlock()
-	return s.get(), nil
-}
-
-// save writes the position to a temporary file and renames it into
-// place, so that a crash leaves the old position or the new, whole.
-func (s *sinceStore) save(v string) error {
-	s.mu.Lock()
-	s.val = v
-	s.mu.Unlock()
-	if s.path == "" {
-		return nil
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), filepath.Base(s.path)+".*")
-	if err != nil {
-		return fmt.Errorf("matrix.sync_file: %v", err)
-	}
-	_, err = tmp.WriteString(v + "\n")
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), s.path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("matrix.sync_file: %v", err)
-	}
-	return nil
-}
-
 // maxGapPages bounds the pages of older events read to fill a gap.
 const maxGapPages = 10
 
 // gap reads the events of room that a limited timeline left out, from
-// its prev_batch back to the position synced from, oldest first. A gap
-// it cannot read is logged: the events after it are handled all the same.
-func (a *Adapter) gap(ctx context.Context, room, from, to string) []timelineEvent {
+// its prev_batch back to the last event seen there (seen), or else to
+// the bot's joining it, oldest first. to, the position synced from, is
+// given too, but Dendrite ignores it. A gap it cannot read is logged: the
+// events after it are handled all the same.
+func (a *Adapter) gap(ctx context.Context, room, from, to, seen string) []timelineEvent {
 	var out []timelineEvent
 	for page := 0; from != ""; page++ {
 		if page == maxGapPages {
@@ -248,6 +185,10 @@ func (a *Adapter) gap(ctx context.Context, room, from, to string) []timelineEven
 			break
 		}
 		for _, ev := range resp.Chunk {
+			if string(ev.ID) == seen || ev.Type.Type == "m.room.member" && ev.GetStateKey() == string(a.me) && isJoin(ev.Content.VeryRaw) {
+				slices.Reverse(out)
+				return out
+			}
 			out = append(out, timelineEvent{Type: ev.Type.Type, Sender: string(ev.Sender), ID: string(ev.ID), Content: ev.Content.VeryRaw})
 		}
 		if len(resp.Chunk) == 0 || resp.End == "" || resp.End == from {
@@ -257,4 +198,22 @@ func (a *Adapter) gap(ctx context.Context, room, from, to string) []timelineEven
 	}
 	slices.Reverse(out)
 	return out
+}
+
+func isJoin(content json.RawMessage) bool {
+	var m struct {
+		Membership string `json:"membership"`
+	}
+	return json.Unmarshal(content, &m) == nil && m.Membership == "join"
+}
+
+// lastEvents is the newest event of each room in a sync answer.
+func lastEvents(resp *syncResponse) map[string]string {
+	last := map[string]string{}
+	for room, r := range resp.Rooms.Join {
+		if evs := r.Timeline.Events; len(evs) > 0 {
+			last[room] = evs[len(evs)-1].ID
+		}
+	}
+	return last
 }
