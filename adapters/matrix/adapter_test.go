@@ -241,3 +241,22 @@ func TestSyncGapIsRead(t *testing.T) {
 		t.Fatalf("handled %d distinct messages of %d (first %q)", len(slices.Compact(got)), n, got[0])
 	}
 }
+
+// A token revoked while warroom runs ends Run with an error naming it.
+func TestTokenRevokedWhileRunning(t *testing.T) {
+	t.Parallel()
+	f := matrixfake.New(t)
+	a := newAdapter(t, f)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(t.Context(), &adaptertest.Recorder{}) }()
+	f.RevokeToken()
+	f.InviteBot(f.User("alice"), "", false) // wakes the long poll; the next one is refused
+	select {
+	case err := <-done:
+		if err == nil || !strings.HasPrefix(err.Error(), "matrix.token was rejected by "+f.URL) {
+			t.Fatalf("Run: %v, want an error naming matrix.token", err)
+		}
+	case <-time.After(adaptertest.Timeout):
+		t.Fatal("Run went on with a revoked token")
+	}
+}

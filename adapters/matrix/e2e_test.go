@@ -127,6 +127,9 @@ func TestDendrite(t *testing.T) {
 	if err := alice.StateEvent(ctx, room, event.StateTopic, "", &topic); err != nil || !strings.Contains(topic.Topic, "Checkout API 5xx") {
 		t.Errorf("topic = %q (%v), want the fault's", topic.Topic, err)
 	}
+	if err := a.Invite(ctx, string(room), []bot.Person{person("bob")}); err != nil {
+		t.Errorf("inviting bob, who is in the room: %v, want no error", err)
+	}
 	msgs := waitMessages(t, ctx, bob, room, uid("warroombot"), func(m []message) bool { return len(m) > 0 })
 	if !strings.Contains(msgs[0].Body, "Checkout API 5xx") || msgs[0].FormattedBody == "" {
 		t.Fatalf("war room messages = %+v, want the kickoff first, with HTML", msgs)

@@ -81,11 +81,18 @@ func TestDendriteRestartAndRateLimit(t *testing.T) {
 	stop()
 
 	const n = 250
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8)
 	for i := range n {
-		if _, err := alice.SendText(ctx, ops.RoomID, fmt.Sprintf("m%03d", i)); err != nil {
-			t.Fatal(err)
-		}
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			if _, err := alice.SendText(ctx, ops.RoomID, fmt.Sprintf("m%03d", i)); err != nil {
+				t.Error(err)
+			}
+		})
 	}
+	wg.Wait()
 	rec2 := &adaptertest.Recorder{}
 	a2 := open()
 	run(t, a2, rec2)
@@ -103,6 +110,9 @@ func TestDendriteRestartAndRateLimit(t *testing.T) {
 	ch, err := a2.CreateChannel(ctx, "fault-1-burst")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if again, err := a2.CreateChannel(ctx, "fault-1-burst"); err != nil || again.Name != "fault-1-burst-2" {
+		t.Errorf("the name again: %+v, %v; want fault-1-burst-2 (the alias is taken)", again, err)
 	}
 	var people []bot.Person
 	want := []string{botID}

@@ -32,6 +32,7 @@ type Server struct {
 	nextID  int
 	limited []int           // retry_after_ms of the 429s to answer next
 	forbid  map[string]bool // users whose invites are refused
+	revoked bool            // the bot's token is unknown
 	calls   []string
 }
 
@@ -81,7 +82,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "M_UNRECOGNIZED", "no such endpoint")
 		return
 	}
-	if r.Header.Get("Authorization") != "Bearer "+s.Token {
+	s.mu.Lock()
+	revoked := s.revoked
+	s.mu.Unlock()
+	if revoked || r.Header.Get("Authorization") != "Bearer "+s.Token {
 		writeErr(w, http.StatusUnauthorized, "M_UNKNOWN_TOKEN", "Invalid access token passed.")
 		return
 	}

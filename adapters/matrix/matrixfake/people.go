@@ -268,3 +268,10 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, room string) {
 	}
 	writeJSON(w, 200, resp)
 }
+
+// RevokeToken makes the bot's token unknown from now on.
+func (s *Server) RevokeToken() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revoked = true
+}
