@@ -132,10 +132,18 @@ func (a *Adapter) deliver(ctx context.Context, h bot.Handler, since string, resp
 	return nil
 }
 
+// keepWithin bounds keeping one event: a store slower than that is
+// "not kept", and the sync answer is asked for again (the store's late
+// write is then recognised, Inbound.Redelivered).
+const keepWithin = 5 * time.Second
+
 // keep keeps one event and has it handled beside the sync loop; the
 // core orders a room's events itself (bot.Keep).
 func (a *Adapter) keep(ctx context.Context, h bot.Handler, room, eventID string, in bot.Inbound) error {
-	k, err := bot.Keep(ctx, h, in)
+	in.Redelivered = true // an answer not kept whole is synced again
+	kctx, cancel := context.WithTimeout(ctx, keepWithin) // a deadline on the store: the wall clock
+	k, err := bot.Keep(kctx, h, in)
+	cancel()
 	if err != nil {
 		return fmt.Errorf("keeping event %s: %w", eventID, err)
 	}
