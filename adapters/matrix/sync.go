@@ -140,7 +140,7 @@ const keepWithin = 5 * time.Second
 // keep keeps one event and has it handled beside the sync loop; the
 // core orders a room's events itself (bot.Keep).
 func (a *Adapter) keep(ctx context.Context, h bot.Handler, room, eventID string, in bot.Inbound) error {
-	in.Redelivered = true // an answer not kept whole is synced again
+	in.Redelivered = true                                // an answer not kept whole is synced again
 	kctx, cancel := context.WithTimeout(ctx, keepWithin) // a deadline on the store: the wall clock
 	k, err := bot.Keep(kctx, h, in)
 	cancel()
