@@ -38,7 +38,6 @@ type Config struct {
 	// user a call); default 8.
 	InviteParallel int
 	HTTPClient     *http.Client
-	Clock          bot.Clock
 	Log            *slog.Logger
 	// Sleep waits out a rate limit or a failed sync; default a timer.
 	// Tests pass one that returns at once and records the wait.
@@ -74,9 +73,6 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	if cfg.InviteParallel <= 0 {
 		cfg.InviteParallel = 8
-	}
-	if cfg.Clock == nil {
-		cfg.Clock = bot.SystemClock{}
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)

@@ -91,7 +91,7 @@ func open(ctx context.Context, settings any, env adapters.Env) (bot.Adapter, err
 	st, _ := settings.(Settings)
 	return New(ctx, Config{
 		Homeserver: st.Homeserver, User: st.User, Token: st.Token, SyncFile: st.SyncFile,
-		Command: env.Command, Clock: env.Clock, Log: env.Log.With("adapter", "matrix"),
+		Command: env.Command, Log: env.Log.With("adapter", "matrix"),
 		// Longer than a sync's long poll (SyncTimeout).
 		HTTPClient: env.HTTPClient("matrix", SyncTimeout+30*time.Second),
 	})
