@@ -23,6 +23,8 @@ func TestParseMessages(t *testing.T) {
 		{"bang of another word", `{"msgtype":"m.text","body":"!faulty"}`, "!faulty"},
 		{"chat", `{"msgtype":"m.text","body":"looking at it"}`, "looking at it"},
 		{"bare user id", `{"msgtype":"m.text","body":"!fault role commander @bob:x.org"}`, "/fault role commander <@@bob:x.org>"},
+		{"id then a full stop", `{"msgtype":"m.text","body":"ask @bob:x.org."}`, "ask <@@bob:x.org>."},
+		{"id with a port", `{"msgtype":"m.text","body":"ask @bob:x.org:8448, please"}`, "ask <@@bob:x.org:8448>, please"},
 		{"email is no id", `{"msgtype":"m.text","body":"mail bob@x.org"}`, "mail bob@x.org"},
 		{"pill", `{"msgtype":"m.text","body":"!fault role scribe Bob","format":"org.matrix.custom.html",` +
 			`"formatted_body":"!fault role scribe <a href=\"https://matrix.to/#/@bob:x.org\">Bob</a>"}`, "/fault role scribe <@@bob:x.org>"},

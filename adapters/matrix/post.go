@@ -62,9 +62,10 @@ func (a *Adapter) Mention(p bot.Person) string {
 	return "@" + p.ID
 }
 
-// mxidRe finds user ids in text warroom writes: at the start or after a
-// space or punctuation, so an email address is not one.
-var mxidRe = regexp.MustCompile(`(^|[\s(,;])(@[a-z0-9._=/+\-]+:[A-Za-z0-9.\-]+(?::[0-9]{1,5})?)`)
+// mxidRe finds user ids in text: at the start or after a space or
+// punctuation, so an email address is not one, and ending in a letter or
+// digit, so a full stop after one is not its.
+var mxidRe = regexp.MustCompile(`(^|[\s(,;])(@[a-z0-9._=/+\-]+:[A-Za-z0-9.\-]*[A-Za-z0-9](?::[0-9]{1,5})?)`)
 
 var urlRe = regexp.MustCompile(`https?://[^\s<>"]+[^\s<>".,;:!?)]`)
 
