@@ -20,8 +20,8 @@ type Settings struct {
 }
 
 var (
-	openIDRe = regexp.MustCompile(`^ou_[0-9A-Za-z_-]{8,64}$`)
-	appIDRe  = regexp.MustCompile(`^cli_[0-9A-Za-z]{8,32}$`)
+	openIDRe = regexp.MustCompile(`^ou_[0-9A-Za-z_-]{1,64}$`)
+	appIDRe  = regexp.MustCompile(`^cli_[0-9A-Za-z]{1,64}$`)
 )
 
 // platform is Lark/Feishu as the binary knows it: the `lark:` section,
