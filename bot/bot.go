@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -498,6 +499,10 @@ func (p invitePlan) stage(b *Bot, bt *batch, callErr error) ([]string, error) {
 	if len(p.people) == 0 {
 		return nil, nil
 	}
+	var some *InviteError
+	if errors.As(callErr, &some) && len(some.Failed) < len(p.people) {
+		return p.stagePartly(b, bt, some)
+	}
 	if callErr != nil {
 		b.log.Warn("invite failed", "fault", bt.f.ID, "err", callErr)
 		evs := append([]Event(nil), p.events...)
@@ -509,6 +514,30 @@ func (p invitePlan) stage(b *Bot, bt *batch, callErr error) ([]string, error) {
 	}
 	b.stage(bt, p.events...)
 	return p.ids(), nil
+}
+
+// stagePartly stages an invitation the platform made for some and refused
+// for others (InviteError): each as it went.
+func (p invitePlan) stagePartly(b *Bot, bt *batch, ie *InviteError) ([]string, error) {
+	b.log.Warn("invite failed for some", "fault", bt.f.ID, "err", ie)
+	evs := append([]Event(nil), p.events...)
+	var ok, failed []string
+	var why []string
+	for i := range evs {
+		err, refused := ie.Failed[evs[i].Person]
+		if !refused {
+			ok = append(ok, evs[i].Person)
+			continue
+		}
+		evs[i].Type, evs[i].Text = EventInviteFailed, err.Error()
+		failed = append(failed, evs[i].Person)
+		why = append(why, fmt.Sprintf("%s: %v", b.mention(evs[i].Person), err))
+	}
+	b.stage(bt, evs...)
+	if len(failed) == 0 {
+		return ok, nil
+	}
+	return ok, Errorf(EUNAVAILABLE, "could not invite %s (%s); invited %s", b.mentions(failed), strings.Join(why, "; "), b.mentions(ok))
 }
 
 // invitee is someone to invite and why.

@@ -2,6 +2,7 @@ package matrix_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -139,8 +140,10 @@ func TestInviteNamesEachFailure(t *testing.T) {
 	}
 	people = append(people, bot.Person{ID: "erin"}) // not on Matrix: not invited
 	err := a.Invite(t.Context(), ch.ID, people)
-	if err == nil || !strings.Contains(err.Error(), f.User("bob")+" (M_FORBIDDEN") || !strings.Contains(err.Error(), f.User("carol")+" (M_FORBIDDEN") {
-		t.Fatalf("Invite: %v, want bob's and carol's failures named", err)
+	var ie *bot.InviteError
+	if !errors.As(err, &ie) || len(ie.Failed) != 2 || ie.Failed["bob"] == nil || ie.Failed["carol"] == nil ||
+		!strings.Contains(ie.Failed["bob"].Error(), f.User("bob")+": M_FORBIDDEN") {
+		t.Fatalf("Invite: %v, want bob's and carol's failures named, by person", err)
 	}
 	if got := f.Members(ch.ID); !slices.Equal(got, []string{f.User("alice"), f.User("dave"), f.Bot}) {
 		t.Fatalf("members = %v, want alice and dave invited all the same", got)

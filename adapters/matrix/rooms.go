@@ -46,15 +46,16 @@ func (a *Adapter) CreateChannel(ctx context.Context, name string) (bot.Channel, 
 }
 
 // Invite implements bot.Adapter. Matrix invites one user a call, so the
-// calls run side by side, InviteParallel at a time; every failure is
-// named in the error, and the others are invited all the same. Someone
-// in the room already is no failure.
+// calls run side by side, InviteParallel at a time; the others are invited
+// all the same when some fail, and the error (a bot.InviteError) names each
+// failure by person, so that only those are recorded as not invited.
+// Someone in the room already is no failure.
 func (a *Adapter) Invite(ctx context.Context, channelID string, people []bot.Person) error {
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		fails []string
-		slots = make(chan struct{}, a.cfg.InviteParallel)
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed = map[string]error{}
+		slots  = make(chan struct{}, a.cfg.InviteParallel)
 	)
 	for _, p := range people {
 		uid := id.UserID(p.Account("matrix"))
@@ -70,19 +71,18 @@ func (a *Adapter) Invite(ctx context.Context, channelID string, people []bot.Per
 			})
 			if err != nil && !alreadyIn(err) {
 				mu.Lock()
-				fails = append(fails, fmt.Sprintf("%s (%s)", uid, strings.TrimSpace(err.Error())))
+				failed[p.ID] = fmt.Errorf("Matrix refused to invite %s: %s", uid, strings.TrimSpace(err.Error()))
 				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	if len(fails) > 0 {
-		return bot.Errorf(bot.EUNAVAILABLE, "Matrix: could not invite %s", strings.Join(fails, "; "))
+	if len(failed) > 0 {
+		return &bot.InviteError{Failed: failed}
 	}
 	return nil
 }
 
-// alreadyIn is an invite refused because the user is in the room.
 func alreadyIn(err error) bool {
 	var he mautrix.HTTPError
 	return errors.As(err, &he) && he.RespError != nil && he.RespError.ErrCode == "M_FORBIDDEN" &&
