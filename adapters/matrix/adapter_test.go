@@ -14,6 +14,7 @@ import (
 	"github.com/warroom/warroom/adapters/matrix"
 	"github.com/warroom/warroom/adapters/matrix/matrixfake"
 	"github.com/warroom/warroom/bot"
+	"github.com/warroom/warroom/store/memstore"
 )
 
 func run(t *testing.T, a *matrix.Adapter, h bot.Handler) (stop func()) {
@@ -261,5 +262,43 @@ func TestTokenRevokedWhileRunning(t *testing.T) {
 		}
 	case <-time.After(adaptertest.Timeout):
 		t.Fatal("Run went on with a revoked token")
+	}
+}
+
+// With the position in warroom's database, a follower that becomes the
+// leader syncs from where the last leader stopped, not from where it was
+// itself when it started: nothing handled is handed on again.
+func TestFailoverSyncsFromTheSharedPosition(t *testing.T) {
+	t.Parallel()
+	f := matrixfake.New(t)
+	db := memstore.New()
+	opt := func(c *matrix.Config) { c.State = db }
+	leader := newAdapter(t, f, opt)
+	follower := newAdapter(t, f, opt) // started beside it, not syncing
+	ch, err := leader.CreateChannel(t.Context(), "fault-1-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &adaptertest.Recorder{}
+	stop := run(t, leader, rec)
+	f.Say(ch.ID, f.User("alice"), "one")
+	rec.Wait(t, 1)
+	stop() // the leader dies
+	f.Say(ch.ID, f.User("alice"), "two, between leaders")
+
+	rec2 := &adaptertest.Recorder{}
+	run(t, follower, rec2)
+	f.Say(ch.ID, f.User("alice"), "three")
+	rec2.Wait(t, 2)
+	var got []string
+	for _, m := range rec2.Messages() {
+		got = append(got, m.Text)
+	}
+	slices.Sort(got)
+	if want := []string{"three", "two, between leaders"}; !slices.Equal(got, want) {
+		t.Fatalf("the new leader got %q, want %q", got, want)
+	}
+	if b, _ := db.State(t.Context(), "matrix.sync"); !strings.Contains(string(b), "next_batch") {
+		t.Fatalf("no position in the database: %q", b)
 	}
 }

@@ -20,7 +20,7 @@ func TestConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := matrix.Settings{Homeserver: "https://matrix.example.org", User: "@warroom:example.org", Token: "syt_abc", SyncFile: matrix.DefaultSyncFile}
+	want := matrix.Settings{Homeserver: "https://matrix.example.org", User: "@warroom:example.org", Token: "syt_abc"}
 	if got := cfg.Platforms["matrix"]; got != want {
 		t.Fatalf("settings = %+v, want %+v", got, want)
 	}

@@ -31,7 +31,10 @@ type Config struct {
 	Homeserver string // client-server API base URL
 	User       string // the bot's user id
 	Token      string // its access token
-	// SyncFile keeps next_batch across restarts; "" keeps it in memory.
+	// State keeps the sync position (next_batch) across restarts and
+	// failovers, in warroom's database; when nil, SyncFile does, and when
+	// that is "" too it is kept in memory only.
+	State    bot.AdapterState
 	SyncFile string
 	Command  string // the command word; default "fault"
 	// InviteParallel bounds the invites in flight (Matrix invites one
@@ -97,7 +100,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	// with the server's retry_after_ms, not by mautrix on the wall clock.
 	cli.IgnoreRateLimit = true
 	cli.DefaultHTTPRetries = 0
-	a := &Adapter{cfg: cfg, cli: cli, log: cfg.Log, since: sinceStore{path: cfg.SyncFile},
+	a := &Adapter{cfg: cfg, cli: cli, log: cfg.Log, since: sinceStore{kv: cfg.State, path: cfg.SyncFile},
 		dms: map[id.UserID]id.RoomID{}, dmFor: map[id.UserID]*sync.Mutex{}}
 	if err := a.whoami(ctx); err != nil {
 		return nil, err

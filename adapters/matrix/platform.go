@@ -17,15 +17,11 @@ type Settings struct {
 	Homeserver string // the client-server API's base URL; required
 	User       string // the bot's user id, @warroom:example.org; required
 	Token      string // the bot's access token; required, from ${VAR}
-	// SyncFile keeps the sync position (next_batch) across restarts;
-	// default warroom-matrix.sync in the working folder, beside the
-	// default database.
+	// SyncFile keeps the sync position (next_batch) in a file instead of
+	// warroom's database (the default, where a failover's new leader finds
+	// it too).
 	SyncFile string
 }
-
-// DefaultSyncFile is where the sync position is kept when the config
-// names no sync_file.
-const DefaultSyncFile = "warroom-matrix.sync"
 
 // userIDRe is a Matrix user id: @localpart:server[:port]. Localparts
 // are lowercase by the spec, but older servers made others (historical
@@ -63,9 +59,6 @@ func section(s adapters.Section, used bool) any {
 		}
 	}
 	st.SyncFile = strings.TrimSpace(s.String("sync_file"))
-	if st.SyncFile == "" {
-		st.SyncFile = DefaultSyncFile
-	}
 	if !used {
 		return st
 	}
@@ -90,9 +83,18 @@ func section(s adapters.Section, used bool) any {
 func open(ctx context.Context, settings any, env adapters.Env) (bot.Adapter, error) {
 	st, _ := settings.(Settings)
 	return New(ctx, Config{
-		Homeserver: st.Homeserver, User: st.User, Token: st.Token, SyncFile: st.SyncFile,
+		Homeserver: st.Homeserver, User: st.User, Token: st.Token, SyncFile: st.SyncFile, State: state(st, env),
 		Command: env.Command, Log: env.Log.With("adapter", "matrix"),
 		// Longer than a sync's long poll (SyncTimeout).
 		HTTPClient: env.HTTPClient("matrix", SyncTimeout+30*time.Second),
 	})
+}
+
+// state is where the sync position is kept: warroom's database, unless the
+// config names a sync_file.
+func state(st Settings, env adapters.Env) bot.AdapterState {
+	if st.SyncFile != "" {
+		return nil
+	}
+	return env.State
 }

@@ -58,7 +58,7 @@ func (a *Adapter) sync(ctx context.Context, since string, timeout time.Duration)
 // one, else the server's now (history before the first start is not
 // replayed), joining the rooms the bot was invited to meanwhile.
 func (a *Adapter) startPosition(ctx context.Context) error {
-	since, err := a.since.load()
+	since, err := a.since.load(ctx)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (a *Adapter) startPosition(ctx context.Context) error {
 		return fmt.Errorf("matrix.homeserver %s: the first sync: %v", a.cfg.Homeserver, err)
 	}
 	a.joinInvites(ctx, resp)
-	return a.since.save(resp.NextBatch, lastEvents(resp))
+	return a.since.save(ctx, resp.NextBatch, lastEvents(resp))
 }
 
 // Run implements bot.Adapter: it syncs until ctx ends. Each answer's
@@ -80,6 +80,11 @@ func (a *Adapter) startPosition(ctx context.Context) error {
 // answer whose events cannot be kept is asked for again.
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	defer a.handling.Wait()
+	// From the position kept now, not the one read at start: in a
+	// follower that has become the leader, that one is old.
+	if err := a.startPosition(ctx); err != nil {
+		return err
+	}
 	backoff := time.Second
 	for {
 		since := a.since.get()
@@ -102,7 +107,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			continue
 		}
 		backoff = time.Second
-		if err := a.since.save(resp.NextBatch, lastEvents(resp)); err != nil {
+		if err := a.since.save(ctx, resp.NextBatch, lastEvents(resp)); err != nil {
 			a.log.Error("matrix: storing the sync position; a restart may see these events again (they are handled once)", "err", err)
 		}
 	}

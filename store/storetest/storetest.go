@@ -9,7 +9,7 @@
 // its tests in parallel, each on its own store) and arrange its closing with
 // t.Cleanup. Run also runs the suites of the optional interfaces
 // (bot.PlanVersions, bot.StepOutputs, bot.AlertKeys, bot.Inbox,
-// bot.Actors, bot.FaultCounter) when the store implements them. A store that implements
+// bot.Actors, bot.FaultCounter, bot.AdapterState) when the store implements them. A store that implements
 // bot.Actors is told of People before each test of the other suites.
 package storetest
 
@@ -55,6 +55,9 @@ func Run(t *testing.T, open Opener) {
 	}
 	if _, ok := probe.(bot.Actors); ok {
 		t.Run("Actors", func(t *testing.T) { RunActors(t, open) })
+	}
+	if _, ok := probe.(bot.AdapterState); ok {
+		t.Run("AdapterState", func(t *testing.T) { RunAdapterState(t, open) })
 	}
 	if _, ok := probe.(bot.FaultCounter); ok {
 		t.Run("FaultCounter", func(t *testing.T) { RunFaultCounter(t, open) })
