@@ -108,13 +108,17 @@ func (b *Bot) Start(ctx context.Context) error {
 }
 
 // TakeOver is what a process does each time it becomes the leader of
-// several on one database: it handles the chat events and alert
-// deliveries that another process kept and did not handle (the leader that
-// died had acknowledged them to the platform). Which are another's to take
+// several on one database: it marks interrupted the plan runs of processes
+// that died, and handles the chat events and alert deliveries that another
+// process kept and did not handle (the leader that died had acknowledged
+// them to the platform). Which are another's to take
 // is the store's to say (its Pending: never those a live process holds).
 // Start did the same for this process's own past. Their handling ends with
 // ctx, the term: what is cut short stays for the next leader.
 func (b *Bot) TakeOver(ctx context.Context) error {
+	if err := b.interruptOrphanRuns(ctx); err != nil {
+		return err
+	}
 	if err := b.requeueAlerts(ctx); err != nil {
 		return err
 	}
@@ -132,17 +136,8 @@ func (b *Bot) start(ctx context.Context) error {
 	if err := b.rearm(ctx, b.store); err != nil {
 		return err
 	}
-	// Only faults with a run started are read: at a restart with many open
-	// faults, replaying every timeline is what the due index is there to
-	// spare.
-	running, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}, WithEvent: EventRunStarted})
-	if err != nil {
+	if err := b.interruptOrphanRuns(ctx); err != nil {
 		return err
-	}
-	for _, f := range running {
-		unlock := b.lock(f.ID)
-		_ = b.contain(ctx, f, "restart", func() error { b.interruptRuns(ctx, f); return nil })
-		unlock()
 	}
 	km, ok := b.adapter.(KickoffMemory)
 	if !ok {
@@ -158,6 +153,24 @@ func (b *Bot) start(ctx context.Context) error {
 		if f.Channel != "" && f.Kickoff != "" {
 			km.RememberKickoff(f.Channel, f.Kickoff)
 		}
+	}
+	return nil
+}
+
+// interruptOrphanRuns marks interrupted the plan runs that were running
+// in a process that is gone (interruptRuns; runsElsewhere spares those a
+// live process runs). Only faults with a run started are read: at a
+// restart with many open faults, replaying every timeline is what the due
+// index is there to spare.
+func (b *Bot) interruptOrphanRuns(ctx context.Context) error {
+	running, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}, WithEvent: EventRunStarted})
+	if err != nil {
+		return err
+	}
+	for _, f := range running {
+		unlock := b.lock(f.ID)
+		_ = b.contain(ctx, f, "restart", func() error { b.interruptRuns(ctx, f); return nil })
+		unlock()
 	}
 	return nil
 }

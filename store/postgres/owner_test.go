@@ -63,3 +63,29 @@ func TestInboxItemsBelongToTheirProcess(t *testing.T) {
 	assert.Empty(t, pendingIDs(t, c))
 	assert.Empty(t, pendingIDs(t, b))
 }
+
+// Liveness: a process is alive while its session holds its owner lock.
+func TestProcessesTellWhoLives(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := pgtest.Get(t).NewDatabase(t)
+	clock := bot.NewFakeClock(time.Date(2026, 6, 2, 8, 0, 0, 0, time.UTC))
+	a, err := postgres.Open(ctx, url, clock)
+	require.NoError(t, err)
+	b, err := postgres.Open(ctx, url, clock)
+	require.NoError(t, err)
+	defer b.Close()
+	require.NotEqual(t, a.Self(), b.Self())
+	for _, id := range []string{a.Self(), b.Self()} {
+		alive, err := b.Alive(ctx, id)
+		require.NoError(t, err)
+		assert.True(t, alive, id)
+	}
+	require.NoError(t, a.Close())
+	alive, err := b.Alive(ctx, a.Self())
+	require.NoError(t, err)
+	assert.False(t, alive, "its session ended")
+	alive, err = b.Alive(ctx, "not-a-process")
+	require.NoError(t, err)
+	assert.False(t, alive)
+}
