@@ -49,7 +49,9 @@ func TestInboxItemsBelongToTheirProcess(t *testing.T) {
 	assert.Equal(t, []string{"e1"}, pendingIDs(t, a), "its own")
 	assert.Empty(t, pendingIDs(t, b), "a live process's item is not another's to replay")
 
+	aID := a.Self()
 	require.NoError(t, a.Close()) // its session ends, and its owner lock
+	gone(t, b, aID)
 	assert.Equal(t, []string{"e1"}, pendingIDs(t, b), "adopted from the process that ended")
 	c := open()
 	defer c.Close()
@@ -81,11 +83,20 @@ func TestProcessesTellWhoLives(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, alive, id)
 	}
+	aID := a.Self()
 	require.NoError(t, a.Close())
-	alive, err := b.Alive(ctx, a.Self())
-	require.NoError(t, err)
-	assert.False(t, alive, "its session ended")
-	alive, err = b.Alive(ctx, "not-a-process")
+	gone(t, b, aID)
+	alive, err := b.Alive(ctx, "not-a-process")
 	require.NoError(t, err)
 	assert.False(t, alive)
+}
+
+// gone waits for the server to end a closed process's session: the backend
+// exits, and frees its locks, a moment after the client hangs up.
+func gone(t *testing.T, db *postgres.DB, id string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		alive, err := db.Alive(context.Background(), id)
+		return err == nil && !alive
+	}, 10*time.Second, 10*time.Millisecond, "process %s's session did not end", id)
 }
