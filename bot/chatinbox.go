@@ -204,7 +204,7 @@ func (k *Kept) Handle(ctx context.Context) {
 	if ctx.Err() != nil {
 		return // shutting down: the next start handles it
 	}
-	k.ev.handle(ctx, b)
+	k.ev.handle(withInboxKey(ctx, k.id), b)
 	handled = true
 	if ctx.Err() != nil {
 		// Cut short by the shutdown, it may have failed for that alone:
@@ -350,3 +350,17 @@ func (b *Bot) replayChat(ctx context.Context) error {
 func HandlerOnly(h Handler) Handler { return handlerOnly{h} }
 
 type handlerOnly struct{ Handler }
+
+type inboxKeyCtx struct{}
+
+// withInboxKey marks ctx as handling the kept chat event id, so that a
+// declare can be known again when the event is replayed.
+func withInboxKey(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, inboxKeyCtx{}, id)
+}
+
+// inboxKey is the kept chat event ctx handles; "" when none.
+func inboxKey(ctx context.Context) string {
+	id, _ := ctx.Value(inboxKeyCtx{}).(string)
+	return id
+}

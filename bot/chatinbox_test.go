@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -313,4 +314,54 @@ func TestTakeOverHandlesWhatAnotherProcessKept(t *testing.T) {
 	require.NoError(t, leader.TakeOver(r.ctx))
 	leader.Wait()
 	assert.Len(t, r.faults(), 1, "a second term takes nothing again")
+}
+
+// stuckRooms is a platform whose first channel create never comes back
+// while the test holds it: the process "dies" there.
+type stuckRooms struct {
+	*memory.Adapter
+	once    sync.Once
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *stuckRooms) CreateChannel(ctx context.Context, name string) (bot.Channel, error) {
+	first := false
+	s.once.Do(func() { first = true })
+	if !first {
+		return s.Adapter.CreateChannel(ctx, name)
+	}
+	close(s.entered)
+	<-s.release
+	return bot.Channel{}, errors.New("the process was killed here")
+}
+
+// A declare whose process died after recording the fault, before its war
+// room was open, is not declared again when its event is replayed: the
+// room is opened for the fault recorded. Replayed once more, it answers
+// again and declares nothing.
+func TestReplayedDeclareOpensTheRoomOfTheFaultRecorded(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	stuck := &stuckRooms{Adapter: r.chat, entered: make(chan struct{}), release: make(chan struct{})}
+	dying, err := bot.New(r.db, stuck, r.clock, testCatalog(), r.opts, nil)
+	require.NoError(t, err)
+	k, err := dying.Keep(r.ctx, said("T1", "general", "/fault declare P3 Queue slow service=queue"))
+	require.NoError(t, err)
+	handled := make(chan struct{})
+	go func() { k.Handle(r.ctx); close(handled) }()
+	<-stuck.entered
+	require.Len(t, r.faults(), 1, "the fault is recorded")
+
+	r.open() // the restarted process; the old one's handle is closed
+	require.NoError(t, r.bot.Start(r.ctx))
+	r.bot.Wait()
+	require.Len(t, r.faults(), 1, "declared once")
+	f := r.fault(r.faults()[0].ID)
+	assert.NotEmpty(t, f.Channel, "its war room opened by the replay")
+	assert.NotEmpty(t, f.Kickoff)
+	assert.Empty(t, r.pendingChat())
+	close(stuck.release)
+	<-handled
+	assert.Len(t, r.faults(), 1)
 }

@@ -22,6 +22,11 @@ type DeclareRequest struct {
 	// alert declares has no human handler: the first to check in becomes it.
 	Via string
 
+	// requestKey identifies the chat event the declare came in (its inbox
+	// id): a replay of it after a crash finds the fault it recorded instead
+	// of declaring a second one. Set from the context (inboxKey).
+	requestKey string
+
 	// Set by Alerts only, so that no chat or API request can: the key the
 	// fault is filed under (the store makes one fault per key, however
 	// many deliveries race); unlisted lets a service the catalog does not
@@ -160,9 +165,10 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 		evs = append(evs, e)
 	}
 	var id int64
-	if req.alertKey != "" {
-		ak, ok := b.store.(AlertKeys)
-		if !ok {
+	ak, keyed := b.store.(AlertKeys)
+	switch {
+	case req.alertKey != "":
+		if !keyed {
 			return nil, false, Errorf(EUNAVAILABLE, "this store keeps no alert index")
 		}
 		if id, created, err = ak.CreateAlertFault(ctx, req.Actor, req.alertKey, evs); err != nil {
@@ -170,21 +176,62 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 		} else if !created {
 			return &Fault{ID: id}, false, nil
 		}
-	} else if id, err = b.store.CreateFault(ctx, evs); err != nil {
-		return nil, false, err
+	case req.requestKey != "" && keyed:
+		if id, created, err = ak.CreateAlertFault(ctx, requestSource, req.requestKey, evs); err != nil {
+			return nil, false, err
+		} else if !created {
+			return b.redeclare(ctx, id, req)
+		}
+	default:
+		if id, err = b.store.CreateFault(ctx, evs); err != nil {
+			return nil, false, err
+		}
 	}
-	created = true
 	defer b.lock(id)()
 	f = Replay(evs)
 	b.observeDeclared(f, evs, req.Via)
+	f, err = b.openRoom(ctx, f, req)
+	return f, true, err
+}
 
+// requestSource is the alert index's source for the chat events that
+// declared faults (DeclareRequest.requestKey).
+const requestSource = "warroom-chat-event"
+
+// redeclare settles a declare whose chat event was handled before, by a
+// process that died before marking it done (a replay at start or at a
+// takeover): the fault it recorded is not declared again. Its war room is
+// opened now if that process did not get so far; else the declarer is
+// answered again.
+func (b *Bot) redeclare(ctx context.Context, id int64, req DeclareRequest) (*Fault, bool, error) {
+	defer b.lock(id)()
+	f, err := b.load(ctx, id)
+	if err != nil {
+		return nil, false, err
+	}
+	b.log.Info("a declare handled before a restart is not declared again", "fault", id, "request", req.requestKey)
+	if f.Channel == "" {
+		f, err = b.openRoom(ctx, f, req)
+		return f, false, err
+	}
+	if req.Origin != "" && req.Origin != f.Channel {
+		b.reply(ctx, req.Origin, KindReply, b.declaredText(f, len(f.Participants)))
+	}
+	return f, false, nil
+}
+
+// openRoom opens a recorded fault's war room: creates its channel,
+// invites the services' contacts, the commander and the declarer in one
+// call, posts the kickoff and answers the declarer. f's lock is held.
+func (b *Bot) openRoom(ctx context.Context, f *Fault, req DeclareRequest) (*Fault, error) {
+	id, commander, human := f.ID, f.Commander, req.Via != ViaAlert
 	ch, err := b.adapter.CreateChannel(ctx, ChannelName(id, f.Title))
 	if err != nil {
 		b.log.Warn("creating the war-room channel", "fault", id, "err", err)
 		if rerr := b.record(ctx, f, Event{Type: EventChannelFailed, Actor: ActorBot, Text: err.Error()}); rerr != nil {
-			return f, true, rerr
+			return f, rerr
 		}
-		return f, true, Errorf(EUNAVAILABLE, "declared %s (%s) but its war-room channel could not be created: %v", f.Ref(), f.Level, err)
+		return f, Errorf(EUNAVAILABLE, "declared %s (%s) but its war-room channel could not be created: %v", f.Ref(), f.Level, err)
 	}
 	// Everything from here to the kickoff is recorded in one transaction;
 	// meanwhile commands typed in the new room find the fault through
@@ -237,10 +284,10 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 		}
 	}
 	if err := b.commit(ctx, &bt); err != nil {
-		return f, true, err
+		return f, err
 	}
 	if postErr != nil {
-		return f, true, Errorf(EUNAVAILABLE, "declared %s in #%s but the kickoff could not be posted: %v", f.Ref(), f.ChannelName, postErr)
+		return f, Errorf(EUNAVAILABLE, "declared %s in #%s but the kickoff could not be posted: %v", f.Ref(), f.ChannelName, postErr)
 	}
 	if concurrent {
 		snap := *f
@@ -272,7 +319,7 @@ func (b *Bot) declare(ctx context.Context, req DeclareRequest) (f *Fault, create
 			b.reply(ctx, req.Origin, KindReply, b.declaredText(f, len(f.Participants)))
 		}
 	}
-	return f, true, nil
+	return f, nil
 }
 
 // declaredText is the declarer's answer: the fault and its war room.
@@ -309,6 +356,7 @@ func verbDeclare(ctx context.Context, b *Bot, r *Request) error {
 	if err != nil {
 		return err
 	}
+	req.requestKey = inboxKey(ctx)
 	_, err = b.Declare(ctx, req) // answers in r.Channel, the request's Origin
 	return err
 }
