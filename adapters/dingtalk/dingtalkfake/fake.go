@@ -42,7 +42,8 @@ type Button struct {
 type Message struct {
 	ID        string // processQueryKey, or the card's outTrackId
 	Card      bool
-	Title     string // cards only
+	MsgKey    string // robot messages only: sampleText, sampleMarkdown
+	Title     string // cards and markdown
 	Text      string // the text, or the card's content
 	Kind      string // cards only: the bot.MessageKind
 	Buttons   []Button
@@ -68,6 +69,11 @@ type Server struct {
 	ClientID, ClientSecret                   string
 	Template, CardTemplate, Owner, RobotCode string
 	ExpireIn                                 int // seconds a token lives; default 7200
+	// RequireTemplate makes a scene-group create without template_id fail
+	// (errcode 40035), as a tenant whose groups need a template would; by
+	// default one without is made (Group.Template ""). A template_id other
+	// than Template fails either way.
+	RequireTemplate bool
 
 	srv      *httptest.Server
 	upgrader websocket.Upgrader
@@ -302,8 +308,11 @@ func (s *Server) accessToken(body map[string]any) (int, any) {
 }
 
 func (s *Server) createGroup(body map[string]any) (int, any) {
+	tpl, hasTpl := body["template_id"]
 	switch {
-	case str(body, "template_id") != s.Template:
+	case !hasTpl && s.RequireTemplate:
+		return 200, map[string]any{"errcode": 40035, "errmsg": "缺少参数 template_id"}
+	case hasTpl && tpl != s.Template:
 		return 200, map[string]any{"errcode": 40035, "errmsg": "template not found"}
 	case str(body, "owner_user_id") == "" || str(body, "title") == "":
 		return 200, map[string]any{"errcode": 40035, "errmsg": "缺少参数 owner_user_id/title"}
