@@ -69,11 +69,6 @@ type Server struct {
 	ClientID, ClientSecret                   string
 	Template, CardTemplate, Owner, RobotCode string
 	ExpireIn                                 int // seconds a token lives; default 7200
-	// RequireTemplate makes a scene-group create without template_id fail
-	// (errcode 40035), as a tenant whose groups need a template would; by
-	// default one without is made (Group.Template ""). A template_id other
-	// than Template fails either way.
-	RequireTemplate bool
 
 	srv      *httptest.Server
 	upgrader websocket.Upgrader
@@ -90,6 +85,7 @@ type Server struct {
 	dms        map[string][]Message
 	faults     []*injection
 	latency    time.Duration
+	needTpl    bool
 	stream     streamState
 }
 
@@ -98,6 +94,16 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latency = d
+}
+
+// RequireTemplate makes a scene-group create without template_id fail
+// (errcode 40035), as a tenant whose groups need a template would; by
+// default one without is made (Group.Template ""). A template_id other
+// than Template fails either way.
+func (s *Server) RequireTemplate() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.needTpl = true
 }
 
 // New starts a fake DingTalk for the test's lifetime.
@@ -310,7 +316,7 @@ func (s *Server) accessToken(body map[string]any) (int, any) {
 func (s *Server) createGroup(body map[string]any) (int, any) {
 	tpl, hasTpl := body["template_id"]
 	switch {
-	case !hasTpl && s.RequireTemplate:
+	case !hasTpl && s.needTpl:
 		return 200, map[string]any{"errcode": 40035, "errmsg": "缺少参数 template_id"}
 	case hasTpl && tpl != s.Template:
 		return 200, map[string]any{"errcode": 40035, "errmsg": "template not found"}
