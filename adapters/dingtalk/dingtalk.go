@@ -108,11 +108,17 @@ func (c *Config) defaults() error {
 	if c.RobotCode == "" {
 		c.RobotCode = c.ClientID
 	}
+	switch {
+	case c.OAPIURL != "":
+	case c.APIURL != "":
+		// A proxy or test server named by api_url alone serves the
+		// legacy paths too: warroom never reaches past it to DingTalk.
+		c.OAPIURL = c.APIURL
+	default:
+		c.OAPIURL = DefaultOAPIURL
+	}
 	if c.APIURL == "" {
 		c.APIURL = DefaultAPIURL
-	}
-	if c.OAPIURL == "" {
-		c.OAPIURL = DefaultOAPIURL
 	}
 	c.APIURL = strings.TrimRight(c.APIURL, "/")
 	c.OAPIURL = strings.TrimRight(c.OAPIURL, "/")

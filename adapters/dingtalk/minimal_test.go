@@ -155,3 +155,14 @@ func TestOwnerConfigured(t *testing.T) {
 	require.Len(t, f.Groups(), 1)
 	assert.Equal(t, "manager4220", f.Groups()[0].Owner)
 }
+
+// TestAPIURLAlone: api_url alone (PRODUCT.md's "also api_url") sends the
+// legacy oapi calls (scene groups) there too, not to oapi.dingtalk.com.
+func TestAPIURLAlone(t *testing.T) {
+	t.Parallel()
+	f := dingtalkfake.New(t)
+	a := newAdapter(t, f, minimal(nil), func(c *dingtalk.Config) { c.OAPIURL = ""; c.Owner = "manager4220" })
+	_, err := a.CreateChannel(t.Context(), "fault-1")
+	require.NoError(t, err)
+	assert.Len(t, f.Groups(), 1)
+}

@@ -30,7 +30,7 @@ type Settings struct {
 	// id, who has a dingtalk userid.
 	Owner   string
 	APIURL  string // default https://api.dingtalk.com
-	OAPIURL string // default https://oapi.dingtalk.com
+	OAPIURL string // default api_url when that is set, else https://oapi.dingtalk.com
 }
 
 // Default endpoints.
