@@ -166,3 +166,35 @@ func TestAPIURLAlone(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, f.Groups(), 1)
 }
+
+// TestPostWithoutCards: with no card template an approval is a markdown
+// message whose text gives the commands its buttons stood for, and a
+// message that mentions someone is plain text.
+func TestPostWithoutCards(t *testing.T) {
+	t.Parallel()
+	f := dingtalkfake.New(t)
+	a := newAdapter(t, f, minimal(nil), func(c *dingtalk.Config) { c.Catalog = catalog() })
+	ch, err := a.CreateChannel(t.Context(), "fault-3")
+	require.NoError(t, err)
+	_, err = a.Post(t.Context(), ch.ID, bot.Message{Kind: bot.KindApproval, Title: "Run plan restart?",
+		Text: "🔐 Run plan restart?\nSteps: 2\nApprove: /fault approve 3 · deny: /fault deny 3 <reason>\n",
+		Buttons: []bot.Button{{Label: "Approve", Command: "/fault approve 3", Style: "primary"}}})
+	require.NoError(t, err)
+	_, err = a.Post(t.Context(), ch.ID, bot.Message{Kind: bot.KindNotice, Text: "@alice01 is now responder"})
+	require.NoError(t, err)
+	msgs := f.Messages(ch.ID)
+	require.Len(t, msgs, 2)
+	assert.Equal(t, dingtalkfake.Message{ID: msgs[0].ID, MsgKey: "sampleMarkdown", Title: "Run plan restart?",
+		Text: "🔐 Run plan restart?\nSteps: 2\nApprove: /fault approve 3 · deny: /fault deny 3 <reason>"}, msgs[0])
+	assert.Equal(t, dingtalkfake.Message{ID: msgs[1].ID, MsgKey: "sampleText", Text: "@alice01 is now responder"}, msgs[1])
+	var sent map[string]any
+	for _, c := range f.Calls() {
+		if c.Path == "/v1.0/robot/groupMessages/send" {
+			sent = c.Body
+			break
+		}
+	}
+	require.NotNil(t, sent)
+	assert.JSONEq(t, `{"title":"Run plan restart?","text":"🔐 Run plan restart?\n\nSteps: 2\n\nApprove: /fault approve 3 · deny: /fault deny 3 <reason>"}`, sent["msgParam"].(string),
+		"each line its own markdown paragraph")
+}
