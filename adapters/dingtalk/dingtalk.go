@@ -164,7 +164,7 @@ func firstUser(c *bot.Catalog) string {
 // warnDefaults says at start what an unset optional key means.
 func (a *Adapter) warnDefaults() {
 	if a.cfg.CardTemplateID == "" {
-		a.log.Warn("dingtalk.card_template_id is not set: kickoffs, approvals and summaries go as robot markdown messages with no buttons, so there is no check-in button; people check in by typing @robot /" + a.cfg.Command + " checkin")
+		a.log.Warn("dingtalk.card_template_id is not set: kickoffs, approvals and summaries go as robot markdown messages with no buttons, so there is no check-in button; people check in by @-mentioning the robot with /" + a.cfg.Command + " checkin")
 	}
 	switch {
 	case a.cfg.Owner != "":

@@ -177,7 +177,7 @@ func TestPostWithoutCards(t *testing.T) {
 	ch, err := a.CreateChannel(t.Context(), "fault-3")
 	require.NoError(t, err)
 	_, err = a.Post(t.Context(), ch.ID, bot.Message{Kind: bot.KindApproval, Title: "Run plan restart?",
-		Text: "🔐 Run plan restart?\nSteps: 2\nApprove: /fault approve 3 · deny: /fault deny 3 <reason>\n",
+		Text:    "🔐 Run plan restart?\nSteps: 2\nApprove: /fault approve 3 · deny: /fault deny 3 <reason>\n",
 		Buttons: []bot.Button{{Label: "Approve", Command: "/fault approve 3", Style: "primary"}}})
 	require.NoError(t, err)
 	_, err = a.Post(t.Context(), ch.ID, bot.Message{Kind: bot.KindNotice, Text: "@alice01 is now responder"})
