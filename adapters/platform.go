@@ -72,6 +72,10 @@ type Env struct {
 	// Calls hears each call to the platform's API (the metrics
 	// endpoint); nil: nobody. Env.HTTPClient wires it in.
 	Calls CallObserver
+	// State keeps what the adapter must remember across restarts and
+	// failovers (Matrix's sync position) in warroom's database; nil when
+	// the store keeps none.
+	State bot.AdapterState
 }
 
 var (

@@ -107,13 +107,17 @@ func (b *Bot) Start(ctx context.Context) error {
 }
 
 // TakeOver is what a process does each time it becomes the leader of
-// several on one database: it handles the chat events and alert
-// deliveries that another process kept and did not handle (the leader that
-// died had acknowledged them to the platform). Which are another's to take
+// several on one database: it marks interrupted the plan runs of processes
+// that died, and handles the chat events and alert deliveries that another
+// process kept and did not handle (the leader that died had acknowledged
+// them to the platform). Which are another's to take
 // is the store's to say (its Pending: never those a live process holds).
 // Start did the same for this process's own past. Their handling ends with
 // ctx, the term: what is cut short stays for the next leader.
 func (b *Bot) TakeOver(ctx context.Context) error {
+	if err := b.interruptOrphanRuns(ctx); err != nil {
+		return err
+	}
 	if err := b.requeueAlerts(ctx); err != nil {
 		return err
 	}
@@ -131,17 +135,8 @@ func (b *Bot) start(ctx context.Context) error {
 	if err := b.rearm(ctx, b.store); err != nil {
 		return err
 	}
-	// Only faults with a run started are read: at a restart with many open
-	// faults, replaying every timeline is what the due index is there to
-	// spare.
-	running, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}, WithEvent: EventRunStarted})
-	if err != nil {
+	if err := b.interruptOrphanRuns(ctx); err != nil {
 		return err
-	}
-	for _, f := range running {
-		unlock := b.lock(f.ID)
-		_ = b.contain(ctx, f, "restart", func() error { b.interruptRuns(ctx, f); return nil })
-		unlock()
 	}
 	km, ok := b.adapter.(KickoffMemory)
 	if !ok {
@@ -157,6 +152,24 @@ func (b *Bot) start(ctx context.Context) error {
 		if f.Channel != "" && f.Kickoff != "" {
 			km.RememberKickoff(f.Channel, f.Kickoff)
 		}
+	}
+	return nil
+}
+
+// interruptOrphanRuns marks interrupted the plan runs that were running
+// in a process that is gone (interruptRuns; runsElsewhere spares those a
+// live process runs). Only faults with a run started are read: at a
+// restart with many open faults, replaying every timeline is what the due
+// index is there to spare.
+func (b *Bot) interruptOrphanRuns(ctx context.Context) error {
+	running, err := b.store.Faults(ctx, FaultFilter{Status: []Status{StatusOpen, StatusMitigated}, WithEvent: EventRunStarted})
+	if err != nil {
+		return err
+	}
+	for _, f := range running {
+		unlock := b.lock(f.ID)
+		_ = b.contain(ctx, f, "restart", func() error { b.interruptRuns(ctx, f); return nil })
+		unlock()
 	}
 	return nil
 }
@@ -426,106 +439,4 @@ func (b *Bot) reply(ctx context.Context, channel string, kind MessageKind, text 
 	if _, err := b.adapter.Post(ctx, channel, Message{Kind: kind, Text: text}); err != nil {
 		b.log.Error("posting a reply", "channel", channel, "err", err)
 	}
-}
-
-// invite invites people to the war room who are not in it yet, in one
-// adapter call, and records who was invited (or could not be). It returns
-// the ids invited.
-func (b *Bot) invite(ctx context.Context, f *Fault, actor string, people []invitee) ([]string, error) {
-	plan := b.planInvites(f, actor, people)
-	if len(plan.people) == 0 {
-		return nil, nil
-	}
-	return plan.finish(ctx, b, f, plan.call(ctx, b, f))
-}
-
-// invitePlan is an invitation worked out but not yet made: split from the
-// adapter call so that declare can overlap the call with the kickoff.
-type invitePlan struct {
-	people []Person
-	events []Event
-}
-
-func (b *Bot) planInvites(f *Fault, actor string, people []invitee) invitePlan {
-	var (
-		plan invitePlan
-		seen = map[string]bool{}
-	)
-	for _, iv := range people {
-		if iv.id == "" || seen[iv.id] || f.Invited(iv.id) {
-			continue
-		}
-		seen[iv.id] = true
-		plan.people = append(plan.people, b.person(iv.id))
-		plan.events = append(plan.events, Event{Type: EventInvited, Actor: actor, Person: iv.id, Text: iv.reason})
-	}
-	return plan
-}
-
-func (p invitePlan) ids() []string {
-	ids := make([]string, len(p.people))
-	for i, pp := range p.people {
-		ids[i] = pp.ID
-	}
-	return ids
-}
-
-// call makes the adapter call. It touches no fault state, so it may run
-// beside other calls.
-func (p invitePlan) call(ctx context.Context, b *Bot, f *Fault) error {
-	if len(p.people) == 0 {
-		return nil
-	}
-	if f.Channel == "" {
-		return Errorf(EINTERNAL, "%s has no channel to invite to", f.Ref())
-	}
-	return b.adapter.Invite(ctx, f.Channel, p.people)
-}
-
-// finish records the outcome of call and returns the ids invited.
-func (p invitePlan) finish(ctx context.Context, b *Bot, f *Fault, callErr error) ([]string, error) {
-	bt := b.begin(f)
-	ids, err := p.stage(b, &bt, callErr)
-	if rerr := b.commit(ctx, &bt); rerr != nil {
-		return nil, rerr
-	}
-	return ids, err
-}
-
-// stage stages the outcome of call in bt and returns the ids invited, or
-// an EUNAVAILABLE error saying whom the platform refused.
-func (p invitePlan) stage(b *Bot, bt *batch, callErr error) ([]string, error) {
-	if len(p.people) == 0 {
-		return nil, nil
-	}
-	if callErr != nil {
-		b.log.Warn("invite failed", "fault", bt.f.ID, "err", callErr)
-		evs := append([]Event(nil), p.events...)
-		for i := range evs {
-			evs[i].Type, evs[i].Text = EventInviteFailed, callErr.Error()
-		}
-		b.stage(bt, evs...)
-		return nil, Errorf(EUNAVAILABLE, "could not invite %s: %v", b.mentions(p.ids()), callErr)
-	}
-	b.stage(bt, p.events...)
-	return p.ids(), nil
-}
-
-// invitee is someone to invite and why.
-type invitee struct {
-	id     string
-	reason string
-}
-
-// contactsOf lists a service's contacts as invitees.
-func (b *Bot) contactsOf(service, why string) []invitee {
-	s, ok := b.catalog.Services[service]
-	if !ok {
-		return nil
-	}
-	out := make([]invitee, 0, len(s.Contacts))
-	for _, c := range s.Contacts {
-		out = append(out, invitee{c, why})
-	}
-	return out
 }

@@ -490,3 +490,25 @@ func TestCallOpensAVoiceChannelWherePossible(t *testing.T) {
 	assert.Equal(t, []string{"V1"}, chat.deleted, "resolve removes the voice channel")
 	assert.Empty(t, r.fault(f.ID).VoiceChannel)
 }
+
+// A platform that invites one person a call (Matrix) names whom it
+// refused: only they are recorded as not invited, the rest as invited.
+func TestAnInvitationRefusedForSomeRecordsEachAsItWent(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.chat.FailNext("Invite", &bot.InviteError{Failed: map[string]error{"dee": errors.New("M_FORBIDDEN: not allowed")}})
+	f := r.declare("/fault declare P1 Queue down service=queue")
+	assert.Contains(t, r.chat.Texts(f.Channel)[1], "could not invite @dee (@dee: M_FORBIDDEN: not allowed); invited @cy, @ana")
+	assert.True(t, f.Invited("cy"))
+	assert.True(t, f.Invited("ana"))
+	assert.False(t, f.Invited("dee"), "refused")
+	evs, err := r.db.Events(r.ctx, f.ID)
+	require.NoError(t, err)
+	var failed []string
+	for _, e := range evs {
+		if e.Type == bot.EventInviteFailed {
+			failed = append(failed, e.Person+": "+e.Text)
+		}
+	}
+	assert.Equal(t, []string{"dee: M_FORBIDDEN: not allowed"}, failed)
+}

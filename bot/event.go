@@ -83,6 +83,9 @@ type Event struct {
 	// audit rows that need it.
 	Origin string `json:"origin,omitempty"`
 
+	// Owner is the process that runs a plan run from here (run_started,
+	// step_started), when several share the store (Liveness).
+	Owner    string            `json:"owner,omitempty"`
 	Run      int               `json:"run,omitempty"`
 	Step     int               `json:"step,omitempty"`
 	PID      int               `json:"pid,omitempty"` // a process group id (step_process)

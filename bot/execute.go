@@ -109,7 +109,7 @@ func (b *Bot) nextStep(ctx context.Context, faultID int64, num int) (stepWork, b
 		return stepWork{}, false
 	}
 	w := stepWork{fault: f, plan: p, run: *run, num: n, step: steps[n-1], total: len(p.Steps), started: b.clock.Now()}
-	ev := Event{Type: EventStepStarted, Actor: ActorBot, Run: num, Step: n, Text: w.step.Name}
+	ev := Event{Type: EventStepStarted, Actor: ActorBot, Run: num, Step: n, Text: w.step.Name, Owner: b.self()}
 	label := b.stepLabel(w)
 	if w.step.Kind() != StepManual {
 		if err := b.record(ctx, f, ev); err != nil {
@@ -325,7 +325,7 @@ func (b *Bot) settleRuns(ctx context.Context, f *Fault) {
 func (b *Bot) interruptRuns(ctx context.Context, f *Fault) {
 	for i := range f.Runs {
 		run := &f.Runs[i]
-		if run.Status != RunRunning {
+		if run.Status != RunRunning || b.runsElsewhere(ctx, run) {
 			continue
 		}
 		cur, busy := run.Current()

@@ -50,3 +50,14 @@ type AlertKeys interface {
 	// key.
 	CreateAlertFault(ctx context.Context, source, key string, events []Event) (id int64, created bool, err error)
 }
+
+// AdapterState is a Store that keeps small values for the chat adapters
+// (Matrix's sync position), so that whichever process holds the platform's
+// event connection next goes on from where the last one stopped. Optional:
+// found by type assertion.
+type AdapterState interface {
+	// State returns the value under key; nil, and no error, when none.
+	State(ctx context.Context, key string) ([]byte, error)
+	// SetState keeps value under key, replacing what was there.
+	SetState(ctx context.Context, key string, value []byte) error
+}

@@ -2,6 +2,9 @@ package bot
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 )
 
 // Channel is a chat channel as an adapter created it.
@@ -70,6 +73,27 @@ type Adapter interface {
 	// Run delivers inbound messages and reactions to h until ctx is done or
 	// the platform's input ends (console EOF), and returns then.
 	Run(ctx context.Context, h Handler) error
+}
+
+// InviteError is an Invite error naming whom the platform refused, by
+// person id; everyone else was invited. Adapters whose platform invites
+// one person per call (Matrix) return it, so that only those refused are
+// recorded as not invited.
+type InviteError struct {
+	Failed map[string]error
+}
+
+func (e *InviteError) Error() string {
+	ids := make([]string, 0, len(e.Failed))
+	for id := range e.Failed {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprintf("%s: %v", id, e.Failed[id])
+	}
+	return "not invited: " + strings.Join(parts, "; ")
 }
 
 // Topicer is an adapter that can set a channel's topic.

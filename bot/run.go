@@ -64,6 +64,8 @@ type Run struct {
 	StartedAt time.Time `json:"started_at,omitzero"`
 	EndedAt   time.Time `json:"ended_at,omitzero"`
 	Steps     []RunStep `json:"steps,omitempty"`
+	// Owner is the process running it (Event.Owner), "" with one process.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Ended reports whether the run is over, one way or another.
@@ -124,9 +126,10 @@ func applyRun(f *Fault, e Event) {
 	case EventRunExpired:
 		r.Status, r.EndedAt = RunExpired, e.At
 	case EventRunStarted:
-		r.Status, r.StartedAt = RunRunning, e.At
+		r.Status, r.StartedAt, r.Owner = RunRunning, e.At, e.Owner
 	case EventStepStarted:
 		r.Steps = append(r.Steps, RunStep{Num: e.Step, Name: e.Text, Task: e.Task, StartedAt: e.At})
+		r.Owner = e.Owner
 	case EventStepProcess:
 		for i := range r.Steps {
 			if r.Steps[i].Num == e.Step && r.Steps[i].Running() {

@@ -136,7 +136,7 @@ func (b *Bot) Approve(ctx context.Context, a Actor, id int64, n int) (Result, er
 		}
 		evs := []Event{{Type: EventRunApproved, Actor: actor, Run: run.Num}}
 		if start {
-			evs = append(evs, Event{Type: EventRunStarted, Actor: ActorBot, Run: run.Num})
+			evs = append(evs, Event{Type: EventRunStarted, Actor: ActorBot, Run: run.Num, Owner: b.self()})
 		}
 		if err := b.record(ctx, f, evs...); err != nil {
 			return "", err

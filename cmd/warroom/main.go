@@ -221,7 +221,7 @@ func serve(ctx context.Context, cfg *config.Config, o serveOptions, e env, log *
 	// The metrics hear the core, the platform's HTTP calls and the pages;
 	// GET /metrics serves them from a registry of their own.
 	m := metrics.New(metrics.Options{Store: db, Log: log})
-	adapter, err := openAdapter(ctx, cfg, e, log, m)
+	adapter, err := openAdapter(ctx, cfg, e, log, m, db)
 	if err != nil {
 		return fmt.Errorf("adapter %s: %w", cfg.Adapter, err)
 	}

@@ -7,5 +7,7 @@ import (
 	_ "github.com/warroom/warroom/adapters/console"
 	_ "github.com/warroom/warroom/adapters/dingtalk"
 	_ "github.com/warroom/warroom/adapters/discord"
+	_ "github.com/warroom/warroom/adapters/lark"
+	_ "github.com/warroom/warroom/adapters/matrix"
 	_ "github.com/warroom/warroom/adapters/slack"
 )

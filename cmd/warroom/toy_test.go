@@ -147,7 +147,7 @@ func TestAToyPlatformIsOnePackageAndOneRegistration(t *testing.T) {
 	open := func(t *testing.T) (*toy, *config.Config) {
 		cfg, err := config.Parse([]byte(toyConfig), "t.yaml", nil)
 		require.NoError(t, err)
-		a, err := openAdapter(t.Context(), cfg, env{}, nil, nil)
+		a, err := openAdapter(t.Context(), cfg, env{}, nil, nil, nil)
 		require.NoError(t, err)
 		return a.(*toy), cfg
 	}

@@ -51,6 +51,7 @@ type data struct {
 	inbox   inbox
 	policy  string          // the due index's policy fingerprint
 	actors  map[string]bool // who may be an event's actor (bot.Actors)
+	state   map[string][]byte
 }
 
 // fault is one fault's timeline, with the projection the listings select

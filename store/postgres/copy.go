@@ -19,6 +19,7 @@ var copyTables = []struct{ table, columns, order string }{
 	{"alert_keys", "source, key, fault_id", "source, key, fault_id"},
 	{"inbox", "seq, source, id, payload, received_at, done_at", "seq"},
 	{"due_policy", "id, policy", "id"},
+	{"adapter_state", "key, value, updated_at", "key"},
 }
 
 // CopyFrom copies everything a SQLite store keeps (src, opened read-only

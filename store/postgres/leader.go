@@ -130,13 +130,19 @@ func graceWait(ctx context.Context, d time.Duration) bool {
 // electionConn is a connection of its own for the lock's session, its
 // dead peer found in seconds on both sides.
 func electionConn(ctx context.Context, url string, timeout time.Duration) (*pgx.Conn, error) {
+	return sessionConn(ctx, url, timeout, "warroom-leader")
+}
+
+// sessionConn is a connection of its own for a session lock, named app in
+// pg_stat_activity, with keepalives that find a cut network in seconds.
+func sessionConn(ctx context.Context, url string, timeout time.Duration, app string) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, err
 	}
 	cfg.ConnectTimeout = max(timeout, 3*time.Second)
 	for k, v := range map[string]string{
-		"application_name":        "warroom-leader",
+		"application_name":        app,
 		"tcp_keepalives_idle":     "2",
 		"tcp_keepalives_interval": "1",
 		"tcp_keepalives_count":    "3",

@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/warroom/warroom/bot"
 )
 
 // Inbox ownership: each process (each DB) holds a session advisory lock
@@ -62,7 +65,7 @@ func randomKey() int32 {
 }
 
 func lockOwner(ctx context.Context, url string, key int32) (*pgx.Conn, bool, error) {
-	conn, err := electionConn(ctx, url, time.Second)
+	conn, err := sessionConn(ctx, url, time.Second, "warroom-process")
 	if err != nil {
 		return nil, false, err
 	}
@@ -120,4 +123,26 @@ func (o *owner) check(ctx context.Context, url string, conn *pgx.Conn, log *slog
 func (o *owner) close() {
 	o.stop()
 	<-o.done
+}
+
+var _ bot.Liveness = (*DB)(nil)
+
+// Self is this process's id among those on the database: its owner key.
+func (db *DB) Self() string { return strconv.FormatInt(int64(db.owner.key), 10) }
+
+// Alive reports whether the process with that id (Self) holds its owner
+// lock, which its session keeps while it lives.
+func (db *DB) Alive(ctx context.Context, id string) (bool, error) {
+	key, err := strconv.ParseInt(id, 10, 32)
+	if err != nil {
+		return false, nil // not an id any process had: nobody runs it
+	}
+	var alive bool
+	err = db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+		AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND l.classid::bigint = $1 AND l.objid::bigint = $2)`, int64(uint32(ownerClass)), key).Scan(&alive)
+	if err != nil {
+		return false, failed("is process "+id+" alive", err)
+	}
+	return alive, nil
 }

@@ -9,7 +9,7 @@
 // its tests in parallel, each on its own store) and arrange its closing with
 // t.Cleanup. Run also runs the suites of the optional interfaces
 // (bot.PlanVersions, bot.StepOutputs, bot.AlertKeys, bot.Inbox,
-// bot.Actors, bot.FaultCounter) when the store implements them. A store that implements
+// bot.Actors, bot.FaultCounter, bot.AdapterState) when the store implements them. A store that implements
 // bot.Actors is told of People before each test of the other suites.
 package storetest
 
@@ -55,6 +55,9 @@ func Run(t *testing.T, open Opener) {
 	}
 	if _, ok := probe.(bot.Actors); ok {
 		t.Run("Actors", func(t *testing.T) { RunActors(t, open) })
+	}
+	if _, ok := probe.(bot.AdapterState); ok {
+		t.Run("AdapterState", func(t *testing.T) { RunAdapterState(t, open) })
 	}
 	if _, ok := probe.(bot.FaultCounter); ok {
 		t.Run("FaultCounter", func(t *testing.T) { RunFaultCounter(t, open) })
@@ -121,8 +124,8 @@ func EveryField() bot.Event {
 		Person: "bob", Role: bot.RoleHandler, Level: bot.P1, From: bot.P2,
 		Service: "checkout", Cause: "db", Kind: "db-data-error",
 		Channel: "C1", Message: "M9", Task: 7, Via: "command", Origin: "api",
-		Text: "ünï \"quoted\" ✅\n'; DROP TABLE events; --\x00 <b>&amp;</b>",
-		Run:  3, Step: 2, PID: 4321, Plan: "drain-ledger", Version: "sha256:0123456789ab",
+		Text:  "ünï \"quoted\" ✅\n'; DROP TABLE events; --\x00 <b>&amp;</b>",
+		Owner: "1234567", Run: 3, Step: 2, PID: 4321, Plan: "drain-ledger", Version: "sha256:0123456789ab",
 		Params:   map[string]string{"node": "ledger-1", "ünï": "\"x\"", "empty": ""},
 		Approval: &bot.Approval{Roles: []bot.Role{bot.RoleCommander, bot.RoleHandler}, Count: 2, Self: true, Expires: 15 * time.Minute},
 		Until:    t0.Add(16 * time.Minute).In(cet),

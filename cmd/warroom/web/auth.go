@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,11 +17,17 @@ import (
 
 // Access. Off loopback (Private) every page needs a session: the login form
 // takes an api_tokens token once and sets a session cookie (HttpOnly,
-// SameSite=Strict) naming a server-side session, so logout ends it and a
-// restart ends them all. On loopback pages are open and a form says whom it
-// acts as. Every form carries a CSRF token: an HMAC, under a key made at
-// start, of a random per-browser cookie (double submit, signed), checked
-// before anything is done.
+// SameSite=Strict) that names the token and the session's end, signed. On
+// loopback pages are open and a form says whom it acts as. Every form
+// carries a CSRF token: an HMAC of a random per-browser cookie (double
+// submit, signed), checked before anything is done.
+//
+// Signed, not stored, so that several warroom processes behind one load
+// balancer (PostgreSQL) take each other's sessions and forms: the key is
+// derived from the api_tokens, which they share, and a session is bound to
+// its token's value, so changing or removing a token ends its sessions.
+// Logout clears the cookie and refuses it in this process from then on.
+// Without api_tokens (nobody can log in) the key is random at start.
 
 const (
 	sessionCookie = "warroom_session"
@@ -28,9 +36,56 @@ const (
 	SessionFor = 12 * time.Hour
 )
 
-type session struct {
-	tok     bot.APIToken
-	expires time.Time
+// deriveKey is the signing key: from the api_tokens when there are any,
+// so that every process with the same config signs alike; else random.
+func deriveKey(tokens []bot.APIToken) []byte {
+	if len(tokens) == 0 {
+		return randomBytes(32)
+	}
+	sorted := slices.Clone(tokens)
+	slices.SortFunc(sorted, func(a, b bot.APIToken) int { return strings.Compare(a.Name, b.Name) })
+	m := hmac.New(sha256.New, []byte("warroom web signing key v1"))
+	for _, t := range sorted {
+		m.Write([]byte(t.Name + "\x00" + t.Token + "\x00"))
+	}
+	return m.Sum(nil)
+}
+
+// sessionValue is the cookie of a session of tok ending at expires:
+// name.expires.mac, the name in base64.
+func (s *Server) sessionValue(tok bot.APIToken, expires time.Time) string {
+	name := base64.RawURLEncoding.EncodeToString([]byte(tok.Name))
+	head := name + "." + strconv.FormatInt(expires.Unix(), 10)
+	return head + "." + s.sessionMAC(head, tok)
+}
+
+func (s *Server) sessionMAC(head string, tok bot.APIToken) string {
+	secret := sha256.Sum256([]byte(tok.Token))
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("session:" + head + ":"))
+	m.Write(secret[:])
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// parseSession returns the token a session cookie is signed for, if it is
+// signed right, its token is still one of api_tokens, and it has not ended.
+func (s *Server) parseSession(v string) (bot.APIToken, bool) {
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 || s.API == nil {
+		return bot.APIToken{}, false
+	}
+	name, err := base64.RawURLEncoding.DecodeString(parts[0])
+	exp, err2 := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || err2 != nil || !s.now().Before(time.Unix(exp, 0)) {
+		return bot.APIToken{}, false
+	}
+	for _, tok := range s.API.Tokens {
+		if tok.Name == string(name) {
+			want := s.sessionMAC(parts[0]+"."+parts[1], tok)
+			return tok, hmac.Equal([]byte(want), []byte(parts[2]))
+		}
+	}
+	return bot.APIToken{}, false
 }
 
 func randomBytes(n int) []byte {
@@ -52,16 +107,12 @@ func (s *Server) Session(r *http.Request) (bot.APIToken, bool) {
 		return bot.APIToken{}, false
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, ok := s.sessions[c.Value]
-	if !ok {
+	_, out := s.loggedOut[c.Value]
+	s.mu.Unlock()
+	if out {
 		return bot.APIToken{}, false
 	}
-	if !s.now().Before(ss.expires) {
-		delete(s.sessions, c.Value)
-		return bot.APIToken{}, false
-	}
-	return ss.tok, true
+	return s.parseSession(c.Value)
 }
 
 // csrf returns the token a form must carry, setting the browser's CSRF
@@ -135,22 +186,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, "login", http.StatusUnauthorized, v)
 		return
 	}
-	id, now := randomID(), s.now()
-	s.mu.Lock()
-	for k, ss := range s.sessions { // the expired go at each login, so the map stays small
-		if !now.Before(ss.expires) {
-			delete(s.sessions, k)
-		}
-	}
-	s.sessions[id] = session{tok: tok, expires: now.Add(SessionFor)}
-	s.mu.Unlock()
+	id := s.sessionValue(tok, s.now().Add(SessionFor))
 	s.logger().Info("web: login", "token_name", tok.Name, "person", tok.Person)
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(SessionFor / time.Second)})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// logout serves POST /logout: the session ends here and in the browser.
+// logout serves POST /logout: the session ends in the browser and is
+// refused by this process until it would have ended.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	s.init()
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
@@ -160,7 +204,13 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		s.mu.Lock()
-		delete(s.sessions, c.Value)
+		now := s.now()
+		for v, until := range s.loggedOut { // the ended go at each logout, so the map stays small
+			if !now.Before(until) {
+				delete(s.loggedOut, v)
+			}
+		}
+		s.loggedOut[c.Value] = now.Add(SessionFor)
 		s.mu.Unlock()
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode, MaxAge: -1})

@@ -190,3 +190,65 @@ func TestLoopbackReadsAreOpen(t *testing.T) {
 		assert.Equal(t, http.StatusOK, b.get(path).Status, path)
 	}
 }
+
+// Several warroom processes behind one load balancer (PostgreSQL): a login
+// made at one is a login at the others, and a form one served is taken by
+// another; a token changed in the config ends its sessions.
+func TestSessionsAndFormsHoldAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, true)
+	r.fixture()
+	_, other := r.serve(r.tokens) // the same config, another process
+	b := r.browser()              // cookies are the host's, whatever the port: as behind one address
+	csrf := b.csrf("/login")
+	require.Equal(t, http.StatusSeeOther, b.post("/login", url.Values{"csrf": {csrf}, "token": {token("ben")}}).Status)
+
+	first := r.url
+	r.url = other
+	page := b.get("/incidents/1")
+	require.Equal(t, http.StatusOK, page.Status, "the other process takes the session")
+	assert.Contains(t, page.Body, "As @ben")
+	require.Equal(t, http.StatusSeeOther, b.post("/incidents/1/update", url.Values{"csrf": {csrf}, "text": {"from the other process"}}).Status,
+		"and the form the first one served")
+	assert.Equal(t, "from the other process", last(r.events(1)).Text)
+
+	changed := append([]bot.APIToken(nil), r.tokens...)
+	for i := range changed {
+		if changed[i].Person == "ben" {
+			changed[i].Token = "tok-ben-rotated-0f3e9a"
+		}
+	}
+	_, rotated := r.serve(changed)
+	r.url = rotated
+	assert.Equal(t, http.StatusSeeOther, b.get("/incidents/1").Status, "ben's token changed: his session ended")
+
+	r.url = first
+	require.Equal(t, http.StatusSeeOther, b.post("/logout", url.Values{"csrf": {csrf}}).Status)
+	assert.Equal(t, http.StatusSeeOther, b.get("/incidents/1").Status)
+}
+
+// A logged-out session cookie replayed to the process that logged it out
+// is refused, though it is signed right.
+func TestLoggedOutSessionIsRefused(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, true)
+	b := r.browser()
+	csrf := b.csrf("/login")
+	p := b.post("/login", url.Values{"csrf": {csrf}, "token": {token("ana")}})
+	require.Equal(t, http.StatusSeeOther, p.Status)
+	var session *http.Cookie
+	for _, c := range (&http.Response{Header: p.Header}).Cookies() {
+		if c.Name == "warroom_session" {
+			session = c
+		}
+	}
+	require.NotNil(t, session)
+	require.Equal(t, http.StatusSeeOther, b.post("/logout", url.Values{"csrf": {csrf}}).Status)
+	req, err := http.NewRequest(http.MethodGet, r.url+"/", nil)
+	require.NoError(t, err)
+	req.AddCookie(session)
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "replayed after logout")
+}

@@ -63,6 +63,9 @@ type rig struct {
 	bot   *bot.Bot
 	web   *web.Server
 	url   string
+	// tokens and private are how the pages were served (serve).
+	tokens  []bot.APIToken
+	private bool
 }
 
 // newRig starts the core on a memory store, and the API with the pages
@@ -81,13 +84,21 @@ func newRig(t *testing.T, private bool) *rig {
 	for _, p := range []string{"ana", "ben", "cy", "dee"} {
 		tokens = append(tokens, bot.APIToken{Name: "t-" + p, Token: token(p), Person: p})
 	}
-	api := &httpapi.Server{Store: r.db, Catalog: testCatalog(), Log: log, Core: r.bot, Tokens: tokens, Plans: r.bot.Plans, Private: private}
-	r.web = &web.Server{Store: r.db, Catalog: testCatalog(), Clock: r.clock, API: api, Plans: r.bot.Plans, Private: private, Log: log}
-	api.Extra, api.Session = r.web.Routes(), r.web.Session
-	ts := httptest.NewServer(api.Handler())
-	t.Cleanup(ts.Close)
-	r.url = ts.URL
+	r.tokens, r.private = tokens, private
+	r.web, r.url = r.serve(tokens)
 	return r
+}
+
+// serve starts the API with the pages mounted on the rig's store and core,
+// with tokens as api_tokens, and returns the pages and their URL.
+func (r *rig) serve(tokens []bot.APIToken) (*web.Server, string) {
+	log := slog.New(slog.DiscardHandler)
+	api := &httpapi.Server{Store: r.db, Catalog: testCatalog(), Log: log, Core: r.bot, Tokens: tokens, Plans: r.bot.Plans, Private: r.private}
+	w := &web.Server{Store: r.db, Catalog: testCatalog(), Clock: r.clock, API: api, Plans: r.bot.Plans, Private: r.private, Log: log}
+	api.Extra, api.Session = w.Routes(), w.Session
+	ts := httptest.NewServer(api.Handler())
+	r.t.Cleanup(ts.Close)
+	return w, ts.URL
 }
 
 func as(p string) bot.Actor { return bot.Actor{Person: bot.Person{ID: p}, Via: bot.ViaChat} }

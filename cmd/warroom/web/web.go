@@ -53,17 +53,21 @@ type Server struct {
 	Chart func(events []bot.Event) ([]byte, error)
 	Log   *slog.Logger
 
-	once     sync.Once
-	tmpl     map[string]*template.Template
-	key      []byte // signs the CSRF tokens
-	mu       sync.Mutex
-	sessions map[string]session
+	once      sync.Once
+	tmpl      map[string]*template.Template
+	key       []byte // signs the sessions and the CSRF tokens (deriveKey)
+	mu        sync.Mutex
+	loggedOut map[string]time.Time // session cookies logged out, until they end
 }
 
 func (s *Server) init() {
 	s.once.Do(func() {
-		s.key = randomBytes(32)
-		s.sessions = map[string]session{}
+		var tokens []bot.APIToken
+		if s.API != nil {
+			tokens = s.API.Tokens
+		}
+		s.key = deriveKey(tokens)
+		s.loggedOut = map[string]time.Time{}
 		s.tmpl = map[string]*template.Template{}
 		for _, page := range []string{"index", "incident", "plans", "plan", "login", "error"} {
 			s.tmpl[page] = template.Must(template.New(page).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+page+".html"))

@@ -1,0 +1,184 @@
+package lark
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	larkevent "github.com/larksuite/oapi-sdk-go/v3/event"
+	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher/callback"
+	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
+
+	"github.com/warroom/warroom/bot"
+)
+
+// Event types warroom subscribes to.
+const (
+	EventMessage    = "im.message.receive_v1"
+	EventReaction   = "im.message.reaction.created_v1"
+	EventCardAction = "card.action.trigger"
+)
+
+// inbound is a Lark event as warroom reads it: one of Message and
+// Reaction, or neither (an event warroom ignores, or a click to refuse).
+type inbound struct {
+	ID       string // the keep id, the same on Lark's redeliveries
+	Message  *bot.Incoming
+	Reaction *bot.Reaction // Channel is empty: Lark names the message only
+	Card     bool          // a card click: its answer is a toast
+	Refuse   string        // a click warroom refuses, with why
+}
+
+// emojis are Lark's emoji_type names for the emoji the core knows by
+// character; others go on as their name in lower case ("ok").
+var emojis = map[string]string{
+	"DONE":     "✅",
+	"THUMBSUP": "👍",
+	"GLANCE":   "👀",
+}
+
+// parseEvent reads an event payload (the JSON inside a long-connection
+// frame). botID is the bot's open_id, word the command word. An event
+// warroom does not act on is a zero inbound and no error.
+func parseEvent(payload []byte, botID, word string) (inbound, error) {
+	var base larkevent.EventV2Base
+	if err := json.Unmarshal(payload, &base); err != nil {
+		return inbound{}, fmt.Errorf("an event that is not JSON: %w", err)
+	}
+	if base.Header == nil || base.Header.EventType == "" {
+		return inbound{}, errors.New("an event without a header (not the 2.0 schema)")
+	}
+	switch base.Header.EventType {
+	case EventMessage:
+		var ev larkim.P2MessageReceiveV1
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return inbound{}, fmt.Errorf("a message event: %w", err)
+		}
+		return message(ev.Event, botID, word)
+	case EventReaction:
+		var ev larkim.P2MessageReactionCreatedV1
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return inbound{}, fmt.Errorf("a reaction event: %w", err)
+		}
+		return reaction(ev.Event)
+	case EventCardAction:
+		var ev callback.CardActionTriggerEvent
+		if err := json.Unmarshal(payload, &ev); err != nil {
+			return inbound{}, fmt.Errorf("a card click: %w", err)
+		}
+		return click(ev.Event, base.Header.EventID, word)
+	}
+	return inbound{}, nil
+}
+
+func message(d *larkim.P2MessageReceiveV1Data, botID, word string) (inbound, error) {
+	if d == nil || d.Message == nil || d.Sender == nil {
+		return inbound{}, errors.New("a message event without its message or sender")
+	}
+	m, s := d.Message, d.Sender
+	if deref(s.SenderType) != "user" || deref(m.MessageType) != "text" {
+		return inbound{}, nil // bots' messages; images, files, posts
+	}
+	user := ""
+	if s.SenderId != nil {
+		user = deref(s.SenderId.OpenId)
+	}
+	id, chat := deref(m.MessageId), deref(m.ChatId)
+	if user == "" || id == "" || chat == "" {
+		return inbound{}, errors.New("a message event without a sender open_id, message_id or chat_id")
+	}
+	var content struct {
+		Text string `json:"text"`
+	}
+	if err := json.Unmarshal([]byte(deref(m.Content)), &content); err != nil {
+		return inbound{}, fmt.Errorf("a text message whose content is not JSON: %w", err)
+	}
+	text := commandText(content.Text, m.Mentions, botID, word, deref(m.ChatType) == "p2p")
+	if text == "" {
+		return inbound{}, nil
+	}
+	return inbound{ID: "message:" + id, Message: &bot.Incoming{Channel: chat, User: user, Text: text}}, nil
+}
+
+// commandText is what the user typed as the core reads it: the bot's own
+// mention dropped, other mentions as `<@ou_...>` (the core's mention
+// form), and `fault status` taken as `/fault status` in a DM or after the
+// bot's mention, where Lark users have no slash commands to reach for.
+func commandText(text string, mentions []*larkim.MentionEvent, botID, word string, dm bool) string {
+	ms := make([]*larkim.MentionEvent, 0, len(mentions))
+	for _, m := range mentions {
+		if m != nil && deref(m.Key) != "" {
+			ms = append(ms, m)
+		}
+	}
+	// Longest keys first: @_user_1 is a prefix of @_user_10.
+	sort.SliceStable(ms, func(i, j int) bool { return len(deref(ms[i].Key)) > len(deref(ms[j].Key)) })
+	addressed := dm
+	for _, m := range ms {
+		open := ""
+		if m.Id != nil {
+			open = deref(m.Id.OpenId)
+		}
+		with := "@" + deref(m.Name)
+		switch {
+		case open != "" && open == botID:
+			with, addressed = "", true
+		case open != "":
+			with = "<@" + open + ">"
+		}
+		text = strings.ReplaceAll(text, deref(m.Key), with)
+	}
+	text = strings.TrimSpace(text)
+	if first, _ := bot.SplitFirst(text); addressed && strings.EqualFold(first, word) {
+		text = "/" + word + text[len(first):]
+	}
+	return text
+}
+
+func reaction(d *larkim.P2MessageReactionCreatedV1Data) (inbound, error) {
+	if d == nil {
+		return inbound{}, errors.New("a reaction event without its event")
+	}
+	if deref(d.OperatorType) != "user" {
+		return inbound{}, nil // the app's own
+	}
+	user, emoji := "", ""
+	if d.UserId != nil {
+		user = deref(d.UserId.OpenId)
+	}
+	if d.ReactionType != nil {
+		emoji = deref(d.ReactionType.EmojiType)
+	}
+	msg := deref(d.MessageId)
+	if user == "" || msg == "" || emoji == "" {
+		return inbound{}, errors.New("a reaction event without a user open_id, message_id or emoji_type")
+	}
+	if e, ok := emojis[emoji]; ok {
+		emoji = e
+	} else {
+		emoji = strings.ToLower(emoji)
+	}
+	return inbound{ID: "reaction:" + msg + ":" + user + ":" + emoji,
+		Reaction: &bot.Reaction{Message: msg, User: user, Emoji: emoji}}, nil
+}
+
+func click(d *callback.CardActionTriggerRequest, eventID, word string) (inbound, error) {
+	if d == nil || d.Operator == nil || d.Action == nil {
+		return inbound{}, errors.New("a card click without its operator or action")
+	}
+	chat := ""
+	if d.Context != nil {
+		chat = d.Context.OpenChatID
+	}
+	user := d.Operator.OpenID
+	if user == "" || chat == "" || eventID == "" {
+		return inbound{}, errors.New("a card click without an operator open_id, open_chat_id or event_id")
+	}
+	cmd, _ := d.Action.Value[CommandKey].(string)
+	if !strings.HasPrefix(cmd, "/"+word+" ") {
+		return inbound{Card: true, Refuse: "this button is not warroom's, or is from an older version; type the command instead"}, nil
+	}
+	return inbound{ID: "card:" + eventID, Card: true, Message: &bot.Incoming{Channel: chat, User: user, Text: cmd}}, nil
+}
