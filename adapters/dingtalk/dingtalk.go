@@ -15,7 +15,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +60,7 @@ type Adapter struct {
 	busy inflight       // the same, for Wait
 
 	users map[string]bool // the catalog's DingTalk userids; nil: no catalog
+	owner string          // who owns the groups made: Owner, or the catalog's first
 
 	mu    sync.Mutex
 	names map[string]string // group titles this process made → their ids
@@ -85,6 +88,11 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 			}
 		}
 	}
+	a.owner = cfg.Owner
+	if a.owner == "" {
+		a.owner = firstUser(cfg.Catalog)
+	}
+	a.warnDefaults()
 	a.life, a.stop = context.WithCancel(context.WithoutCancel(ctx))
 	if _, err := a.token(ctx); err != nil {
 		a.stop()
@@ -94,17 +102,23 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 }
 
 func (c *Config) defaults() error {
-	if c.ClientID == "" || c.ClientSecret == "" || c.TemplateID == "" || c.CardTemplateID == "" || c.Owner == "" {
-		return errors.New("dingtalk.client_id, client_secret, template_id, card_template_id and owner are required")
+	if c.ClientID == "" || c.ClientSecret == "" {
+		return errors.New("dingtalk.client_id and client_secret are required")
 	}
 	if c.RobotCode == "" {
 		c.RobotCode = c.ClientID
 	}
+	switch {
+	case c.OAPIURL != "":
+	case c.APIURL != "":
+		// A proxy or test server named by api_url alone serves the
+		// legacy paths too: warroom never reaches past it to DingTalk.
+		c.OAPIURL = c.APIURL
+	default:
+		c.OAPIURL = DefaultOAPIURL
+	}
 	if c.APIURL == "" {
 		c.APIURL = DefaultAPIURL
-	}
-	if c.OAPIURL == "" {
-		c.OAPIURL = DefaultOAPIURL
 	}
 	c.APIURL = strings.TrimRight(c.APIURL, "/")
 	c.OAPIURL = strings.TrimRight(c.OAPIURL, "/")
@@ -130,6 +144,35 @@ func (c *Config) defaults() error {
 		c.MaxRetries = 3
 	}
 	return nil
+}
+
+// firstUser is the catalog's first person, by catalog id, with a DingTalk
+// userid: a deterministic owner when none is configured.
+func firstUser(c *bot.Catalog) string {
+	if c == nil {
+		return ""
+	}
+	ids := slices.Sorted(maps.Keys(c.People))
+	for _, id := range ids {
+		if u := c.People[id].Account("dingtalk"); u != "" {
+			return u
+		}
+	}
+	return ""
+}
+
+// warnDefaults says at start what an unset optional key means.
+func (a *Adapter) warnDefaults() {
+	if a.cfg.CardTemplateID == "" {
+		a.log.Warn("dingtalk.card_template_id is not set: kickoffs, approvals and summaries go as robot markdown messages with no buttons, so there is no check-in button; people check in by @-mentioning the robot with /" + a.cfg.Command + " checkin")
+	}
+	switch {
+	case a.cfg.Owner != "":
+	case a.owner == "":
+		a.log.Warn("dingtalk.owner is not set and no catalog person has a dingtalk userid: no war-room group can be made; set dingtalk.owner to a userid, e.g. owner: manager4220")
+	default:
+		a.log.Info("dingtalk.owner is not set: war-room groups are owned by " + a.owner + ", the catalog's first person with a dingtalk userid")
+	}
 }
 
 // Platform implements bot.Adapter.

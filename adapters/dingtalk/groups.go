@@ -2,6 +2,7 @@ package dingtalk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,18 +10,24 @@ import (
 )
 
 // CreateChannel implements bot.Adapter: a scene group from the configured
-// template, owned by the configured owner. DingTalk lets many groups share
+// template (none is sent when none is configured), owned by the configured
+// owner or else the catalog's first person with a userid. DingTalk lets many groups share
 // a title; warroom still gives each war room its own (name-2, name-3, ...)
 // among those this process made, so that people can tell them apart.
 func (a *Adapter) CreateChannel(ctx context.Context, name string) (bot.Channel, error) {
+	if a.owner == "" {
+		return bot.Channel{}, errNoOwner
+	}
 	title := a.claim(name)
 	body := map[string]any{
 		"title":         title,
-		"template_id":   a.cfg.TemplateID,
-		"owner_user_id": a.cfg.Owner,
+		"owner_user_id": a.owner,
 		// One uuid per war room: a retry of this call that reached
 		// DingTalk before gets the same group, not a second one.
 		"uuid": "warroom-" + a.seq.next(),
+	}
+	if a.cfg.TemplateID != "" {
+		body["template_id"] = a.cfg.TemplateID
 	}
 	var out struct {
 		Result struct {
@@ -30,7 +37,7 @@ func (a *Adapter) CreateChannel(ctx context.Context, name string) (bot.Channel, 
 	}
 	if err := a.oapi(ctx, "create scene group "+title, "/topapi/im/chat/scenegroup/create", body, &out); err != nil {
 		a.release(title)
-		return bot.Channel{}, explain(err, "template_id", a.cfg.TemplateID)
+		return bot.Channel{}, a.explainGroup(err)
 	}
 	if out.Result.OpenConversationID == "" {
 		a.release(title)
@@ -101,10 +108,24 @@ func (a *Adapter) Invite(ctx context.Context, channelID string, people []bot.Per
 	return a.oapi(ctx, "add members to "+channelID, "/topapi/im/chat/scenegroup/member/add", body, nil)
 }
 
-// explain adds what to check to errors DingTalk gives for a bad setting.
-func explain(err error, key, val string) error {
-	if e, ok := err.(*apiError); ok && (e.Code == "40035" || e.Code == "4000" || strings.Contains(e.Msg, "template")) {
-		return fmt.Errorf("%w (check dingtalk.%s %q and dingtalk.owner: the template must exist, have the app's robot, and the owner must be in the organisation)", err, key, val)
+var errNoOwner = errors.New("dingtalk: cannot create a war-room group: DingTalk needs an owner, and dingtalk.owner is not set and no catalog person has a dingtalk userid; set dingtalk.owner to a userid (e.g. owner: manager4220) or give someone a dingtalk: userid under people")
+
+// refusedTemplate reports whether DingTalk refused a call for its template
+// (or for a parameter a template supplies).
+func refusedTemplate(err error) (*apiError, bool) {
+	e, ok := err.(*apiError)
+	return e, ok && (e.Code == "40035" || e.Code == "4000" || strings.Contains(strings.ToLower(e.Msg), "template"))
+}
+
+// explainGroup turns DingTalk refusing a scene group into one line saying
+// which setting to fix.
+func (a *Adapter) explainGroup(err error) error {
+	e, ok := refusedTemplate(err)
+	switch {
+	case !ok:
+		return err
+	case a.cfg.TemplateID == "":
+		return fmt.Errorf("%w; DingTalk wants a scene-group template: set dingtalk.template_id to one that has the app's robot (Developer Console, Scene groups, Group templates)", e)
 	}
-	return err
+	return fmt.Errorf("%w; check dingtalk.template_id %q (the template must exist and have the app's robot) and the owner %q (a userid in the organisation)", e, a.cfg.TemplateID, a.owner)
 }

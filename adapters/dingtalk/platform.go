@@ -14,14 +14,23 @@ func init() { adapters.Register(platform) }
 
 // Settings are the config's `dingtalk:` section.
 type Settings struct {
-	ClientID       string // the app's Client ID (AppKey); required
-	ClientSecret   string // its Client Secret (AppSecret), from ${VAR}; required
-	RobotCode      string // the app's robot; default ClientID (an internal app's robot code is its AppKey)
-	TemplateID     string // the scene-group template war rooms are made from; required
-	CardTemplateID string // the card template kickoffs, approvals and summaries use; required
-	Owner          string // the userid that owns war-room groups; required (DingTalk wants a person)
-	APIURL         string // default https://api.dingtalk.com
-	OAPIURL        string // default https://oapi.dingtalk.com
+	ClientID     string // the app's Client ID (AppKey); required
+	ClientSecret string // its Client Secret (AppSecret), from ${VAR}; required
+	RobotCode    string // the app's robot; default ClientID (an internal app's robot code is its AppKey)
+	// TemplateID is the scene-group template war rooms are made from;
+	// optional: without it the group is created with no template_id (a
+	// tenant that insists says so, and the declare's error says to set it).
+	TemplateID string
+	// CardTemplateID is the card template kickoffs, approvals and summaries
+	// use; optional: without it they go as robot markdown messages, with
+	// no buttons (check-in is by typing the command).
+	CardTemplateID string
+	// Owner is the userid that owns war-room groups (DingTalk wants a
+	// person); optional: default the catalog's first person, by catalog
+	// id, who has a dingtalk userid.
+	Owner   string
+	APIURL  string // default https://api.dingtalk.com
+	OAPIURL string // default api_url when that is set, else https://oapi.dingtalk.com
 }
 
 // Default endpoints.
@@ -74,9 +83,6 @@ func section(s adapters.Section, used bool) any {
 	}
 	adapters.Need(s, "dingtalk", "client_secret", "client secret", st.ClientSecret, secretVar)
 	need(s, "client_id", st.ClientID, "the app's Client ID (AppKey), e.g. client_id: dingabcdef0123456789")
-	need(s, "template_id", st.TemplateID, "the scene-group template id (Developer Console, Scene groups, template), e.g. template_id: 2c8a1b3d-...")
-	need(s, "card_template_id", st.CardTemplateID, "the card template id (Card Platform), e.g. card_template_id: 5b2e...schema")
-	need(s, "owner", st.Owner, "the userid that owns war-room groups, e.g. owner: manager4220")
 	return st
 }
 

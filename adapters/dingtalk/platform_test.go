@@ -1,6 +1,7 @@
 package dingtalk_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,10 +12,28 @@ import (
 )
 
 func env(k string) string {
-	if k == "DINGTALK_CLIENT_SECRET" {
+	if k == "DINGTALK_CLIENT_SECRET" || k == "DINGTALK_SECRET" {
 		return "s3cret"
 	}
 	return ""
+}
+
+// product is the DingTalk section exactly as PRODUCT.md gives it: what a
+// new user writes. It needs no template, card template or owner.
+const product = `adapter: dingtalk
+dingtalk: {client_id: ding123, client_secret: "${DINGTALK_SECRET}", robot_code: ding123}  # also api_url
+people:
+  alice: {name: Alice Chen, dingtalk: "alice01"}
+`
+
+func TestConfigProductSection(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Parse([]byte(product), "t.yaml", env)
+	require.NoError(t, err)
+	assert.Equal(t, dingtalk.Settings{ClientID: "ding123", ClientSecret: "s3cret", RobotCode: "ding123"}, cfg.Platforms["dingtalk"])
+	cfg, err = config.Parse([]byte(strings.Replace(product, "robot_code: ding123}", "api_url: \"http://127.0.0.1:9000\"}", 1)), "t.yaml", env)
+	require.NoError(t, err, "api_url, the section's other key")
+	assert.Equal(t, dingtalk.Settings{ClientID: "ding123", ClientSecret: "s3cret", APIURL: "http://127.0.0.1:9000"}, cfg.Platforms["dingtalk"])
 }
 
 const full = `adapter: dingtalk
@@ -51,10 +70,6 @@ func TestConfigErrors(t *testing.T) {
 			`t.yaml:2: dingtalk.client_secret: adapter is dingtalk but no client secret is configured; add client_secret: "${DINGTALK_CLIENT_SECRET}" under dingtalk and set DINGTALK_CLIENT_SECRET in the environment`},
 		{"client_id absent", "adapter: dingtalk\ndingtalk: {client_secret: \"${DINGTALK_CLIENT_SECRET}\", template_id: t, card_template_id: c, owner: o}\n",
 			`t.yaml:2: dingtalk.client_id: adapter is dingtalk but no client_id is configured; the app's Client ID (AppKey), e.g. client_id: dingabcdef0123456789`},
-		{"template absent", "adapter: dingtalk\ndingtalk: {client_secret: \"${DINGTALK_CLIENT_SECRET}\", client_id: a, card_template_id: c, owner: o}\n",
-			`t.yaml:2: dingtalk.template_id: adapter is dingtalk but no template_id is configured; the scene-group template id (Developer Console, Scene groups, template), e.g. template_id: 2c8a1b3d-...`},
-		{"card template empty", "adapter: dingtalk\ndingtalk: {client_secret: \"${DINGTALK_CLIENT_SECRET}\", client_id: a, template_id: t, card_template_id: \"\", owner: o}\n",
-			`t.yaml:2: dingtalk.card_template_id: adapter is dingtalk but card_template_id is empty; the card template id (Card Platform), e.g. card_template_id: 5b2e...schema`},
 		{"bad owner", "dingtalk:\n  owner: \"Alice Chen\"\n",
 			`t.yaml:2: dingtalk.owner: "Alice Chen" is not a DingTalk userid (letters, digits, _ and -, like manager4220)`},
 		{"bad api_url", "dingtalk:\n  api_url: api.dingtalk.com\n",

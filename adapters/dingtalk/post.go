@@ -24,24 +24,39 @@ const dmPrefix = "user:"
 // Post implements bot.Adapter. Kickoffs, approvals, summaries, anything
 // with a title, fields or buttons, and anything that @-mentions someone
 // are cards (only cards carry buttons and atUserIds for a robot); the rest
-// is plain text. The id returned is the card's outTrackId, or the text's
+// is plain text. With no card_template_id, what would be a card is a robot
+// markdown message (no buttons: the text says what to type) and a mention
+// is text only. The id returned is the card's outTrackId, or the text's
 // processQueryKey.
 func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message) (string, error) {
 	if user, ok := strings.CutPrefix(channelID, dmPrefix); ok {
 		return a.dm(ctx, user, m.Text)
 	}
+	if a.cfg.CardTemplateID == "" {
+		if rich(m) {
+			return a.robotSend(ctx, channelID, "sampleMarkdown", markdown(m))
+		}
+		return a.robotSend(ctx, channelID, "sampleText", map[string]string{"content": m.Text})
+	}
 	at := a.mentioned(m.Text)
 	if rich(m) || len(at) > 0 {
 		return a.card(ctx, channelID, m, at)
 	}
+	return a.robotSend(ctx, channelID, "sampleText", map[string]string{"content": m.Text})
+}
+
+// robotSend posts a robot message, which needs no template. Its API
+// (groupMessages/send) has no list of people to notify, so an @userid in
+// it is text only.
+func (a *Adapter) robotSend(ctx context.Context, channelID, key string, param map[string]string) (string, error) {
 	var out struct {
 		ProcessQueryKey string `json:"processQueryKey"`
 	}
 	body := map[string]any{
 		"robotCode":          a.cfg.RobotCode,
 		"openConversationId": channelID,
-		"msgKey":             "sampleText",
-		"msgParam":           jsonString(map[string]string{"content": m.Text}),
+		"msgKey":             key,
+		"msgParam":           jsonString(param),
 	}
 	if err := a.api(ctx, "post in "+channelID, "/v1.0/robot/groupMessages/send", body, &out); err != nil {
 		return "", err
@@ -105,7 +120,10 @@ func (a *Adapter) card(ctx context.Context, channelID string, m bot.Message, at 
 		} `json:"result"`
 	}
 	if err := a.api(ctx, "post a card in "+channelID, "/v1.0/card/instances/createAndDeliver", body, &out); err != nil {
-		return "", explain(err, "card_template_id", a.cfg.CardTemplateID)
+		if e, ok := refusedTemplate(err); ok {
+			return "", fmt.Errorf("%w; check dingtalk.card_template_id %q: a published card template linked to the app (or leave it unset for markdown messages without buttons)", e, a.cfg.CardTemplateID)
+		}
+		return "", err
 	}
 	for _, r := range out.Result.DeliverResults {
 		if !r.Success {
@@ -166,6 +184,26 @@ func (a *Adapter) dm(ctx context.Context, user, text string) (string, error) {
 	}
 	return out.ProcessQueryKey, nil
 }
+
+// markdown is a rich message as sampleMarkdown's {title, text}: the text
+// complete as ever, a kickoff's "react" replaced by typing the command (no
+// reactions, no button), and each line its own paragraph, as DingTalk's
+// markdown joins single newlines.
+func markdown(m bot.Message) map[string]string {
+	title := m.Title
+	if title == "" {
+		title, _, _ = strings.Cut(m.Text, "\n")
+	}
+	text := m.Text
+	if m.Kind == bot.KindKickoff {
+		text = reactOrRe.ReplaceAllString(text, "@-mention this robot and type")
+	}
+	return map[string]string{"title": title, "text": strings.ReplaceAll(strings.TrimRight(text, "\n"), "\n", "\n\n")}
+}
+
+// reactOrRe is the kickoff's "react ... or type": without a check-in
+// button, typing is the only way.
+var reactOrRe = regexp.MustCompile(`react :[a-z0-9_+-]+: to this message or type`)
 
 var reactRe = regexp.MustCompile(`react :[a-z0-9_+-]+: to this message`)
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 )
@@ -75,7 +76,9 @@ type apiError struct {
 }
 
 func (e *apiError) Error() string {
-	return fmt.Sprintf("dingtalk: %s: %d %s: %s", e.What, e.Status, e.Code, e.Msg)
+	// DingTalk's message is put on one line: errors are logged and
+	// answered in chat as one line each.
+	return fmt.Sprintf("dingtalk: %s: %d %s: %s", e.What, e.Status, e.Code, strings.Join(strings.Fields(e.Msg), " "))
 }
 
 // retryable: flow control (HTTP 429, oapi errcode 90018) and server errors.

@@ -60,7 +60,7 @@ func TestBadCredentials(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "dingtalk.client_id/client_secret were rejected by DingTalk (400")
 	_, err = dingtalk.New(t.Context(), dingtalk.Config{})
-	assert.EqualError(t, err, "dingtalk.client_id, client_secret, template_id, card_template_id and owner are required")
+	assert.EqualError(t, err, "dingtalk.client_id and client_secret are required")
 }
 
 func TestFlowControlRetried(t *testing.T) {
@@ -93,7 +93,7 @@ func TestCreateChannelBadTemplate(t *testing.T) {
 	a := newAdapter(t, f, func(c *dingtalk.Config) { c.TemplateID = "nope" })
 	_, err := a.CreateChannel(t.Context(), "fault-4")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `40035: template not found (check dingtalk.template_id "nope"`)
+	assert.Equal(t, `dingtalk: create scene group fault-4: 200 40035: template not found; check dingtalk.template_id "nope" (the template must exist and have the app's robot) and the owner "owner01" (a userid in the organisation)`, err.Error())
 	// The name was given back: the next war room may have it.
 	a2 := newAdapter(t, f)
 	ch, err := a2.CreateChannel(t.Context(), "fault-4")

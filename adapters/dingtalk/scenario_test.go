@@ -45,11 +45,11 @@ type world struct {
 	b *bot.Bot
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, opts ...func(*dingtalk.Config)) *world {
 	f := dingtalkfake.New(t)
 	clock := bot.NewFakeClock(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC))
 	cat := catalog()
-	a := newAdapter(t, f, func(c *dingtalk.Config) { c.Clock = clock; c.Catalog = cat })
+	a := newAdapter(t, f, append([]func(*dingtalk.Config){func(c *dingtalk.Config) { c.Clock = clock; c.Catalog = cat }}, opts...)...)
 	st, err := store.Open(filepath.Join(t.TempDir(), "warroom.db"), clock)
 	require.NoError(t, err)
 	b, err := bot.New(st, a, clock, cat, bot.Options{}, nil)

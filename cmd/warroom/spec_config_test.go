@@ -20,7 +20,7 @@ func TestProductSpecConfigIsValidForEveryAdapter(t *testing.T) {
 	require.NoError(t, err)
 	env := map[string]string{"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_APP_TOKEN": "xapp-1-A1-2-abc", "DISCORD_TOKEN": "abc.def.ghi",
 		"MATRIX_TOKEN": "syt_abc", "LARK_APP_SECRET": "secret", "DINGTALK_SECRET": "secret", "WARROOM_CI_TOKEN": "ci-token-0123456789abcdef"}
-	for _, adapter := range []string{"console", "slack", "discord", "matrix", "lark"} {
+	for _, adapter := range []string{"console", "slack", "discord", "matrix", "lark", "dingtalk"} {
 		t.Run(adapter, func(t *testing.T) {
 			t.Parallel()
 			text := strings.Replace(string(spec), "adapter: console ", "adapter: "+adapter+" ", 1)

@@ -42,7 +42,8 @@ type Button struct {
 type Message struct {
 	ID        string // processQueryKey, or the card's outTrackId
 	Card      bool
-	Title     string // cards only
+	MsgKey    string // robot messages only: sampleText, sampleMarkdown
+	Title     string // cards and markdown
 	Text      string // the text, or the card's content
 	Kind      string // cards only: the bot.MessageKind
 	Buttons   []Button
@@ -84,6 +85,7 @@ type Server struct {
 	dms        map[string][]Message
 	faults     []*injection
 	latency    time.Duration
+	needTpl    bool
 	stream     streamState
 }
 
@@ -92,6 +94,16 @@ func (s *Server) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.latency = d
+}
+
+// RequireTemplate makes a scene-group create without template_id fail
+// (errcode 40035), as a tenant whose groups need a template would; by
+// default one without is made (Group.Template ""). A template_id other
+// than Template fails either way.
+func (s *Server) RequireTemplate() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.needTpl = true
 }
 
 // New starts a fake DingTalk for the test's lifetime.
@@ -302,8 +314,11 @@ func (s *Server) accessToken(body map[string]any) (int, any) {
 }
 
 func (s *Server) createGroup(body map[string]any) (int, any) {
+	tpl, hasTpl := body["template_id"]
 	switch {
-	case str(body, "template_id") != s.Template:
+	case !hasTpl && s.needTpl:
+		return 200, map[string]any{"errcode": 40035, "errmsg": "缺少参数 template_id"}
+	case hasTpl && tpl != s.Template:
 		return 200, map[string]any{"errcode": 40035, "errmsg": "template not found"}
 	case str(body, "owner_user_id") == "" || str(body, "title") == "":
 		return 200, map[string]any{"errcode": 40035, "errmsg": "缺少参数 owner_user_id/title"}

@@ -3,21 +3,24 @@ package dingtalkfake
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 )
 
 // msgParam decodes a robot message's msgParam (a JSON string) for its key.
-func msgParam(body map[string]any) (string, bool) {
+// A markdown text's paragraphs come back as lines.
+func msgParam(body map[string]any) (Message, bool) {
 	var p map[string]string
 	if json.Unmarshal([]byte(str(body, "msgParam")), &p) != nil {
-		return "", false
+		return Message{}, false
 	}
-	switch str(body, "msgKey") {
-	case "sampleText":
-		return p["content"], true
-	case "sampleMarkdown":
-		return p["text"], true
+	key := str(body, "msgKey")
+	switch {
+	case key == "sampleText" && p["content"] != "":
+		return Message{MsgKey: key, Text: p["content"]}, true
+	case key == "sampleMarkdown" && p["title"] != "" && p["text"] != "":
+		return Message{MsgKey: key, Title: p["title"], Text: strings.ReplaceAll(p["text"], "\n\n", "\n")}, true
 	}
-	return "", false
+	return Message{}, false
 }
 
 func (s *Server) groupSend(body map[string]any) (int, any) {
@@ -29,20 +32,20 @@ func (s *Server) groupSend(body map[string]any) (int, any) {
 	case g == nil:
 		return 400, apiErr("resource.not.found", "群不存在")
 	}
-	text, ok := msgParam(body)
+	m, ok := msgParam(body)
 	if !ok {
 		return 400, apiErr("invalidParameter.msgParam", "bad msgKey or msgParam")
 	}
-	key := s.id("pqk")
-	s.msgs[cid] = append(s.msgs[cid], Message{ID: key, Text: text})
-	return 200, map[string]any{"processQueryKey": key}
+	m.ID = s.id("pqk")
+	s.msgs[cid] = append(s.msgs[cid], m)
+	return 200, map[string]any{"processQueryKey": m.ID}
 }
 
 func (s *Server) batchSend(body map[string]any) (int, any) {
 	if str(body, "robotCode") != s.RobotCode {
 		return 400, apiErr("invalidParameter.robotCode", "robot not found")
 	}
-	text, ok := msgParam(body)
+	m, ok := msgParam(body)
 	if !ok {
 		return 400, apiErr("invalidParameter.msgParam", "bad msgKey or msgParam")
 	}
@@ -55,7 +58,8 @@ func (s *Server) batchSend(body map[string]any) (int, any) {
 			invalid = append(invalid, u)
 			continue
 		}
-		s.dms[u] = append(s.dms[u], Message{ID: key, Text: text})
+		m.ID = key
+		s.dms[u] = append(s.dms[u], m)
 	}
 	return 200, map[string]any{"processQueryKey": key, "invalidStaffIdList": invalid, "flowControlledStaffIdList": []string{}}
 }
