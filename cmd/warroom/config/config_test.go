@@ -15,6 +15,7 @@ import (
 
 	_ "github.com/warroom/warroom/adapters/console" // the platforms the configs name register themselves
 	"github.com/warroom/warroom/adapters/discord"
+	_ "github.com/warroom/warroom/adapters/dingtalk"
 	_ "github.com/warroom/warroom/adapters/lark"
 	_ "github.com/warroom/warroom/adapters/matrix"
 	"github.com/warroom/warroom/adapters/slack"
@@ -314,7 +315,7 @@ func TestBadConfigs(t *testing.T) {
 		{"discord api_url bad version", "discord:\n  api_url: http://proxy:8080/api/vten\n", nil,
 			`t.yaml:2: discord.api_url: "http://proxy:8080/api/vten": the path should end at /api or /api/vN (the base URL, such as http://proxy:8080/api/v10), not go past it`},
 		{"bad adapter", "adapter: Slack\n", nil,
-			`t.yaml:1: adapter: "Slack" is not console, discord, lark, matrix or slack; did you mean slack?`},
+			`t.yaml:1: adapter: "Slack" is not console, dingtalk, discord, lark, matrix or slack; did you mean slack?`},
 		{"command with slash", "command: /fault\n", nil,
 			`t.yaml:1: command: "/fault": write the word without the slash: fault`},
 		{"command two words", "command: war room\n", nil,
