@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	_ "github.com/warroom/warroom/adapters/console" // the platforms the configs name register themselves
-	"github.com/warroom/warroom/adapters/discord"
 	_ "github.com/warroom/warroom/adapters/dingtalk"
+	"github.com/warroom/warroom/adapters/discord"
 	_ "github.com/warroom/warroom/adapters/lark"
 	_ "github.com/warroom/warroom/adapters/matrix"
 	"github.com/warroom/warroom/adapters/slack"
