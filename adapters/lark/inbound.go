@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	larkevent "github.com/larksuite/oapi-sdk-go/v3/event"
-	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher/callback"
 	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
 
 	"github.com/warroom/warroom/bot"
@@ -29,26 +28,34 @@ type inbound struct {
 	Reaction *bot.Reaction // Channel is empty: Lark names the message only
 	Card     bool          // a card click: its answer is a toast
 	Refuse   string        // a click warroom refuses, with why
+	// CardMessage is a click's message when Lark named no chat: the
+	// chat is looked up (as for reactions).
+	CardMessage string
 }
 
 // emojis are Lark's emoji_type names for the emoji the core knows by
 // character; others go on as their name in lower case ("ok").
+// Lark has two check marks: DONE (the green ✅ box) and CheckMark (✔️);
+// both check in. Keys are upper case: a fake (or a future Lark) may write
+// "Done" or "CHECKMARK".
 var emojis = map[string]string{
-	"DONE":     "✅",
-	"THUMBSUP": "👍",
-	"GLANCE":   "👀",
+	"DONE":      "✅",
+	"CHECKMARK": "✅",
+	"THUMBSUP":  "👍",
+	"GLANCE":    "👀",
 }
 
 // parseEvent reads an event payload (the JSON inside a long-connection
-// frame). botID is the bot's open_id, word the command word. An event
+// frame, frameID its message_id). botID is the bot's open_id, word the
+// command word. An event
 // warroom does not act on is a zero inbound and no error.
-func parseEvent(payload []byte, botID, word string) (inbound, error) {
+func parseEvent(payload []byte, frameID, botID, word string) (inbound, error) {
 	var base larkevent.EventV2Base
 	if err := json.Unmarshal(payload, &base); err != nil {
 		return inbound{}, fmt.Errorf("an event that is not JSON: %w", err)
 	}
 	if base.Header == nil || base.Header.EventType == "" {
-		return inbound{}, errors.New("an event without a header (not the 2.0 schema)")
+		return legacyClick(payload, frameID, word)
 	}
 	switch base.Header.EventType {
 	case EventMessage:
@@ -64,11 +71,16 @@ func parseEvent(payload []byte, botID, word string) (inbound, error) {
 		}
 		return reaction(ev.Event)
 	case EventCardAction:
-		var ev callback.CardActionTriggerEvent
+		var ev struct {
+			Event *cardClick `json:"event"`
+		}
 		if err := json.Unmarshal(payload, &ev); err != nil {
 			return inbound{}, fmt.Errorf("a card click: %w", err)
 		}
-		return click(ev.Event, base.Header.EventID, word)
+		if ev.Event == nil {
+			return inbound{}, errors.New("a card click without its event")
+		}
+		return ev.Event.inbound(base.Header.EventID, word)
 	}
 	return inbound{}, nil
 }
@@ -155,30 +167,11 @@ func reaction(d *larkim.P2MessageReactionCreatedV1Data) (inbound, error) {
 	if user == "" || msg == "" || emoji == "" {
 		return inbound{}, errors.New("a reaction event without a user open_id, message_id or emoji_type")
 	}
-	if e, ok := emojis[emoji]; ok {
+	if e, ok := emojis[strings.ToUpper(emoji)]; ok {
 		emoji = e
 	} else {
 		emoji = strings.ToLower(emoji)
 	}
 	return inbound{ID: "reaction:" + msg + ":" + user + ":" + emoji,
 		Reaction: &bot.Reaction{Message: msg, User: user, Emoji: emoji}}, nil
-}
-
-func click(d *callback.CardActionTriggerRequest, eventID, word string) (inbound, error) {
-	if d == nil || d.Operator == nil || d.Action == nil {
-		return inbound{}, errors.New("a card click without its operator or action")
-	}
-	chat := ""
-	if d.Context != nil {
-		chat = d.Context.OpenChatID
-	}
-	user := d.Operator.OpenID
-	if user == "" || chat == "" || eventID == "" {
-		return inbound{}, errors.New("a card click without an operator open_id, open_chat_id or event_id")
-	}
-	cmd, _ := d.Action.Value[CommandKey].(string)
-	if !strings.HasPrefix(cmd, "/"+word+" ") {
-		return inbound{Card: true, Refuse: "this button is not warroom's, or is from an older version; type the command instead"}, nil
-	}
-	return inbound{ID: "card:" + eventID, Card: true, Message: &bot.Incoming{Channel: chat, User: user, Text: cmd}}, nil
 }

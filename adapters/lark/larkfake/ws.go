@@ -282,6 +282,13 @@ func (p Pushed) Ack(t testing.TB) Ack {
 // in parts frames (1: whole).
 func (s *Server) Push(t testing.TB, payload []byte, parts int) Pushed {
 	t.Helper()
+	return s.PushType(t, larkws.MessageTypeEvent, payload, parts)
+}
+
+// PushType is Push with the frame's type header: "event", or "card" (the
+// legacy card callbacks, which the SDK's client drops unanswered).
+func (s *Server) PushType(t testing.TB, typ larkws.MessageType, payload []byte, parts int) Pushed {
+	t.Helper()
 	s.WaitConnected(t)
 	s.mu.Lock()
 	id := s.id("frame-")
@@ -295,7 +302,7 @@ func (s *Server) Push(t testing.TB, payload []byte, parts int) Pushed {
 		chunk := payload[min(i*size, len(payload)):min((i+1)*size, len(payload))]
 		f := larkws.Frame{Method: int32(larkws.FrameTypeData), Service: ServiceID, Payload: chunk,
 			Headers: []larkws.Header{
-				{Key: larkws.HeaderType, Value: string(larkws.MessageTypeEvent)},
+				{Key: larkws.HeaderType, Value: string(typ)},
 				{Key: larkws.HeaderMessageID, Value: id},
 				{Key: larkws.HeaderSum, Value: strconv.Itoa(parts)},
 				{Key: larkws.HeaderSeq, Value: strconv.Itoa(i)},
