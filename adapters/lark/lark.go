@@ -76,6 +76,7 @@ type Adapter struct {
 	loaded bool            // the bot's chats are listed into names
 	names  map[string]bool // chat names taken among the bot's chats
 	chatOf *recent         // message id → chat id, for reactions
+	link   linkConf        // the long connection's ClientConfig
 	found  adapters.ChannelNames
 }
 

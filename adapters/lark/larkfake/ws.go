@@ -39,6 +39,7 @@ type wsState struct {
 	mute     bool     // pings go unanswered: a dead connection that stays open
 	shutdown bool
 	detached bool // Kick at Close leaves the connection open
+	bare     bool // pongs without the ClientConfig
 }
 
 func (w *wsState) init() {
@@ -79,9 +80,27 @@ func (s *Server) endpoint(w http.ResponseWriter, body map[string]any) {
 		return
 	}
 	u := "ws" + strings.TrimPrefix(s.URL, "http") + "/ws?device_id=fake-device&service_id=" + strconv.Itoa(ServiceID)
-	reply(w, 0, "ok", larkws.Endpoint{Url: u, ClientConfig: &larkws.ClientConfig{
-		ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120}})
+	reply(w, 0, "ok", larkws.Endpoint{Url: u, ClientConfig: &clientConfig})
 }
+
+// BarePongs makes pongs carry no ClientConfig. The SDK's own client needs
+// it under -race: it applies a pong's config (ws/client.go configure,
+// :705) unlocked while its ping loop reads it (:517).
+func (s *Server) BarePongs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ws.bare = true
+}
+
+func (s *Server) bareP() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ws.bare
+}
+
+// clientConfig is what Lark's endpoint answers (and its pongs carry):
+// retry for ever, every 2 minutes, the first within 30 s; ping every 2 minutes.
+var clientConfig = larkws.ClientConfig{ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120}
 
 // DenyHandshake makes the websocket handshake fail as Lark's does: with
 // Handshake-Status status (403 forbidden, 514 auth failed), its message,
@@ -144,7 +163,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 				if mute {
 					continue
 				}
-				pong := larkws.Frame{Method: int32(larkws.FrameTypeControl), Service: f.Service,
+				// Lark's pong carries the ClientConfig (the SDK applies it).
+				var conf []byte
+				if !s.bareP() {
+					conf, _ = json.Marshal(clientConfig)
+				}
+				pong := larkws.Frame{Method: int32(larkws.FrameTypeControl), Service: f.Service, Payload: conf,
 					Headers: []larkws.Header{{Key: larkws.HeaderType, Value: string(larkws.MessageTypePong)}}}
 				_ = s.write(conn, &pong)
 			}
