@@ -128,6 +128,10 @@ func commandText(text string, mentions []*larkim.MentionEvent, botID, word strin
 	// Longest keys first: @_user_1 is a prefix of @_user_10.
 	sort.SliceStable(ms, func(i, j int) bool { return len(deref(ms[i].Key)) > len(deref(ms[j].Key)) })
 	addressed := dm
+	lead := ""
+	if botID == "" { // unknown (see Connect): a mention leading the word is the bot's
+		lead = leadingMention(text, ms, word)
+	}
 	for _, m := range ms {
 		open := ""
 		if m.Id != nil {
@@ -135,7 +139,7 @@ func commandText(text string, mentions []*larkim.MentionEvent, botID, word strin
 		}
 		with := "@" + deref(m.Name)
 		switch {
-		case open != "" && open == botID:
+		case (open != "" && open == botID) || (lead != "" && deref(m.Key) == lead):
 			with, addressed = "", true
 		case open != "":
 			with = "<@" + open + ">"
@@ -147,6 +151,22 @@ func commandText(text string, mentions []*larkim.MentionEvent, botID, word strin
 		text = "/" + word + text[len(first):]
 	}
 	return text
+}
+
+// leadingMention is the key of the mention text starts with when the
+// command word follows it ("@_user_1 fault status"), else "".
+func leadingMention(text string, ms []*larkim.MentionEvent, word string) string {
+	text = strings.TrimSpace(text)
+	for _, m := range ms { // longest keys first
+		k := deref(m.Key)
+		if rest, ok := strings.CutPrefix(text, k); ok {
+			if first, _ := bot.SplitFirst(strings.TrimSpace(rest)); strings.EqualFold(first, word) {
+				return k
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 func reaction(d *larkim.P2MessageReactionCreatedV1Data) (inbound, error) {

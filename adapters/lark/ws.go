@@ -76,7 +76,7 @@ func (e *fatalError) Error() string { return e.msg }
 // Lark refuses the app's credentials.
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	defer a.inflight.Wait()
-	if a.BotID() == "" {
+	if !a.isConnected() {
 		if err := a.Connect(ctx); err != nil {
 			return err
 		}
