@@ -90,8 +90,9 @@ func message(d *larkim.P2MessageReceiveV1Data, botID, word string) (inbound, err
 		return inbound{}, errors.New("a message event without its message or sender")
 	}
 	m, s := d.Message, d.Sender
-	if deref(s.SenderType) != "user" || deref(m.MessageType) != "text" {
-		return inbound{}, nil // bots' messages; images, files, posts
+	typ := deref(m.MessageType)
+	if deref(s.SenderType) != "user" || (typ != "text" && typ != "post") {
+		return inbound{}, nil // bots' messages; images, files, cards
 	}
 	user := ""
 	if s.SenderId != nil {
@@ -101,13 +102,11 @@ func message(d *larkim.P2MessageReceiveV1Data, botID, word string) (inbound, err
 	if user == "" || id == "" || chat == "" {
 		return inbound{}, errors.New("a message event without a sender open_id, message_id or chat_id")
 	}
-	var content struct {
-		Text string `json:"text"`
+	raw, err := messageText(typ, deref(m.Content))
+	if err != nil {
+		return inbound{}, err
 	}
-	if err := json.Unmarshal([]byte(deref(m.Content)), &content); err != nil {
-		return inbound{}, fmt.Errorf("a text message whose content is not JSON: %w", err)
-	}
-	text := commandText(content.Text, m.Mentions, botID, word, deref(m.ChatType) == "p2p")
+	text := commandText(raw, m.Mentions, botID, word, deref(m.ChatType) == "p2p")
 	if text == "" {
 		return inbound{}, nil
 	}

@@ -1,6 +1,7 @@
 package lark
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,4 +70,31 @@ func TestRedeliveredClickIsOneID(t *testing.T) {
 		assert.Equal(t, a.ID, b.ID)
 		assert.NotEmpty(t, a.ID)
 	}
+}
+
+func msgEvent(typ, content string) []byte {
+	c, _ := json.Marshal(content)
+	return []byte(`{"schema":"2.0","header":{"event_id":"ev_m","event_type":"im.message.receive_v1"},"event":{"sender":{"sender_id":{"open_id":"ou_a","union_id":"on_a","user_id":"u_a"},"sender_type":"user","tenant_key":"tk"},"message":{"message_id":"om_m","root_id":"","parent_id":"","create_time":"1","chat_id":"oc_m","chat_type":"group","message_type":"` + typ + `","content":` + string(c) + `,"mentions":[{"key":"@_user_1","id":{"open_id":"ou_bot","union_id":"on_b","user_id":""},"name":"warroom","tenant_key":"tk"}]}}}`)
+}
+
+// TestRichText: a rich-text ("post") message is read as its text, its
+// "at" elements as the mentions they key; bare as events send it, or in a
+// locale; others are not commands.
+func TestRichText(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		`{"title":"","content":[[{"tag":"at","user_id":"@_user_1","user_name":"warroom","style":[]},{"tag":"text","text":" fault update ","style":["bold"]},{"tag":"a","href":"https://x","text":"the graph"}],[{"tag":"text","text":"second line"},{"tag":"img","image_key":"img_1"}]]}`: "/fault update the graph\nsecond line",
+		`{"en_us":{"title":"t","content":[[{"tag":"text","text":"/fault status"}]]}}`: "/fault status",
+	}
+	for content, want := range cases {
+		got, err := parseEvent(msgEvent("post", content), "f", "ou_bot", "fault")
+		require.NoError(t, err, content)
+		require.NotNil(t, got.Message, content)
+		assert.Equal(t, want, got.Message.Text)
+	}
+	_, err := parseEvent(msgEvent("post", `[1,2]`), "f", "ou_bot", "fault")
+	assert.ErrorContains(t, err, "rich-text message whose content does not parse")
+	got, err := parseEvent(msgEvent("image", `{"image_key":"img_1"}`), "f", "ou_bot", "fault")
+	assert.NoError(t, err)
+	assert.Nil(t, got.Message)
 }

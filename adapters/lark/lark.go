@@ -219,13 +219,17 @@ func (a *Adapter) Mention(p bot.Person) string {
 // Wait blocks until the events being handled are.
 func (a *Adapter) Wait() { a.inflight.Wait() }
 
-// apiBase is the API host api_url names, without a trailing slash or the
-// /open-apis path people copy from the docs.
+// apiBase is the API host api_url names (https when it names no scheme),
+// without a trailing slash or the /open-apis path people copy from the docs.
 func apiBase(raw string) (string, error) {
 	if raw == "" {
 		return FeishuURL, nil
 	}
-	u, err := url.Parse(raw)
+	full := raw
+	if !strings.Contains(raw, "://") {
+		full = "https://" + raw // a bare host, as PRODUCT.md writes it: open.feishu.cn
+	}
+	u, err := url.Parse(full)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return "", fmt.Errorf("lark.api_url: %q is not an http(s) URL with a host, such as %s or %s", raw, FeishuURL, LarkURL)
