@@ -189,11 +189,15 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler) (upAt time.Time, e
 
 	parts := map[string][][]byte{}
 	for {
-		_, msg, err := conn.ReadMessage()
+		mt, msg, err := conn.ReadMessage()
 		if err != nil {
 			return upAt, fmt.Errorf("long connection: read: %w", err)
 		}
 		alive()
+		if mt != websocket.BinaryMessage { // frames are binary; the SDK skips others too
+			a.log.Warn("lark: a long-connection message that is not binary; skipped", "type", mt, "bytes", len(msg))
+			continue
+		}
 		var f larkws.Frame
 		if err := f.Unmarshal(msg); err != nil {
 			a.log.Warn("lark: a long-connection frame that does not parse", "err", err)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+	larkws "github.com/larksuite/oapi-sdk-go/v3/ws"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -115,6 +117,12 @@ func TestSplitAndGarbage(t *testing.T) {
 	f, _, rec := running(t)
 	require.Equal(t, 200, f.Push(t, []byte(`{"schema":"2.0"`), 1).Ack(t).Code)
 	require.Equal(t, 200, f.Push(t, []byte(`not json`), 1).Ack(t).Code)
+	// A text message that is a valid frame is still not one: skipped.
+	fr := larkws.Frame{Method: int32(larkws.FrameTypeData), Payload: f.MessageEvent("oc_1", "group", users["bob"], "/fault as text"),
+		Headers: []larkws.Header{{Key: larkws.HeaderType, Value: "event"}, {Key: larkws.HeaderMessageID, Value: "text-1"}}}
+	b, _ := fr.Marshal()
+	f.Garble(t, websocket.TextMessage, b)
+	f.Garble(t, websocket.BinaryMessage, []byte{0xff, 0xff, 0xff})
 	require.Equal(t, 200, f.Push(t, f.MessageEvent("oc_1", "group", users["bob"], "/fault split across frames"), 3).Ack(t).Code)
 	rec.Wait(t, 1)
 	assert.Equal(t, "/fault split across frames", rec.Messages()[0].Text)

@@ -403,3 +403,19 @@ func (s *Server) Click(t testing.TB, chat, message, user, command string) Ack {
 }
 
 func (a Ack) String() string { return fmt.Sprintf("%d %s", a.Code, a.Data) }
+
+// Garble sends a raw websocket message (of websocket.TextMessage, say):
+// not something Lark sends, but what a broken peer or proxy might; for
+// testing that the client shrugs it off.
+func (s *Server) Garble(t testing.TB, messageType int, data []byte) {
+	t.Helper()
+	s.WaitConnected(t)
+	s.mu.Lock()
+	conn := s.ws.conn
+	s.mu.Unlock()
+	s.ws.wmu.Lock()
+	defer s.ws.wmu.Unlock()
+	if err := conn.WriteMessage(messageType, data); err != nil {
+		t.Fatalf("larkfake: garble: %v", err)
+	}
+}
