@@ -38,6 +38,11 @@ func (a *Adapter) dataFrame(ctx context.Context, h bot.Handler, w *frameWriter, 
 		kctx, cancel := context.WithTimeout(ctx, a.cfg.AckWithin)
 		ch, err := a.chatOfMessage(kctx, ev.Reaction.Message)
 		cancel()
+		if err != nil && bot.ErrorCode(err) == bot.ENOTFOUND { // sending it again would not help
+			a.log.Warn("lark: ignoring a reaction to a message the bot cannot read", "message", ev.Reaction.Message, "err", err)
+			a.reply(w, f, http.StatusOK, nil)
+			return
+		}
 		if err != nil {
 			a.log.Warn("lark: a reaction to a message whose chat is unknown; left for Lark to send again", "message", ev.Reaction.Message, "err", err)
 			a.reply(w, f, http.StatusInternalServerError, nil)

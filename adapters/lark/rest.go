@@ -14,13 +14,15 @@ import (
 
 // Lark's error codes that the adapter acts on.
 const (
-	codeTokenInvalid  = 99991663 // tenant_access_token invalid (expired early, rotated)
-	codeTokenInvalid2 = 99991661 // no or malformed Authorization
-	codeTokenExpired  = 99991668
-	codeRateLimited   = 99991400 // "request trigger frequency limit"
-	codeNoScope       = 99991672 // the app lacks a permission (scope)
-	codeAppSecret     = 10014    // app secret invalid
-	codeAppID         = 10003    // app id invalid / not found
+	codeTokenInvalid    = 99991663 // tenant_access_token invalid (expired early, rotated)
+	codeTokenInvalid2   = 99991661 // no or malformed Authorization
+	codeTokenExpired    = 99991668
+	codeRateLimited     = 99991400 // "request trigger frequency limit"
+	codeNoScope         = 99991672 // the app lacks a permission (scope)
+	codeAppSecret       = 10014    // app secret invalid
+	codeAppID           = 10003    // app id invalid / not found
+	codeMessageGone     = 230011   // the message was deleted or is not visible
+	codeMessageRecalled = 230110   // the message was recalled
 )
 
 // maxAttempts bounds the tries of one call: a token refresh, a few waits

@@ -92,7 +92,7 @@ func TestCommandForms(t *testing.T) {
 
 // TestReactionLookup: a reaction to a message this process did not post
 // (a kickoff from before a restart) finds its chat through Lark; one to a
-// message Lark does not know is left for Lark to send again.
+// message Lark does not know is dropped (said in the log).
 func TestReactionLookup(t *testing.T) {
 	t.Parallel()
 	f, _, rec := running(t)
@@ -106,7 +106,18 @@ func TestReactionLookup(t *testing.T) {
 	rec.Wait(t, 1)
 	assert.Equal(t, []bot.Reaction{{Channel: ch.ID, Message: id, User: users["dave"], Emoji: "✅"}}, rec.Reactions())
 
-	assert.Equal(t, 500, f.React(t, "om_nowhere", users["dave"], "DONE").Code)
+	assert.Equal(t, 200, f.React(t, "om_nowhere", users["dave"], "DONE").Code, "gone for good: not sent again")
+	assert.Len(t, rec.Reactions(), 1)
+}
+
+// TestReactionLookupSlow: a lookup that does not answer in time is left
+// for Lark to send again.
+func TestReactionLookupSlow(t *testing.T) {
+	t.Parallel()
+	f, _, rec := running(t, func(c *lark.Config) { c.AckWithin = 20 * time.Millisecond })
+	f.SetLatency(200 * time.Millisecond)
+	assert.Equal(t, 500, f.React(t, "om_elsewhere", users["dave"], "DONE").Code)
+	assert.Zero(t, rec.Count())
 }
 
 // TestSplitAndGarbage: a payload in three frames is one event; frames and
