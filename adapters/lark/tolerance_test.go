@@ -1,11 +1,14 @@
 package lark_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -64,7 +67,7 @@ func TestUnreadableAnswer(t *testing.T) {
 	api := standIn(t, f, false, func(r *http.Response) {
 		if strings.Contains(r.Request.URL.Path, "/im/v1/chats") {
 			r.Header.Set("Content-Type", "text/html")
-			r.Body = readCloser(strings.NewReader("<html>\n<body>502 Bad Gateway</body>\n</html>\n"))
+			r.Body = io.NopCloser(strings.NewReader("<html>\n<body>502 Bad Gateway</body>\n</html>\n"))
 			r.ContentLength = -1
 			r.Header.Del("Content-Length")
 		}
@@ -98,8 +101,28 @@ func TestNoBotInfo(t *testing.T) {
 	assert.Equal(t, "<@"+users["bob"]+"> see this", rec.Messages()[1].Text)
 }
 
-type nopCloser struct{ *strings.Reader }
-
-func (nopCloser) Close() error { return nil }
-
-func readCloser(r *strings.Reader) nopCloser { return nopCloser{r} }
+// TestHTTPWebsocketURL: an endpoint answering an http:// URL (a
+// stand-in's slip; Lark gives wss://) is dialled as ws://.
+func TestHTTPWebsocketURL(t *testing.T) {
+	t.Parallel()
+	f := larkfake.New(t)
+	api := standIn(t, f, false, func(r *http.Response) {
+		if !strings.HasSuffix(r.Request.URL.Path, "/callback/ws/endpoint") {
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		b = bytes.ReplaceAll(b, []byte(`"ws://`), []byte(`"http://`))
+		require.Contains(t, string(b), `"http://`)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		r.ContentLength = int64(len(b))
+		r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	})
+	a := newAdapter(t, f, func(c *lark.Config) { c.APIURL = api })
+	rec := &adaptertest.Recorder{}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, rec) }()
+	defer func() { cancel(); <-done }()
+	require.Equal(t, 200, f.Say(t, "oc_1", users["alice"], "/fault status").Code)
+	rec.Wait(t, 1)
+}

@@ -165,8 +165,14 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler) (upAt time.Time, e
 		return upAt, fmt.Errorf("long connection URL %q: %w", ep.Url, err)
 	}
 	service, _ := strconv.ParseInt(u.Query().Get(larkws.ServiceID), 10, 32)
+	switch u.Scheme { // Lark gives wss; a stand-in may write http(s)
+	case "https":
+		u.Scheme = "wss"
+	case "http":
+		u.Scheme = "ws"
+	}
 	dialer := websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: writeTimeout}
-	conn, resp, err := dialer.DialContext(ctx, ep.Url, nil)
+	conn, resp, err := dialer.DialContext(ctx, u.String(), nil)
 	if err != nil {
 		return upAt, handshakeError(resp, err)
 	}
@@ -238,6 +244,9 @@ func handshakeError(resp *http.Response, err error) error {
 	auth, _ := strconv.Atoi(resp.Header.Get(larkws.HeaderHandshakeAuthErrCode))
 	if code == larkws.Forbidden || (code == larkws.AuthFailed && auth == larkws.ExceedConnLimit) {
 		return &fatalError{fmt.Sprintf("lark refused the long connection (%d %s)", code, msg)}
+	}
+	if resp.Header.Get(larkws.HeaderHandshakeStatus) == "" {
+		return fmt.Errorf("long connection: dial: HTTP %d: %w", resp.StatusCode, err)
 	}
 	return fmt.Errorf("long connection: dial: %d %s: %w", code, msg, err)
 }
