@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	larkws "github.com/larksuite/oapi-sdk-go/v3/ws"
+
 	"github.com/warroom/warroom/adapters/lark/larkfake"
 	"github.com/warroom/warroom/bot"
 )
@@ -68,4 +70,27 @@ func TestWireFormats(t *testing.T) {
 	assert.Contains(t, card, "elements")
 	assert.Equal(t, "text", calls[5].Body["msg_type"])
 	assert.JSONEq(t, `{"text":"hi"}`, calls[5].Body["content"].(string))
+}
+
+// TestAckFrame: an event is answered as the SDK answers it (ws/client.go
+// handleDataFrame): the same frame, method, service and headers (type,
+// message_id, sum, seq, trace_id) kept, biz_rt added, the payload
+// {"code":200,"headers":null,"data":null}.
+func TestAckFrame(t *testing.T) {
+	t.Parallel()
+	f, _, rec := running(t)
+	p := f.Push(t, f.MessageEvent("oc_1", "group", users["alice"], "/fault status"), 2)
+	ack := p.Ack(t)
+	rec.Wait(t, 1)
+	fr := ack.Frame
+	assert.Equal(t, int32(larkws.FrameTypeData), fr.Method)
+	assert.Equal(t, int32(larkfake.ServiceID), fr.Service)
+	hs := larkws.Headers(fr.Headers)
+	assert.Equal(t, "event", hs.GetString(larkws.HeaderType))
+	assert.Equal(t, p.ID, hs.GetString(larkws.HeaderMessageID))
+	assert.Equal(t, "2", hs.GetString(larkws.HeaderSum))
+	assert.Equal(t, "1", hs.GetString(larkws.HeaderSeq), "the last part's frame, as the SDK's")
+	assert.Equal(t, "trace-"+p.ID, hs.GetString(larkws.HeaderTraceID))
+	assert.NotEmpty(t, hs.GetString(larkws.HeaderBizRt))
+	assert.JSONEq(t, `{"code":200,"headers":null,"data":null}`, string(fr.Payload))
 }

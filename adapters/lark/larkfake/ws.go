@@ -24,6 +24,9 @@ const ServiceID = 7
 type Ack struct {
 	Code int    // 200 handled, 500 send again
 	Data []byte // a card click's answer (the toast JSON)
+	// Frame is the answering frame: the pushed one, its headers kept
+	// (biz_rt added), its payload the response.
+	Frame larkws.Frame
 }
 
 type wsState struct {
@@ -181,7 +184,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		if ch != nil {
 			select {
-			case ch <- Ack{Code: resp.StatusCode, Data: resp.Data}:
+			case ch <- Ack{Code: resp.StatusCode, Data: resp.Data, Frame: f}:
 			default:
 			}
 		}
