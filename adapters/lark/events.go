@@ -17,15 +17,17 @@ import (
 func (a *Adapter) dataFrame(ctx context.Context, h bot.Handler, w *frameWriter, f larkws.Frame, parts map[string][][]byte) {
 	hs := larkws.Headers(f.Headers)
 	id := hs.GetString(larkws.HeaderMessageID)
-	if t := larkws.MessageType(hs.GetString(larkws.HeaderType)); t != larkws.MessageTypeEvent {
-		a.reply(w, f, http.StatusOK, nil) // the legacy "card" type: cards come as events
+	if t := larkws.MessageType(hs.GetString(larkws.HeaderType)); t != larkws.MessageTypeEvent && t != larkws.MessageTypeCard {
+		a.reply(w, f, http.StatusOK, nil) // nothing warroom knows
 		return
 	}
 	payload, whole := combine(parts, id, hs.GetInt(larkws.HeaderSum), hs.GetInt(larkws.HeaderSeq), f.Payload)
 	if !whole {
 		return
 	}
-	ev, err := parseEvent(payload, a.BotID(), a.cfg.Command)
+	// "card" frames (legacy card callbacks; the SDK drops them) are
+	// parsed too: a click is a click.
+	ev, err := parseEvent(payload, id, a.BotID(), a.cfg.Command)
 	if err != nil {
 		// Sending it again would not make it readable: answered, and said.
 		a.log.Warn("lark: ignoring an event that does not parse", "frame", id, "err", err)
@@ -36,12 +38,28 @@ func (a *Adapter) dataFrame(ctx context.Context, h bot.Handler, w *frameWriter, 
 		kctx, cancel := context.WithTimeout(ctx, a.cfg.AckWithin)
 		ch, err := a.chatOfMessage(kctx, ev.Reaction.Message)
 		cancel()
+		if err != nil && bot.ErrorCode(err) == bot.ENOTFOUND { // sending it again would not help
+			a.log.Warn("lark: ignoring a reaction to a message the bot cannot read", "message", ev.Reaction.Message, "err", err)
+			a.reply(w, f, http.StatusOK, nil)
+			return
+		}
 		if err != nil {
 			a.log.Warn("lark: a reaction to a message whose chat is unknown; left for Lark to send again", "message", ev.Reaction.Message, "err", err)
 			a.reply(w, f, http.StatusInternalServerError, nil)
 			return
 		}
 		ev.Reaction.Channel = ch
+	}
+	if ev.CardMessage != "" {
+		kctx, cancel := context.WithTimeout(ctx, a.cfg.AckWithin)
+		ch, err := a.chatOfMessage(kctx, ev.CardMessage)
+		cancel()
+		if err != nil {
+			a.log.Warn("lark: a card click naming no chat, on a message whose chat is unknown", "message", ev.CardMessage, "err", err)
+			a.reply(w, f, http.StatusOK, toast(ev, "error", "warroom could not tell which chat this card is in; type the command instead"))
+			return
+		}
+		ev.Message.Channel = ch
 	}
 	if ev.Message == nil && ev.Reaction == nil {
 		a.reply(w, f, http.StatusOK, toast(ev, "error", ev.Refuse))

@@ -14,7 +14,7 @@ const fuzzBot = "ou_b0000000000000000000000000000b07"
 func FuzzParseEvent(f *testing.F) {
 	f.Add([]byte(`{"schema":"2.0","header":{"event_id":"e1","event_type":"im.message.receive_v1"},"event":{"sender":{"sender_id":{"open_id":"ou_a"},"sender_type":"user"},"message":{"message_id":"om_1","chat_id":"oc_1","chat_type":"group","message_type":"text","content":"{\"text\":\"@_user_1 fault status\"}","mentions":[{"key":"@_user_1","id":{"open_id":"` + fuzzBot + `"}}]}}}`))
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		ev, err := parseEvent(payload, fuzzBot, "fault")
+		ev, err := parseEvent(payload, "frame-1", fuzzBot, "fault")
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("a multi-line error: %q", err)
@@ -24,7 +24,7 @@ func FuzzParseEvent(f *testing.F) {
 		if ev.Message != nil && ev.Reaction != nil {
 			t.Fatalf("both a message and a reaction: %+v", ev)
 		}
-		if m := ev.Message; m != nil && (m.Channel == "" || m.User == "" || m.Text == "" || ev.ID == "") {
+		if m := ev.Message; m != nil && ((m.Channel == "") == (ev.CardMessage == "") || m.User == "" || m.Text == "" || ev.ID == "") {
 			t.Fatalf("a message without its chat, user, text or id: %+v %+v", ev, m)
 		}
 		if r := ev.Reaction; r != nil && (r.Message == "" || r.User == "" || r.Emoji == "" || ev.ID == "") {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	larkevent "github.com/larksuite/oapi-sdk-go/v3/event"
-	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher/callback"
 	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
 
 	"github.com/warroom/warroom/bot"
@@ -29,26 +28,34 @@ type inbound struct {
 	Reaction *bot.Reaction // Channel is empty: Lark names the message only
 	Card     bool          // a card click: its answer is a toast
 	Refuse   string        // a click warroom refuses, with why
+	// CardMessage is a click's message when Lark named no chat: the
+	// chat is looked up (as for reactions).
+	CardMessage string
 }
 
 // emojis are Lark's emoji_type names for the emoji the core knows by
 // character; others go on as their name in lower case ("ok").
+// Lark has two check marks: DONE (the green ✅ box) and CheckMark (✔️);
+// both check in. Keys are upper case: a fake (or a future Lark) may write
+// "Done" or "CHECKMARK".
 var emojis = map[string]string{
-	"DONE":     "✅",
-	"THUMBSUP": "👍",
-	"GLANCE":   "👀",
+	"DONE":      "✅",
+	"CHECKMARK": "✅",
+	"THUMBSUP":  "👍",
+	"GLANCE":    "👀",
 }
 
 // parseEvent reads an event payload (the JSON inside a long-connection
-// frame). botID is the bot's open_id, word the command word. An event
+// frame, frameID its message_id). botID is the bot's open_id, word the
+// command word. An event
 // warroom does not act on is a zero inbound and no error.
-func parseEvent(payload []byte, botID, word string) (inbound, error) {
+func parseEvent(payload []byte, frameID, botID, word string) (inbound, error) {
 	var base larkevent.EventV2Base
 	if err := json.Unmarshal(payload, &base); err != nil {
 		return inbound{}, fmt.Errorf("an event that is not JSON: %w", err)
 	}
 	if base.Header == nil || base.Header.EventType == "" {
-		return inbound{}, errors.New("an event without a header (not the 2.0 schema)")
+		return legacyClick(payload, frameID, word)
 	}
 	switch base.Header.EventType {
 	case EventMessage:
@@ -64,11 +71,16 @@ func parseEvent(payload []byte, botID, word string) (inbound, error) {
 		}
 		return reaction(ev.Event)
 	case EventCardAction:
-		var ev callback.CardActionTriggerEvent
+		var ev struct {
+			Event *cardClick `json:"event"`
+		}
 		if err := json.Unmarshal(payload, &ev); err != nil {
 			return inbound{}, fmt.Errorf("a card click: %w", err)
 		}
-		return click(ev.Event, base.Header.EventID, word)
+		if ev.Event == nil {
+			return inbound{}, errors.New("a card click without its event")
+		}
+		return ev.Event.inbound(base.Header.EventID, word)
 	}
 	return inbound{}, nil
 }
@@ -78,8 +90,9 @@ func message(d *larkim.P2MessageReceiveV1Data, botID, word string) (inbound, err
 		return inbound{}, errors.New("a message event without its message or sender")
 	}
 	m, s := d.Message, d.Sender
-	if deref(s.SenderType) != "user" || deref(m.MessageType) != "text" {
-		return inbound{}, nil // bots' messages; images, files, posts
+	typ := deref(m.MessageType)
+	if deref(s.SenderType) != "user" || (typ != "text" && typ != "post") {
+		return inbound{}, nil // bots' messages; images, files, cards
 	}
 	user := ""
 	if s.SenderId != nil {
@@ -89,13 +102,11 @@ func message(d *larkim.P2MessageReceiveV1Data, botID, word string) (inbound, err
 	if user == "" || id == "" || chat == "" {
 		return inbound{}, errors.New("a message event without a sender open_id, message_id or chat_id")
 	}
-	var content struct {
-		Text string `json:"text"`
+	raw, err := messageText(typ, deref(m.Content))
+	if err != nil {
+		return inbound{}, err
 	}
-	if err := json.Unmarshal([]byte(deref(m.Content)), &content); err != nil {
-		return inbound{}, fmt.Errorf("a text message whose content is not JSON: %w", err)
-	}
-	text := commandText(content.Text, m.Mentions, botID, word, deref(m.ChatType) == "p2p")
+	text := commandText(raw, m.Mentions, botID, word, deref(m.ChatType) == "p2p")
 	if text == "" {
 		return inbound{}, nil
 	}
@@ -116,6 +127,10 @@ func commandText(text string, mentions []*larkim.MentionEvent, botID, word strin
 	// Longest keys first: @_user_1 is a prefix of @_user_10.
 	sort.SliceStable(ms, func(i, j int) bool { return len(deref(ms[i].Key)) > len(deref(ms[j].Key)) })
 	addressed := dm
+	lead := ""
+	if botID == "" { // unknown (see Connect): a mention leading the word is the bot's
+		lead = leadingMention(text, ms, word)
+	}
 	for _, m := range ms {
 		open := ""
 		if m.Id != nil {
@@ -123,7 +138,7 @@ func commandText(text string, mentions []*larkim.MentionEvent, botID, word strin
 		}
 		with := "@" + deref(m.Name)
 		switch {
-		case open != "" && open == botID:
+		case (open != "" && open == botID) || (lead != "" && deref(m.Key) == lead):
 			with, addressed = "", true
 		case open != "":
 			with = "<@" + open + ">"
@@ -135,6 +150,22 @@ func commandText(text string, mentions []*larkim.MentionEvent, botID, word strin
 		text = "/" + word + text[len(first):]
 	}
 	return text
+}
+
+// leadingMention is the key of the mention text starts with when the
+// command word follows it ("@_user_1 fault status"), else "".
+func leadingMention(text string, ms []*larkim.MentionEvent, word string) string {
+	text = strings.TrimSpace(text)
+	for _, m := range ms { // longest keys first
+		k := deref(m.Key)
+		if rest, ok := strings.CutPrefix(text, k); ok {
+			if first, _ := bot.SplitFirst(strings.TrimSpace(rest)); strings.EqualFold(first, word) {
+				return k
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 func reaction(d *larkim.P2MessageReactionCreatedV1Data) (inbound, error) {
@@ -155,30 +186,11 @@ func reaction(d *larkim.P2MessageReactionCreatedV1Data) (inbound, error) {
 	if user == "" || msg == "" || emoji == "" {
 		return inbound{}, errors.New("a reaction event without a user open_id, message_id or emoji_type")
 	}
-	if e, ok := emojis[emoji]; ok {
+	if e, ok := emojis[strings.ToUpper(emoji)]; ok {
 		emoji = e
 	} else {
 		emoji = strings.ToLower(emoji)
 	}
 	return inbound{ID: "reaction:" + msg + ":" + user + ":" + emoji,
 		Reaction: &bot.Reaction{Message: msg, User: user, Emoji: emoji}}, nil
-}
-
-func click(d *callback.CardActionTriggerRequest, eventID, word string) (inbound, error) {
-	if d == nil || d.Operator == nil || d.Action == nil {
-		return inbound{}, errors.New("a card click without its operator or action")
-	}
-	chat := ""
-	if d.Context != nil {
-		chat = d.Context.OpenChatID
-	}
-	user := d.Operator.OpenID
-	if user == "" || chat == "" || eventID == "" {
-		return inbound{}, errors.New("a card click without an operator open_id, open_chat_id or event_id")
-	}
-	cmd, _ := d.Action.Value[CommandKey].(string)
-	if !strings.HasPrefix(cmd, "/"+word+" ") {
-		return inbound{Card: true, Refuse: "this button is not warroom's, or is from an older version; type the command instead"}, nil
-	}
-	return inbound{ID: "card:" + eventID, Card: true, Message: &bot.Incoming{Channel: chat, User: user, Text: cmd}}, nil
 }

@@ -67,8 +67,9 @@ type Adapter struct {
 	log    *slog.Logger
 	tokens *tokenCache
 
-	botMu sync.Mutex
-	botID string // the bot's open_id, from bot/v3/info
+	botMu     sync.Mutex
+	botID     string // the bot's open_id, from bot/v3/info
+	connected bool   // Connect succeeded
 
 	inflight sync.WaitGroup // events being handled
 
@@ -76,6 +77,7 @@ type Adapter struct {
 	loaded bool            // the bot's chats are listed into names
 	names  map[string]bool // chat names taken among the bot's chats
 	chatOf *recent         // message id → chat id, for reactions
+	link   linkConf        // the long connection's ClientConfig
 	found  adapters.ChannelNames
 }
 
@@ -121,7 +123,7 @@ func New(cfg Config) (*Adapter, error) {
 	cli := lark.NewClient(cfg.AppID, cfg.AppSecret,
 		lark.WithOpenBaseUrl(base),
 		lark.WithEnableTokenCache(false), // ours: see tokenCache
-		lark.WithHttpClient(cfg.HTTPClient),
+		lark.WithHttpClient(withJSONBodies(cfg.HTTPClient)),
 		lark.WithLogger(sdkLogger{cfg.Log}),
 		lark.WithLogLevel(larkcore.LogLevelWarn))
 	a := &Adapter{cfg: cfg, base: base, cli: cli, hc: cfg.HTTPClient, log: cfg.Log,
@@ -132,33 +134,60 @@ func New(cfg Config) (*Adapter, error) {
 
 // Connect checks the credentials: a tenant token, then the bot's own info
 // (its open_id, to tell its mentions apart). A rejected app id or secret
-// is an error naming them.
+// is an error naming them. A server without bot/v3/info (a stand-in for
+// Lark) is a warning: without the bot's open_id, a mention leading a
+// command is taken for the bot's.
 func (a *Adapter) Connect(ctx context.Context) error {
 	var info struct {
 		larkcore.CodeError
-		Bot struct {
-			OpenID  string `json:"open_id"`
-			AppName string `json:"app_name"`
-		} `json:"bot"`
+		Bot *botInfo `json:"bot"`
+		// Data is where every other API answers; taken if bot is absent.
+		Data *struct {
+			Bot *botInfo `json:"bot"`
+		} `json:"data"`
 	}
+	missing := ""
 	err := a.do(ctx, "read the bot's info (is the bot feature enabled?)", func(o larkcore.RequestOptionFunc) (*larkcore.CodeError, error) {
 		resp, err := a.cli.Get(ctx, "/open-apis/bot/v3/info", nil, larkcore.AccessTokenTypeTenant, o)
 		if err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(resp.RawBody, &info); err != nil {
-			return nil, fmt.Errorf("bot/v3/info answered %d with no JSON: %w", resp.StatusCode, err)
+			missing = fmt.Sprintf("GET /open-apis/bot/v3/info answered %d, not JSON", resp.StatusCode)
+			return nil, nil
 		}
 		return &info.CodeError, nil
 	})
 	if err != nil {
 		return err
 	}
+	b := info.Bot
+	if b == nil && info.Data != nil {
+		b = info.Data.Bot
+	}
+	if b == nil || b.OpenID == "" {
+		if missing == "" {
+			missing = "GET /open-apis/bot/v3/info answered no bot.open_id"
+		}
+		a.log.Warn("lark: the bot's own open_id is unknown; a mention leading a command is taken for the bot's", "why", missing)
+		b = &botInfo{}
+	}
 	a.botMu.Lock()
-	a.botID = info.Bot.OpenID
+	a.botID, a.connected = b.OpenID, true
 	a.botMu.Unlock()
-	a.log.Debug("lark: connected", "bot", info.Bot.AppName, "open_id", info.Bot.OpenID)
+	a.log.Debug("lark: connected", "bot", b.AppName, "open_id", b.OpenID)
 	return nil
+}
+
+type botInfo struct {
+	OpenID  string `json:"open_id"`
+	AppName string `json:"app_name"`
+}
+
+func (a *Adapter) isConnected() bool {
+	a.botMu.Lock()
+	defer a.botMu.Unlock()
+	return a.connected
 }
 
 // BotID is the bot's open_id ("" before Connect).
@@ -190,13 +219,17 @@ func (a *Adapter) Mention(p bot.Person) string {
 // Wait blocks until the events being handled are.
 func (a *Adapter) Wait() { a.inflight.Wait() }
 
-// apiBase is the API host api_url names, without a trailing slash or the
-// /open-apis path people copy from the docs.
+// apiBase is the API host api_url names (https when it names no scheme),
+// without a trailing slash or the /open-apis path people copy from the docs.
 func apiBase(raw string) (string, error) {
 	if raw == "" {
 		return FeishuURL, nil
 	}
-	u, err := url.Parse(raw)
+	full := raw
+	if !strings.Contains(raw, "://") {
+		full = "https://" + raw // a bare host, as PRODUCT.md writes it: open.feishu.cn
+	}
+	u, err := url.Parse(full)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return "", fmt.Errorf("lark.api_url: %q is not an http(s) URL with a host, such as %s or %s", raw, FeishuURL, LarkURL)

@@ -142,6 +142,7 @@ func (a *Adapter) chatOfMessage(ctx context.Context, messageID string) (string, 
 		return ch, nil
 	}
 	var chat string
+	refused := false
 	err := a.do(ctx, "read a reacted-to message (scope im:message:readonly)", func(o larkcore.RequestOptionFunc) (*larkcore.CodeError, error) {
 		resp, err := a.cli.Im.V1.Message.Get(ctx, larkim.NewGetMessageReqBuilder().MessageId(messageID).Build(), o)
 		if err != nil {
@@ -150,8 +151,12 @@ func (a *Adapter) chatOfMessage(ctx context.Context, messageID string) (string, 
 		if resp.Data != nil && len(resp.Data.Items) > 0 && resp.Data.Items[0] != nil {
 			chat = deref(resp.Data.Items[0].ChatId)
 		}
+		refused = permanent(resp.StatusCode, resp.Code)
 		return &resp.CodeError, nil
 	})
+	if err != nil && refused {
+		return "", bot.Errorf(bot.ENOTFOUND, "%s", err.Error())
+	}
 	if err != nil {
 		return "", err
 	}
@@ -160,4 +165,16 @@ func (a *Adapter) chatOfMessage(ctx context.Context, messageID string) (string, 
 	}
 	a.chatOf.put(messageID, chat)
 	return chat, nil
+}
+
+// permanent: Lark refused a call for good (a 4xx, or a message that is
+// gone or not visible to the bot), not for a token or a rate limit.
+func permanent(status, code int) bool {
+	switch code {
+	case 0, codeTokenInvalid, codeTokenInvalid2, codeTokenExpired, codeRateLimited:
+		return false
+	case codeMessageGone, codeMessageRecalled, codeNoScope:
+		return true
+	}
+	return status >= 400 && status < 500
 }

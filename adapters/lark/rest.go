@@ -14,13 +14,15 @@ import (
 
 // Lark's error codes that the adapter acts on.
 const (
-	codeTokenInvalid  = 99991663 // tenant_access_token invalid (expired early, rotated)
-	codeTokenInvalid2 = 99991661 // no or malformed Authorization
-	codeTokenExpired  = 99991668
-	codeRateLimited   = 99991400 // "request trigger frequency limit"
-	codeNoScope       = 99991672 // the app lacks a permission (scope)
-	codeAppSecret     = 10014    // app secret invalid
-	codeAppID         = 10003    // app id invalid / not found
+	codeTokenInvalid    = 99991663 // tenant_access_token invalid (expired early, rotated)
+	codeTokenInvalid2   = 99991661 // no or malformed Authorization
+	codeTokenExpired    = 99991668
+	codeRateLimited     = 99991400 // "request trigger frequency limit"
+	codeNoScope         = 99991672 // the app lacks a permission (scope)
+	codeAppSecret       = 10014    // app secret invalid
+	codeAppID           = 10003    // app id invalid / not found
+	codeMessageGone     = 230011   // the message was deleted or is not visible
+	codeMessageRecalled = 230110   // the message was recalled
 )
 
 // maxAttempts bounds the tries of one call: a token refresh, a few waits
@@ -67,7 +69,7 @@ func (a *Adapter) fetchToken(ctx context.Context) (string, time.Duration, error)
 	resp, err := a.cli.GetTenantAccessTokenBySelfBuiltApp(ctx, &larkcore.SelfBuiltTenantAccessTokenReq{
 		AppID: a.cfg.AppID, AppSecret: a.cfg.AppSecret})
 	if err != nil {
-		return "", 0, bot.Errorf(bot.EUNAVAILABLE, "lark: getting a tenant token from %s: %v", a.base, err)
+		return "", 0, bot.Errorf(bot.EUNAVAILABLE, "lark: getting a tenant token from %s: %s", a.base, oneLine(err.Error()))
 	}
 	switch {
 	case resp.Code == codeAppID || resp.Code == codeAppSecret:
@@ -100,7 +102,7 @@ func (a *Adapter) do(ctx context.Context, what string, call func(larkcore.Reques
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return bot.Errorf(bot.EUNAVAILABLE, "lark could not %s: %v", what, err)
+			return bot.Errorf(bot.EUNAVAILABLE, "lark could not %s: %s", what, oneLine(err.Error()))
 		}
 		if ce == nil || ce.Code == 0 {
 			return nil
@@ -123,7 +125,7 @@ func (a *Adapter) do(ctx context.Context, what string, call func(larkcore.Reques
 // apiError is Lark's refusal as one line, with the permission to grant
 // when that is what is missing.
 func apiError(what string, ce *larkcore.CodeError) error {
-	msg := fmt.Sprintf("lark refused to %s: %d %s", what, ce.Code, ce.Msg)
+	msg := fmt.Sprintf("lark refused to %s: %d %s", what, ce.Code, oneLine(ce.Msg))
 	if ce.Err != nil {
 		var scopes []string
 		for _, v := range ce.Err.PermissionViolations {

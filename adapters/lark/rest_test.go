@@ -92,7 +92,9 @@ func TestAPIURLForms(t *testing.T) {
 		})
 	}
 	_, err := lark.New(lark.Config{AppID: "cli_x", AppSecret: "s", APIURL: "open.feishu.cn"})
-	assert.ErrorContains(t, err, `lark.api_url: "open.feishu.cn" is not an http(s) URL`)
+	assert.NoError(t, err, "a bare host is https")
+	_, err = lark.New(lark.Config{AppID: "cli_x", AppSecret: "s", APIURL: "ftp://open.feishu.cn"})
+	assert.ErrorContains(t, err, `lark.api_url: "ftp://open.feishu.cn" is not an http(s) URL`)
 }
 
 // TestChatNames: a name taken by a chat the bot was in before this process

@@ -20,12 +20,14 @@ import (
 // reference for the protocol, connects to larkfake, decodes its message,
 // reaction and card-click frames into the SDK's event types, and answers
 // them as the adapter does (200; a click's toast in data). The client is
-// never closed, nor its connection dropped: either races in the SDK (see
-// ws.go); both end with the test binary.
+// never closed, nor its connection dropped, nor given a pong's config:
+// each races in the SDK (see ws.go, larkfake.BarePongs); all end with the
+// test binary.
 func TestFakeSpeaksTheSDKsProtocol(t *testing.T) {
 	t.Parallel()
 	f := larkfake.New(t)
 	f.Detach()
+	f.BarePongs()
 	msgs := make(chan *larkim.P2MessageReceiveV1, 1)
 	reacts := make(chan *larkim.P2MessageReactionCreatedV1, 1)
 	d := dispatcher.NewEventDispatcher("", "").

@@ -9,7 +9,9 @@ package lark
 // larkfake, a dropped connection (or Close) reports a DATA RACE between
 // disconnect's writes of c.conn and c.connID under its lock
 // (ws/client.go:360-364) and unlocked reads of them (c.connID in fmtLog,
-// :698, from the goroutines handling events; c.conn in disconnect, :344).
+// :698, from the goroutines handling events; c.conn in disconnect, :344),
+// and a pong's ClientConfig is applied (configure, :705) while its ping
+// loop reads it (:517).
 // Nor can it leave an event unanswered when the store could not keep it.
 // The protocol is small, so this file speaks it (as the SDK's
 // ws/client.go does, v3.9.2; sdkfake_test.go checks that the SDK's client
@@ -25,10 +27,15 @@ package lark
 //     It is answered with the same frame whose payload is
 //     {"code":200,"data":base64(answer)}; Lark sends the event again when
 //     no 200 comes.
-//  4. We send a ping frame every PingInterval; Lark answers pong.
+//  4. We send a ping frame every PingInterval; Lark answers pong, whose
+//     payload may be a new ClientConfig.
 //
 // Every lost connection is replaced, after a backoff; an event is
-// answered 200 only once it is kept (bot.Keep), so none is lost.
+// answered 200 only once it is kept (bot.Keep), so none is lost. Of
+// ClientConfig (see conf.go), PingInterval sets the pings,
+// ReconnectNonce spreads the first reconnect, ReconnectInterval caps the
+// backoff; ReconnectCount (the SDK gives up after it) only makes the log
+// louder: a war-room bot that stops listening is worse than one retrying.
 
 import (
 	"bytes"
@@ -69,7 +76,7 @@ func (e *fatalError) Error() string { return e.msg }
 // Lark refuses the app's credentials.
 func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	defer a.inflight.Wait()
-	if a.BotID() == "" {
+	if !a.isConnected() {
 		if err := a.Connect(ctx); err != nil {
 			return err
 		}
@@ -87,8 +94,11 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		if !upAt.IsZero() && a.cfg.Clock.Now().Sub(upAt) >= stableAfter {
 			fails = 0
 		}
-		wait := backoff(fails)
+		wait := a.link.wait(fails)
 		fails++
+		if a.link.exhausted(fails) {
+			a.log.Error("lark: still no long connection after the retries Lark allows (ClientConfig.ReconnectCount); warroom keeps trying", "attempts", fails, "err", err)
+		}
 		a.log.Warn("lark: long connection lost; reconnecting", "err", err, "attempt", fails, "wait", wait)
 		if wait > 0 && a.cfg.Sleep(ctx, wait) != nil {
 			return ctx.Err()
@@ -96,14 +106,16 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 }
 
-func backoff(fails int) time.Duration {
+// backoff is the wait before try fails+1: none at first, then doubling
+// from backoffMin up to most.
+func backoff(fails int, most time.Duration) time.Duration {
 	if fails == 0 {
 		return 0
 	}
-	if fails > 7 {
-		return backoffMax
+	if fails > 16 {
+		return most
 	}
-	return min(backoffMin<<(fails-1), backoffMax)
+	return min(backoffMin<<(fails-1), most)
 }
 
 // endpoint asks Lark where to connect.
@@ -137,6 +149,7 @@ func (a *Adapter) endpoint(ctx context.Context) (*larkws.Endpoint, error) {
 	case ep.Data == nil || ep.Data.Url == "":
 		return nil, errors.New("long connection endpoint answered no URL")
 	}
+	a.link.update(ep.Data.ClientConfig)
 	return ep.Data, nil
 }
 
@@ -152,8 +165,14 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler) (upAt time.Time, e
 		return upAt, fmt.Errorf("long connection URL %q: %w", ep.Url, err)
 	}
 	service, _ := strconv.ParseInt(u.Query().Get(larkws.ServiceID), 10, 32)
+	switch u.Scheme { // Lark gives wss; a stand-in may write http(s)
+	case "https":
+		u.Scheme = "wss"
+	case "http":
+		u.Scheme = "ws"
+	}
 	dialer := websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: writeTimeout}
-	conn, resp, err := dialer.DialContext(ctx, ep.Url, nil)
+	conn, resp, err := dialer.DialContext(ctx, u.String(), nil)
 	if err != nil {
 		return upAt, handshakeError(resp, err)
 	}
@@ -169,41 +188,45 @@ func (a *Adapter) session(ctx context.Context, h bot.Handler) (upAt time.Time, e
 	defer stop()
 
 	timeout := a.cfg.SocketTimeout
-	ping := timeout / 3
-	if ep.ClientConfig != nil && ep.ClientConfig.PingInterval > 0 {
-		ping = min(ping, time.Duration(ep.ClientConfig.PingInterval)*time.Second)
-	}
 	alive := func() { _ = conn.SetReadDeadline(time.Now().Add(timeout)) }
 	alive()
-	go a.pings(done, w, int32(service), ping)
+	reping := make(chan time.Duration, 1)
+	go a.pings(done, w, int32(service), a.link.ping(timeout), reping)
 
 	parts := map[string][][]byte{}
 	for {
-		_, msg, err := conn.ReadMessage()
+		mt, msg, err := conn.ReadMessage()
 		if err != nil {
 			return upAt, fmt.Errorf("long connection: read: %w", err)
 		}
 		alive()
+		if mt != websocket.BinaryMessage { // frames are binary; the SDK skips others too
+			a.log.Warn("lark: a long-connection message that is not binary; skipped", "type", mt, "bytes", len(msg))
+			continue
+		}
 		var f larkws.Frame
 		if err := f.Unmarshal(msg); err != nil {
 			a.log.Warn("lark: a long-connection frame that does not parse", "err", err)
 			continue
 		}
 		if larkws.FrameType(f.Method) != larkws.FrameTypeData {
-			continue // pong (its ClientConfig is not followed: our ping interval stands)
+			a.control(f, timeout, reping)
+			continue
 		}
 		a.dataFrame(ctx, h, w, f, parts)
 	}
 }
 
-// pings sends a ping frame every d until done.
-func (a *Adapter) pings(done <-chan struct{}, w *frameWriter, service int32, d time.Duration) {
+// pings sends a ping frame every d until done; reping changes d.
+func (a *Adapter) pings(done <-chan struct{}, w *frameWriter, service int32, d time.Duration, reping <-chan time.Duration) {
 	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-done:
 			return
+		case d := <-reping:
+			t.Reset(d)
 		case <-t.C:
 			if err := w.write(larkws.NewPingFrame(service)); err != nil {
 				a.log.Debug("lark: ping", "err", err)
@@ -221,6 +244,9 @@ func handshakeError(resp *http.Response, err error) error {
 	auth, _ := strconv.Atoi(resp.Header.Get(larkws.HeaderHandshakeAuthErrCode))
 	if code == larkws.Forbidden || (code == larkws.AuthFailed && auth == larkws.ExceedConnLimit) {
 		return &fatalError{fmt.Sprintf("lark refused the long connection (%d %s)", code, msg)}
+	}
+	if resp.Header.Get(larkws.HeaderHandshakeStatus) == "" {
+		return fmt.Errorf("long connection: dial: HTTP %d: %w", resp.StatusCode, err)
 	}
 	return fmt.Errorf("long connection: dial: %d %s: %w", code, msg, err)
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+	larkws "github.com/larksuite/oapi-sdk-go/v3/ws"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -90,7 +92,7 @@ func TestCommandForms(t *testing.T) {
 
 // TestReactionLookup: a reaction to a message this process did not post
 // (a kickoff from before a restart) finds its chat through Lark; one to a
-// message Lark does not know is left for Lark to send again.
+// message Lark does not know is dropped (said in the log).
 func TestReactionLookup(t *testing.T) {
 	t.Parallel()
 	f, _, rec := running(t)
@@ -104,7 +106,18 @@ func TestReactionLookup(t *testing.T) {
 	rec.Wait(t, 1)
 	assert.Equal(t, []bot.Reaction{{Channel: ch.ID, Message: id, User: users["dave"], Emoji: "✅"}}, rec.Reactions())
 
-	assert.Equal(t, 500, f.React(t, "om_nowhere", users["dave"], "DONE").Code)
+	assert.Equal(t, 200, f.React(t, "om_nowhere", users["dave"], "DONE").Code, "gone for good: not sent again")
+	assert.Len(t, rec.Reactions(), 1)
+}
+
+// TestReactionLookupSlow: a lookup that does not answer in time is left
+// for Lark to send again.
+func TestReactionLookupSlow(t *testing.T) {
+	t.Parallel()
+	f, _, rec := running(t, func(c *lark.Config) { c.AckWithin = 20 * time.Millisecond })
+	f.SetLatency(200 * time.Millisecond)
+	assert.Equal(t, 500, f.React(t, "om_elsewhere", users["dave"], "DONE").Code)
+	assert.Zero(t, rec.Count())
 }
 
 // TestSplitAndGarbage: a payload in three frames is one event; frames and
@@ -115,6 +128,12 @@ func TestSplitAndGarbage(t *testing.T) {
 	f, _, rec := running(t)
 	require.Equal(t, 200, f.Push(t, []byte(`{"schema":"2.0"`), 1).Ack(t).Code)
 	require.Equal(t, 200, f.Push(t, []byte(`not json`), 1).Ack(t).Code)
+	// A text message that is a valid frame is still not one: skipped.
+	fr := larkws.Frame{Method: int32(larkws.FrameTypeData), Payload: f.MessageEvent("oc_1", "group", users["bob"], "/fault as text"),
+		Headers: []larkws.Header{{Key: larkws.HeaderType, Value: "event"}, {Key: larkws.HeaderMessageID, Value: "text-1"}}}
+	b, _ := fr.Marshal()
+	f.Garble(t, websocket.TextMessage, b)
+	f.Garble(t, websocket.BinaryMessage, []byte{0xff, 0xff, 0xff})
 	require.Equal(t, 200, f.Push(t, f.MessageEvent("oc_1", "group", users["bob"], "/fault split across frames"), 3).Ack(t).Code)
 	rec.Wait(t, 1)
 	assert.Equal(t, "/fault split across frames", rec.Messages()[0].Text)

@@ -24,6 +24,9 @@ const ServiceID = 7
 type Ack struct {
 	Code int    // 200 handled, 500 send again
 	Data []byte // a card click's answer (the toast JSON)
+	// Frame is the answering frame: the pushed one, its headers kept
+	// (biz_rt added), its payload the response.
+	Frame larkws.Frame
 }
 
 type wsState struct {
@@ -39,6 +42,7 @@ type wsState struct {
 	mute     bool     // pings go unanswered: a dead connection that stays open
 	shutdown bool
 	detached bool // Kick at Close leaves the connection open
+	bare     bool // pongs without the ClientConfig
 }
 
 func (w *wsState) init() {
@@ -79,9 +83,27 @@ func (s *Server) endpoint(w http.ResponseWriter, body map[string]any) {
 		return
 	}
 	u := "ws" + strings.TrimPrefix(s.URL, "http") + "/ws?device_id=fake-device&service_id=" + strconv.Itoa(ServiceID)
-	reply(w, 0, "ok", larkws.Endpoint{Url: u, ClientConfig: &larkws.ClientConfig{
-		ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120}})
+	reply(w, 0, "ok", larkws.Endpoint{Url: u, ClientConfig: &clientConfig})
 }
+
+// BarePongs makes pongs carry no ClientConfig. The SDK's own client needs
+// it under -race: it applies a pong's config (ws/client.go configure,
+// :705) unlocked while its ping loop reads it (:517).
+func (s *Server) BarePongs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ws.bare = true
+}
+
+func (s *Server) bareP() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ws.bare
+}
+
+// clientConfig is what Lark's endpoint answers (and its pongs carry):
+// retry for ever, every 2 minutes, the first within 30 s; ping every 2 minutes.
+var clientConfig = larkws.ClientConfig{ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30, PingInterval: 120}
 
 // DenyHandshake makes the websocket handshake fail as Lark's does: with
 // Handshake-Status status (403 forbidden, 514 auth failed), its message,
@@ -144,7 +166,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 				if mute {
 					continue
 				}
-				pong := larkws.Frame{Method: int32(larkws.FrameTypeControl), Service: f.Service,
+				// Lark's pong carries the ClientConfig (the SDK applies it).
+				var conf []byte
+				if !s.bareP() {
+					conf, _ = json.Marshal(clientConfig)
+				}
+				pong := larkws.Frame{Method: int32(larkws.FrameTypeControl), Service: f.Service, Payload: conf,
 					Headers: []larkws.Header{{Key: larkws.HeaderType, Value: string(larkws.MessageTypePong)}}}
 				_ = s.write(conn, &pong)
 			}
@@ -157,7 +184,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		if ch != nil {
 			select {
-			case ch <- Ack{Code: resp.StatusCode, Data: resp.Data}:
+			case ch <- Ack{Code: resp.StatusCode, Data: resp.Data, Frame: f}:
 			default:
 			}
 		}
@@ -282,6 +309,13 @@ func (p Pushed) Ack(t testing.TB) Ack {
 // in parts frames (1: whole).
 func (s *Server) Push(t testing.TB, payload []byte, parts int) Pushed {
 	t.Helper()
+	return s.PushType(t, larkws.MessageTypeEvent, payload, parts)
+}
+
+// PushType is Push with the frame's type header: "event", or "card" (the
+// legacy card callbacks, which the SDK's client drops unanswered).
+func (s *Server) PushType(t testing.TB, typ larkws.MessageType, payload []byte, parts int) Pushed {
+	t.Helper()
 	s.WaitConnected(t)
 	s.mu.Lock()
 	id := s.id("frame-")
@@ -295,7 +329,7 @@ func (s *Server) Push(t testing.TB, payload []byte, parts int) Pushed {
 		chunk := payload[min(i*size, len(payload)):min((i+1)*size, len(payload))]
 		f := larkws.Frame{Method: int32(larkws.FrameTypeData), Service: ServiceID, Payload: chunk,
 			Headers: []larkws.Header{
-				{Key: larkws.HeaderType, Value: string(larkws.MessageTypeEvent)},
+				{Key: larkws.HeaderType, Value: string(typ)},
 				{Key: larkws.HeaderMessageID, Value: id},
 				{Key: larkws.HeaderSum, Value: strconv.Itoa(parts)},
 				{Key: larkws.HeaderSeq, Value: strconv.Itoa(i)},
@@ -372,3 +406,19 @@ func (s *Server) Click(t testing.TB, chat, message, user, command string) Ack {
 }
 
 func (a Ack) String() string { return fmt.Sprintf("%d %s", a.Code, a.Data) }
+
+// Garble sends a raw websocket message (of websocket.TextMessage, say):
+// not something Lark sends, but what a broken peer or proxy might; for
+// testing that the client shrugs it off.
+func (s *Server) Garble(t testing.TB, messageType int, data []byte) {
+	t.Helper()
+	s.WaitConnected(t)
+	s.mu.Lock()
+	conn := s.ws.conn
+	s.mu.Unlock()
+	s.ws.wmu.Lock()
+	defer s.ws.wmu.Unlock()
+	if err := conn.WriteMessage(messageType, data); err != nil {
+		t.Fatalf("larkfake: garble: %v", err)
+	}
+}
