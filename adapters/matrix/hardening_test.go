@@ -118,3 +118,35 @@ func TestInviteFailuresAreOneLine(t *testing.T) {
 		t.Fatalf("InviteError is more than one line: %q", ie.Error())
 	}
 }
+
+// A command typed in a thread is answered in the thread, as a reply to
+// it; edits, notices and the bot's own messages are not commands.
+func TestThreadsEditsNotices(t *testing.T) {
+	t.Parallel()
+	f := matrixfake.New(t)
+	a := newAdapter(t, f)
+	ch, _ := a.CreateChannel(t.Context(), "fault-12-x")
+	r := &replier{a: a}
+	run(t, a, r)
+	alice := f.User("alice")
+	f.Send(ch.ID, alice, "m.room.message", map[string]any{"msgtype": "m.text", "body": "* !fault resolve",
+		"m.new_content": map[string]any{"msgtype": "m.text", "body": "!fault resolve"},
+		"m.relates_to":  map[string]any{"rel_type": "m.replace", "event_id": "$old"}})
+	f.Send(ch.ID, f.User("otherbot"), "m.room.message", map[string]any{"msgtype": "m.notice", "body": "!fault status"})
+	f.Send(ch.ID, f.Bot, "m.room.message", map[string]any{"msgtype": "m.text", "body": "!fault status"})
+	root := f.Say(ch.ID, alice, "db is slow")
+	cmd := f.Send(ch.ID, alice, "m.room.message", map[string]any{"msgtype": "m.text", "body": "!fault status",
+		"m.relates_to": map[string]any{"rel_type": "m.thread", "event_id": root, "is_falling_back": true,
+			"m.in_reply_to": map[string]any{"event_id": root}}})
+	r.Wait(t, 2)
+	a.Wait()
+	if got := r.Messages(); len(got) != 2 || got[0].Text != "db is slow" || got[1].Text != "/fault status" {
+		t.Fatalf("handled %q, want the chat and the thread's command only (no edit, notice, or own message)", got)
+	}
+	msgs := f.Messages(ch.ID)
+	rel, _ := msgs[len(msgs)-1].Content["m.relates_to"].(map[string]any)
+	inr, _ := rel["m.in_reply_to"].(map[string]any)
+	if rel["rel_type"] != "m.thread" || rel["event_id"] != root || inr == nil || inr["event_id"] != cmd || rel["is_falling_back"] == true {
+		t.Fatalf("answer's m.relates_to = %v, want in thread %s replying to %s", rel, root, cmd)
+	}
+}
