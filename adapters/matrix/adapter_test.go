@@ -143,7 +143,7 @@ func TestInviteNamesEachFailure(t *testing.T) {
 	err := a.Invite(t.Context(), ch.ID, people)
 	var ie *bot.InviteError
 	if !errors.As(err, &ie) || len(ie.Failed) != 2 || ie.Failed["bob"] == nil || ie.Failed["carol"] == nil ||
-		!strings.Contains(ie.Failed["bob"].Error(), f.User("bob")+": M_FORBIDDEN") {
+		!strings.Contains(ie.Failed["bob"].Error(), "M_FORBIDDEN: "+f.User("bob")) {
 		t.Fatalf("Invite: %v, want bob's and carol's failures named, by person", err)
 	}
 	if got := f.Members(ch.ID); !slices.Equal(got, []string{f.User("alice"), f.User("dave"), f.Bot}) {

@@ -2,6 +2,7 @@ package matrix
 
 import (
 	"encoding/json"
+	"net/url"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -57,9 +58,7 @@ func (p parser) parse(room string, ev timelineEvent) (bot.Inbound, bool) {
 		if r == nil || r.RelType != "m.annotation" || r.EventID == "" || r.Key == "" {
 			return bot.Inbound{}, false
 		}
-		// ✅ comes with or without the emoji presentation selector.
-		key := strings.ReplaceAll(r.Key, "\uFE0F", "")
-		return bot.Inbound{ID: "event:" + ev.ID, Reaction: &bot.Reaction{Channel: room, Message: r.EventID, User: ev.Sender, Emoji: key}}, true
+		return bot.Inbound{ID: "event:" + ev.ID, Reaction: &bot.Reaction{Channel: room, Message: r.EventID, User: ev.Sender, Emoji: reactionKey(r.Key)}}, true
 	case "m.room.message":
 		if c.MsgType != "m.text" || (c.RelatesTo != nil && c.RelatesTo.RelType == "m.replace") {
 			return bot.Inbound{}, false
@@ -73,18 +72,71 @@ func (p parser) parse(room string, ev timelineEvent) (bot.Inbound, bool) {
 	return bot.Inbound{}, false
 }
 
-// command drops a leading mention of the bot (`@warroom: !fault status`)
-// and reads `!fault …` as `/fault …`: Matrix has no slash commands, and
-// Element keeps `/…` for its own unless sent as a message.
+// reactionKey is a reaction's key in the form the core knows (the
+// check-in emoji is compared by bot.NormalizeEmoji): clients send an
+// emoji with or without the presentation selector U+FE0F (✅, ✅️, ☑️,
+// ☑) and with a skin tone (👍🏽), and the core knows one form of each.
+func reactionKey(key string) string {
+	bare := strings.Map(func(r rune) rune {
+		if r == '\uFE0F' || r >= 0x1F3FB && r <= 0x1F3FF {
+			return -1
+		}
+		return r
+	}, key)
+	for _, k := range []string{key, bare, bare + "\uFE0F"} {
+		if bot.NormalizeEmoji(k) != strings.ToLower(strings.TrimSpace(k)) {
+			return k
+		}
+	}
+	return bare
+}
+
+// threadRoot is the thread an event is in, "" when none: an answer to a
+// command typed in a thread goes in that thread.
+func threadRoot(ev timelineEvent) string {
+	var c content
+	if json.Unmarshal(ev.Content, &c) != nil || c.RelatesTo == nil || c.RelatesTo.RelType != "m.thread" {
+		return ""
+	}
+	return c.RelatesTo.EventID
+}
+
+// command reads a typed command: `!fault …` as `/fault …` (Matrix has
+// no slash commands, and Element keeps `/…` for its own unless sent as a
+// message), and a message addressed to the bot (`@warroom: status`,
+// `@warroom fault status`, `@warroom: !fault status`) as the command it
+// names, as Slack's mentions are.
 func (p parser) command(text string) string {
 	text = strings.TrimSpace(text)
-	if rest, ok := strings.CutPrefix(text, "<@"+p.me+">"); ok {
-		text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), ":"))
+	rest, addressed := strings.CutPrefix(text, "<@"+p.me+">")
+	if addressed {
+		text = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(rest), ":,"))
 	}
-	if rest, ok := strings.CutPrefix(text, "!"+p.word); ok && (rest == "" || rest[0] == ' ' || rest[0] == '\n' || rest[0] == '\t') {
-		text = "/" + p.word + rest
+	for _, prefix := range []string{"!", "/"} {
+		if rest, ok := cutWord(text, prefix+p.word); ok {
+			return "/" + p.word + rest
+		}
 	}
-	return text
+	if !addressed {
+		return text
+	}
+	if rest, ok := cutWord(text, p.word); ok {
+		return "/" + p.word + rest
+	}
+	return strings.TrimSpace("/" + p.word + " " + text)
+}
+
+// cutWord cuts word off text when text starts with it as a whole word
+// (any case: phones capitalise a message's first letter).
+func cutWord(text, word string) (string, bool) {
+	if len(text) < len(word) || !strings.EqualFold(text[:len(word)], word) {
+		return "", false
+	}
+	rest := text[len(word):]
+	if rest != "" && rest[0] != ' ' && rest[0] != '\n' && rest[0] != '\t' {
+		return "", false
+	}
+	return rest, true
 }
 
 // messageText is what a person typed, mentions as `<@user id>` (how the
@@ -176,15 +228,18 @@ func pillUser(tok html.Token) (string, bool) {
 			continue
 		}
 		uid, ok := strings.CutPrefix(at.Val, "https://matrix.to/#/")
-		if !ok {
-			return "", false
+		if !ok { // the matrix: URI scheme (spec v1.2): matrix:u/alice:example.org
+			if uid, ok = strings.CutPrefix(at.Val, "matrix:u/"); !ok {
+				return "", false
+			}
+			uid = "@" + uid
 		}
 		if i := strings.IndexAny(uid, "?/"); i > 0 {
 			uid = uid[:i]
 		}
-		uid = strings.ReplaceAll(uid, "%40", "@")
-		uid = strings.ReplaceAll(uid, "%3A", ":")
-		uid = strings.ReplaceAll(uid, "%3a", ":")
+		if u, err := url.PathUnescape(uid); err == nil {
+			uid = u
+		}
 		return uid, userIDRe.MatchString(uid)
 	}
 	return "", false

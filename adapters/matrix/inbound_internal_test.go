@@ -35,6 +35,22 @@ func TestParseMessages(t *testing.T) {
 		{"reply fallback (HTML)", `{"msgtype":"m.text","body":"> <@bob:x.org> hi\n\n!fault status","format":"org.matrix.custom.html",` +
 			`"formatted_body":"<mx-reply><blockquote>hi</blockquote></mx-reply>!fault status","m.relates_to":{"m.in_reply_to":{"event_id":"$0"}}}`, "/fault status"},
 		{"reply fallback (plain)", `{"msgtype":"m.text","body":"> <@bob:x.org> hi\n\n!fault status","m.relates_to":{"m.in_reply_to":{"event_id":"$0"}}}`, "/fault status"},
+		{"addressed: a verb", `{"msgtype":"m.text","body":"warroom: status","format":"org.matrix.custom.html",` +
+			`"formatted_body":"<a href=\"https://matrix.to/#/@warroom:x.org\">warroom</a>: status"}`, "/fault status"},
+		{"addressed: the word", `{"msgtype":"m.text","body":"warroom fault update db back","format":"org.matrix.custom.html",` +
+			`"formatted_body":"<a href=\"https://matrix.to/#/@warroom:x.org\">warroom</a> fault update db back"}`, "/fault update db back"},
+		{"addressed: slash", `{"msgtype":"m.text","body":"@warroom:x.org, /fault roles"}`, "/fault roles"},
+		{"addressed alone", `{"msgtype":"m.text","body":"x","format":"org.matrix.custom.html",` +
+			`"formatted_body":"<a href=\"https://matrix.to/#/%40warroom%3Ax.org\">warroom</a>"}`, "/fault"},
+		{"addressed by a matrix: URI", `{"msgtype":"m.text","body":"x","format":"org.matrix.custom.html",` +
+			`"formatted_body":"<a href=\"matrix:u/warroom:x.org?action=chat\">warroom</a>: checkin"}`, "/fault checkin"},
+		{"matrix: URI pill", `{"msgtype":"m.text","body":"x","format":"org.matrix.custom.html",` +
+			`"formatted_body":"!fault role handler <a href=\"matrix:u/bob:x.org\">Bob</a>"}`, "/fault role handler <@@bob:x.org>"},
+		{"another's pill first", `{"msgtype":"m.text","body":"x","format":"org.matrix.custom.html",` +
+			`"formatted_body":"<a href=\"https://matrix.to/#/@bob:x.org\">Bob</a>: status?"}`, "<@@bob:x.org>: status?"},
+		{"capitalised by a phone", `{"msgtype":"m.text","body":"!Fault checkin"}`, "/fault checkin"},
+		{"slash, capitalised", `{"msgtype":"m.text","body":"/Fault checkin"}`, "/fault checkin"},
+		{"a word that starts like it", `{"msgtype":"m.text","body":"faulty disk"}`, "faulty disk"},
 		{"lines", `{"msgtype":"m.text","body":"a","format":"org.matrix.custom.html","formatted_body":"<p>one</p><p>two<br>three</p>"}`, "one\ntwo\nthree"},
 	}
 	for _, c := range cases {
@@ -78,6 +94,20 @@ func TestParseSkips(t *testing.T) {
 	for name, ev := range skip {
 		if in, ok := p.parse("!r", ev); ok {
 			t.Errorf("%s: parsed as %+v", name, in)
+		}
+	}
+}
+
+// Reaction keys come as clients send them; the core compares the form it
+// knows (bot.NormalizeEmoji), so each is passed on in that form.
+func TestReactionKeys(t *testing.T) {
+	t.Parallel()
+	for key, want := range map[string]string{
+		"✅": "white_check_mark", "✅\uFE0F": "white_check_mark", "✔\uFE0F": "heavy_check_mark", "✔": "heavy_check_mark",
+		"☑\uFE0F": "ballot_box_with_check", "☑": "ballot_box_with_check", "👍\U0001F3FD": "+1", "🎉": "🎉",
+	} {
+		if got := bot.NormalizeEmoji(reactionKey(key)); got != want {
+			t.Errorf("%q: the core reads %q, want %q", key, got, want)
 		}
 	}
 }

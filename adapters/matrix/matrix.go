@@ -15,7 +15,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"maunium.net/go/mautrix"
 	"maunium.net/go/mautrix/id"
@@ -66,6 +68,9 @@ type Adapter struct {
 	// directMu serialises m.direct read-modify-writes (a lost
 	// update drops a room from it).
 	directMu sync.Mutex
+	// noAliases: the server refused the bot a room alias once; war
+	// rooms are made without.
+	noAliases atomic.Bool
 }
 
 // New connects: it checks the token (whoami) and, on a first start, takes
@@ -208,5 +213,33 @@ func failure(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return bot.Errorf(bot.EUNAVAILABLE, "Matrix: %s: %s", what, strings.TrimSpace(err.Error()))
+	return bot.Errorf(bot.EUNAVAILABLE, "Matrix: %s: %s", what, oneLine(err))
+}
+
+// maxErrLen caps a server's words in an error said in a room.
+const maxErrLen = 200
+
+// oneLine is a call's error in one short line: the Matrix errcode and the
+// server's message, or the HTTP status alone when the answer is no
+// Matrix error (a proxy's HTML page is not said in the war room).
+func oneLine(err error) string {
+	msg := err.Error()
+	var he mautrix.HTTPError
+	if errors.As(err, &he) && he.WrappedError == nil {
+		switch {
+		case he.RespError != nil && he.RespError.ErrCode != "":
+			msg = he.RespError.ErrCode + ": " + he.RespError.Err
+		case he.Response != nil:
+			msg = "HTTP " + he.Response.Status
+		}
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	if len(msg) > maxErrLen {
+		cut := maxErrLen
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
+	}
+	return msg
 }

@@ -20,12 +20,13 @@ import (
 type replyKey struct{}
 
 type replyTo struct {
-	room  id.RoomID
-	event id.EventID
+	room   id.RoomID
+	event  id.EventID
+	thread id.EventID // the thread's root, "" when the command was in none
 }
 
-func withReply(ctx context.Context, room id.RoomID, ev id.EventID) context.Context {
-	return context.WithValue(ctx, replyKey{}, replyTo{room, ev})
+func withReply(ctx context.Context, r replyTo) context.Context {
+	return context.WithValue(ctx, replyKey{}, r)
 }
 
 // Post implements bot.Adapter: the text as the plain body and as HTML
@@ -36,6 +37,9 @@ func (a *Adapter) Post(ctx context.Context, channelID string, m bot.Message) (st
 	content := render(m)
 	if r, ok := ctx.Value(replyKey{}).(replyTo); ok && r.room == room && (m.Kind == bot.KindReply || m.Kind == bot.KindError) {
 		content.RelatesTo = &event.RelatesTo{InReplyTo: &event.InReplyTo{EventID: r.event}}
+		if r.thread != "" { // a reply in the thread (not its fallback)
+			content.RelatesTo.Type, content.RelatesTo.EventID = event.RelThread, r.thread
+		}
 	}
 	return a.send(ctx, room, content)
 }

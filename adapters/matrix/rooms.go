@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -18,31 +19,78 @@ import (
 const maxNameTries = 20
 
 // CreateChannel implements bot.Adapter: a private room (invite-only,
-// history for members) named name, with the alias #name:server. Room
-// names are not unique on Matrix but aliases are, so a taken alias
-// moves on to name-2, name-3, ...
+// history for members) named name (m.room.name), with the alias
+// #name:server. Room names are not unique on Matrix but aliases are, so a
+// taken alias (M_ROOM_IN_USE) moves on to name-2, name-3, ... A server
+// that refuses the bot aliases (403, or 400 other than M_ROOM_IN_USE: its
+// alias rules, no alias support) still gets the room, named, without one;
+// from then on war rooms are made without.
 func (a *Adapter) CreateChannel(ctx context.Context, name string) (bot.Channel, error) {
+	if a.noAliases.Load() {
+		return a.createRoom(ctx, name, false)
+	}
 	for i := 1; i <= maxNameTries; i++ {
 		try := name
 		if i > 1 {
 			try = fmt.Sprintf("%s-%d", name, i)
 		}
-		var resp *mautrix.RespCreateRoom
-		err := a.call(ctx, func(ctx context.Context) (err error) {
-			resp, err = a.cli.CreateRoom(ctx, &mautrix.ReqCreateRoom{
-				Visibility: "private", Preset: "private_chat", Name: try, RoomAliasName: try,
-			})
-			return
-		})
-		if errors.Is(err, mautrix.MRoomInUse) {
+		ch, err := a.createRoom(ctx, try, true)
+		switch {
+		case errors.Is(err, mautrix.MRoomInUse):
 			continue
-		}
-		if err != nil {
+		case aliasRefused(err):
+			ch, err2 := a.createRoom(ctx, name, false)
+			if err2 == nil {
+				a.noAliases.Store(true)
+				a.log.Warn("matrix: the server refuses the bot room aliases; war rooms have a name only", "err", oneLine(err))
+			}
+			return ch, err2
+		case err != nil:
 			return bot.Channel{}, failure("creating room "+try, err)
 		}
-		return bot.Channel{ID: string(resp.RoomID), Name: try}, nil
+		return ch, nil
 	}
 	return bot.Channel{}, bot.Errorf(bot.EUNAVAILABLE, "Matrix: the room aliases #%s to #%s-%d are all taken on %s", name, name, maxNameTries, a.server)
+}
+
+// createRoom makes the room name, with the alias #name when alias is set.
+// Its error is the server's as it came, when alias is set (CreateChannel
+// reads it), else said as warroom says a failure.
+func (a *Adapter) createRoom(ctx context.Context, name string, alias bool) (bot.Channel, error) {
+	req := &mautrix.ReqCreateRoom{Visibility: "private", Preset: "private_chat", Name: name}
+	if alias {
+		req.RoomAliasName = name
+	}
+	var resp *mautrix.RespCreateRoom
+	err := a.call(ctx, func(ctx context.Context) (err error) { resp, err = a.cli.CreateRoom(ctx, req); return })
+	if err != nil && !alias {
+		return bot.Channel{}, failure("creating room "+name, err)
+	}
+	if err != nil {
+		return bot.Channel{}, err
+	}
+	return bot.Channel{ID: string(resp.RoomID), Name: name}, nil
+}
+
+// aliasRefused says a createRoom with an alias failed on the alias, or
+// may have: a client error that is neither a taken alias nor a rate
+// limit. A server refusing rooms altogether refuses the retry too.
+func aliasRefused(err error) bool {
+	var he mautrix.HTTPError
+	if !errors.As(err, &he) || he.Response == nil || he.WrappedError != nil {
+		return false
+	}
+	code := ""
+	if he.RespError != nil {
+		code = he.RespError.ErrCode
+	}
+	switch {
+	case code == mautrix.MRoomInUse.ErrCode || code == mautrix.MLimitExceeded.ErrCode:
+		return false
+	case he.IsStatus(http.StatusForbidden) || he.IsStatus(http.StatusBadRequest):
+		return true
+	}
+	return false
 }
 
 // Invite implements bot.Adapter. Matrix invites one user a call, so the
@@ -71,7 +119,7 @@ func (a *Adapter) Invite(ctx context.Context, channelID string, people []bot.Per
 			})
 			if err != nil && !alreadyIn(err) {
 				mu.Lock()
-				failed[p.ID] = fmt.Errorf("Matrix refused to invite %s: %s", uid, strings.TrimSpace(err.Error()))
+				failed[p.ID] = inviteFailure(err) // the core names the person
 				mu.Unlock()
 			}
 		})
@@ -81,6 +129,19 @@ func (a *Adapter) Invite(ctx context.Context, channelID string, people []bot.Per
 		return &bot.InviteError{Failed: failed}
 	}
 	return nil
+}
+
+// inviteFailure is why one invite failed, in one line: the server's
+// errcode and words, or that it could not be reached.
+func inviteFailure(err error) error {
+	var he mautrix.HTTPError
+	if errors.As(err, &he) && he.WrappedError == nil && he.Response != nil {
+		return fmt.Errorf("Matrix refused: %s", oneLine(err))
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("not tried: %v", err)
+	}
+	return fmt.Errorf("Matrix unreachable: %s", oneLine(err))
 }
 
 func alreadyIn(err error) bool {

@@ -129,7 +129,8 @@ func (a *Adapter) deliver(ctx context.Context, h bot.Handler, since string, resp
 			if !ok {
 				continue
 			}
-			if err := a.keep(ctx, h, room, ev.ID, in); err != nil {
+			r := replyTo{room: id.RoomID(room), event: id.EventID(ev.ID), thread: id.EventID(threadRoot(ev))}
+			if err := a.keep(ctx, h, r, in); err != nil {
 				return err
 			}
 		}
@@ -144,18 +145,18 @@ const keepWithin = 5 * time.Second
 
 // keep keeps one event and has it handled beside the sync loop; the
 // core orders a room's events itself (bot.Keep).
-func (a *Adapter) keep(ctx context.Context, h bot.Handler, room, eventID string, in bot.Inbound) error {
+func (a *Adapter) keep(ctx context.Context, h bot.Handler, r replyTo, in bot.Inbound) error {
 	in.Redelivered = true                                // an answer not kept whole is synced again
 	kctx, cancel := context.WithTimeout(ctx, keepWithin) // a deadline on the store: the wall clock
 	k, err := bot.Keep(kctx, h, in)
 	cancel()
 	if err != nil {
-		return fmt.Errorf("keeping event %s: %w", eventID, err)
+		return fmt.Errorf("keeping event %s: %w", r.event, err)
 	}
 	if k == nil { // kept already: the sync before a restart had it
 		return nil
 	}
-	a.handling.Go(func() { k.Handle(withReply(ctx, id.RoomID(room), id.EventID(eventID))) })
+	a.handling.Go(func() { k.Handle(withReply(ctx, r)) })
 	return nil
 }
 

@@ -30,10 +30,14 @@ type Server struct {
 	account map[string]json.RawMessage
 	txns    map[string]string
 	nextID  int
-	limited []int           // retry_after_ms of the 429s to answer next
-	forbid  map[string]bool // users whose invites are refused
-	revoked bool            // the bot's token is unknown
-	calls   []string
+	limited []int              // retry_after_ms of the 429s to answer next
+	forbid  map[string]bool    // users whose invites are refused
+	broken  map[string]refusal // users whose invites get a non-Matrix answer
+	revoked bool               // the bot's token is unknown
+	// aliasErr, when set, answers a createRoom with room_alias_name
+	// (a server whose alias rules refuse the bot).
+	aliasErr *refusal
+	calls    []string
 }
 
 // Room is a room as the fake keeps it.
@@ -64,7 +68,7 @@ type entry struct {
 // New starts a fake on loopback, closed at the end of the test.
 func New(t testing.TB) *Server {
 	s := &Server{Name: "fake.test", Token: "syt_fake_token", rooms: map[string]*Room{}, aliases: map[string]string{},
-		wake: make(chan struct{}), account: map[string]json.RawMessage{}, txns: map[string]string{}, forbid: map[string]bool{}}
+		wake: make(chan struct{}), account: map[string]json.RawMessage{}, txns: map[string]string{}, forbid: map[string]bool{}, broken: map[string]refusal{}}
 	s.Bot = "@warroom:" + s.Name
 	hs := httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(hs.Close)
@@ -132,6 +136,15 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, p []string, body 
 		writeJSON(w, 200, map[string]any{"room_id": room})
 	case r.Method == "POST" && match(p, "rooms", "*", "invite"):
 		uid, _ := body["user_id"].(string)
+		s.mu.Lock()
+		b, broken := s.broken[uid]
+		s.mu.Unlock()
+		if broken { // a proxy in front of the server answering for it
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(b.status)
+			w.Write([]byte(b.msg))
+			return
+		}
 		s.roomDo(w, p[1], func(rm *Room) (any, int) {
 			if s.forbid[uid] {
 				return errBody("M_FORBIDDEN", uid+" does not accept invites"), 403
@@ -169,6 +182,10 @@ func (s *Server) createRoom(w http.ResponseWriter, body map[string]any) {
 	rm.Topic, _ = body["topic"].(string)
 	rm.Preset, _ = body["preset"].(string)
 	rm.Direct, _ = body["is_direct"].(bool)
+	if a, _ := body["room_alias_name"].(string); a != "" && s.aliasErr != nil {
+		writeJSON(w, s.aliasErr.status, errBody(s.aliasErr.code, s.aliasErr.msg))
+		return
+	}
 	if a, _ := body["room_alias_name"].(string); a != "" {
 		rm.Alias = "#" + a + ":" + s.Name
 		if _, taken := s.aliases[rm.Alias]; taken {
@@ -285,6 +302,35 @@ func (s *Server) wakeAll() {
 	defer s.mu.Unlock()
 	close(s.wake)
 	s.wake = make(chan struct{})
+}
+
+type refusal struct {
+	status    int
+	code, msg string
+}
+
+// RefuseAliases makes createRoom with a room_alias_name fail with status
+// and errcode, as Synapse does when its alias_creation_rules deny the bot
+// (403 M_FORBIDDEN); rooms without an alias are still made.
+func (s *Server) RefuseAliases(status int, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.aliasErr = &refusal{status, code, "Not allowed to create alias"}
+}
+
+// FailInvites makes invites of user answered by status and a body that is
+// no Matrix error (a reverse proxy's page).
+func (s *Server) FailInvites(user string, status int, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.broken[user] = refusal{status: status, msg: body}
+}
+
+// RoomByAlias is the room an alias names; "" when none.
+func (s *Server) RoomByAlias(alias string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.aliases[alias]
 }
 
 func match(p []string, pattern ...string) bool {
