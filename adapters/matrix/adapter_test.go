@@ -283,6 +283,18 @@ func TestFailoverSyncsFromTheSharedPosition(t *testing.T) {
 	stop := run(t, leader, rec)
 	f.Say(ch.ID, f.User("alice"), "one")
 	rec.Wait(t, 1)
+	// The position is stored after the answer's events are handled: wait
+	// for the one past "one" (the room's newest event is in it).
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		b, _ := db.State(t.Context(), "matrix.sync")
+		if strings.Contains(string(b), ch.ID) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the leader stored no position past \"one\": %s", b)
+		}
+		time.Sleep(time.Millisecond) // the position is written by Run's goroutine, which signals nothing
+	}
 	stop() // the leader dies
 	f.Say(ch.ID, f.User("alice"), "two, between leaders")
 
