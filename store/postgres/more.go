@@ -141,11 +141,8 @@ func (db *DB) Pending(ctx context.Context, source string, limit int) ([]bot.Inbo
 	now := db.clock.Now()
 	if _, err := db.pool.Exec(ctx, `UPDATE inbox SET owner = $2, claimed_at = $3
 		WHERE source = $1 AND done_at IS NULL AND owner IS DISTINCT FROM $2
-		  AND (owner IS NULL OR claimed_at IS NULL OR claimed_at < $4 OR NOT EXISTS (
-		    SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-		      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-		      AND l.classid::bigint = $5 AND l.objid::bigint = inbox.owner))`,
-		source, db.owner.key, now, now.Add(-inboxLease), int64(uint32(ownerClass))); err != nil {
+		  AND (owner IS NULL OR claimed_at IS NULL OR claimed_at < $4 OR NOT `+ownerHeld("inbox.owner")+`)`,
+		source, db.owner.key, now, now.Add(-inboxLease)); err != nil {
 		return nil, inboxFailed(err)
 	}
 	rows, err := db.pool.Query(ctx, `SELECT id, payload, received_at FROM inbox WHERE source = $1 AND done_at IS NULL AND owner = $2 ORDER BY seq LIMIT $3`, source, db.owner.key, lim)

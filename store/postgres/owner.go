@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -26,6 +27,14 @@ import (
 // (lockLeader) is a single bigint key and shows in pg_locks with objsubid
 // 1, these with objsubid 2.
 const ownerClass int32 = 0x77617272 // "warr"
+
+// ownerHeld is the SQL condition that the owner lock of key (an SQL
+// expression) is held in this database: its process lives.
+func ownerHeld(key string) string {
+	return fmt.Sprintf(`EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+		AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		AND l.classid::bigint = %d AND l.objid::bigint = %s)`, uint32(ownerClass), key)
+}
 
 // inboxLease is how long an item may stay with a live owner before another
 // process adopts it.
@@ -138,9 +147,7 @@ func (db *DB) Alive(ctx context.Context, id string) (bool, error) {
 		return false, nil // not an id any process had: nobody runs it
 	}
 	var alive bool
-	err = db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-		AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-		AND l.classid::bigint = $1 AND l.objid::bigint = $2)`, int64(uint32(ownerClass)), key).Scan(&alive)
+	err = db.pool.QueryRow(ctx, `SELECT `+ownerHeld("$1"), key).Scan(&alive)
 	if err != nil {
 		return false, failed("is process "+id+" alive", err)
 	}
